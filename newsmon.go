@@ -26,6 +26,7 @@ type Source struct {
 	Sitemaps    []string   // sitemap or sitemap index URLs
 	StartURLs   []string   // list pages whose links are followed
 	JSONLists   []JSONList // JSON endpoints that list article URLs
+	Articles    []string   // article URLs fetched directly (crawl --url)
 	ArticleURLs []*regexp.Regexp
 	MaxDepth    int // how many list-page hops from a start URL
 	MaxPages    int // page budget per crawl cycle (0: the crawl default)

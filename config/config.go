@@ -1,5 +1,10 @@
 // Package config loads and validates newsmon's YAML configuration and holds
 // the embedded default configuration.
+//
+// A configuration file is read on top of the built-in defaults: a key the file
+// leaves out keeps its default value, and leaving out the whole `sources` or
+// `topics` list keeps the default sources or topics. Unknown keys and bad
+// values are errors of type *Error that name the file, the line and the key.
 package config
 
 import (
@@ -29,4 +34,14 @@ type Cluster struct {
 type Server struct {
 	Listen string
 	Token  string
+}
+
+// Source returns the configured source with the given name.
+func (c *Config) Source(name string) (newsmon.Source, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return newsmon.Source{}, false
 }

@@ -1,0 +1,112 @@
+package charset
+
+import (
+	"bytes"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+const (
+	hans = "某品牌手机的浏览器被指在无痕模式下仍向服务器发送访问记录，公司表示已经修复。"
+	hant = "研究人員發現，這款手機的瀏覽器在無痕模式下仍然傳送使用者的資料。"
+)
+
+func enc(t testing.TB, e encoding.Encoding, s string) []byte {
+	t.Helper()
+	b, err := e.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return b
+}
+
+func page(meta, body string) string {
+	return "<html><head>" + meta + "<title>t</title></head><body><p>" + body + "</p></body></html>"
+}
+
+func TestDecode(t *testing.T) {
+	gbkMeta := page(`<meta charset="gbk">`, hans)
+	gbkEquiv := page(`<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`, hans)
+	big5Page := page(`<meta charset="big5">`, hant)
+	plain := page("", hans)
+	tests := []struct {
+		name, contentType string
+		raw               []byte
+		wantName, want    string
+	}{
+		{"utf-8 header", "text/html; charset=utf-8", []byte(plain), "utf-8", plain},
+		{"utf-8 no declaration", "text/html", []byte(plain), "utf-8", plain},
+		{"gbk in meta charset only", "text/html", enc(t, simplifiedchinese.GBK, gbkMeta), "gb18030", gbkMeta},
+		{"gb2312 in meta http-equiv", "", enc(t, simplifiedchinese.GBK, gbkEquiv), "gb18030", gbkEquiv},
+		{"gb18030 header", "text/html; charset=GB18030", enc(t, simplifiedchinese.GB18030, plain), "gb18030", plain},
+		{"big5 header", "text/html; charset=big5", enc(t, traditionalchinese.Big5, page("", hant)), "big5", page("", hant)},
+		{"big5 in meta", "", enc(t, traditionalchinese.Big5, big5Page), "big5", big5Page},
+		{"declares gb2312, is utf-8", "text/html; charset=gb2312", []byte(plain), "utf-8", plain},
+		{"meta gbk, is utf-8", "", []byte(gbkMeta), "utf-8", gbkMeta},
+		{"declares utf-8, is gbk", "text/html; charset=utf-8", enc(t, simplifiedchinese.GBK, plain), "gb18030", plain},
+		{"declares big5, is gbk", "text/html; charset=big5", enc(t, simplifiedchinese.GBK, plain), "gb18030", plain},
+		{"undeclared gbk", "", enc(t, simplifiedchinese.GBK, plain), "gb18030", plain},
+		{"undeclared big5", "", enc(t, traditionalchinese.Big5, page("", hant)), "big5", page("", hant)},
+		{"utf-8 bom", "text/html; charset=gbk", append([]byte{0xEF, 0xBB, 0xBF}, plain...), "utf-8", plain},
+		{"utf-16le bom", "", enc(t, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), plain), "utf-16le", plain},
+		{"latin-1", "text/html; charset=iso-8859-1", enc(t, charmap.Windows1252, "café crème"), "windows-1252", "café crème"},
+		{"undeclared latin-1", "", enc(t, charmap.Windows1252, "naïve façade"), "windows-1252", "naïve façade"},
+		{"unknown label, utf-8", "text/html; charset=x-no-such", []byte(plain), "utf-8", plain},
+		{"ascii keeps declared name", "text/html; charset=gbk", []byte("<p>hello</p>"), "gb18030", "<p>hello</p>"},
+		{"empty", "", nil, "utf-8", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, name, err := Decode(tt.raw, tt.contentType)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if name != tt.wantName {
+				t.Errorf("charset = %q, want %q", name, tt.wantName)
+			}
+			if string(got) != tt.want {
+				t.Errorf("text = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeInvalidUTF8IsRepaired(t *testing.T) {
+	raw := []byte("abc\xff\xfe\xfddef \x80")
+	got, _, err := Decode(raw, "text/html; charset=utf-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(got) {
+		t.Fatalf("output not valid UTF-8: %q", got)
+	}
+	if !bytes.HasPrefix(got, []byte("abc")) {
+		t.Fatalf("lost text: %q", got)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(page(`<meta charset="gbk">`, hans)), "")
+	f.Add(enc(f, simplifiedchinese.GBK, hans), "text/html; charset=utf-8")
+	f.Add(enc(f, traditionalchinese.Big5, hant), "text/html; charset=big5")
+	f.Add([]byte{0xFF, 0xFE, 0x41}, "")
+	f.Add([]byte("<meta charset=utf-16be>\x00"), "text/html; charset=\"")
+	f.Fuzz(func(t *testing.T, raw []byte, contentType string) {
+		got, name, err := Decode(raw, contentType)
+		if err != nil {
+			return
+		}
+		if name == "" {
+			t.Fatalf("empty charset name for %q", raw)
+		}
+		if !utf8.Valid(got) {
+			t.Fatalf("Decode(%q, %q) returned invalid UTF-8 (%s)", raw, contentType, name)
+		}
+	})
+}

@@ -1,0 +1,129 @@
+package cluster
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+// synth makes a deterministic synthetic news stream: events of a few
+// articles each, every event with its own name words, over a shared Zipfian
+// background vocabulary; one article in four is Chinese-like (Han text).
+type synth struct {
+	rng   *rand.Rand
+	zipf  *rand.Zipf
+	vocab []string
+	han   []rune
+	start time.Time
+	step  time.Duration
+	n     int
+	event int
+	left  int
+	names []string
+}
+
+func newSynth(seed uint64) *synth {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	s := &synth{rng: rng, zipf: rand.NewZipf(rng, 1.1, 2, 49_999), start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), step: time.Minute}
+	for i := range 50_000 {
+		s.vocab = append(s.vocab, synthWord(i))
+	}
+	for r := rune(0x4e00); r < 0x4e00+3000; r++ {
+		s.han = append(s.han, r)
+	}
+	return s
+}
+
+func synthWord(i int) string {
+	const letters = "bcdfghjklmnprstvwz"
+	const vowels = "aeiou"
+	var b strings.Builder
+	for i++; i > 0; i /= 90 {
+		d := i % 90
+		b.WriteByte(letters[d%18])
+		b.WriteByte(vowels[d/18])
+	}
+	return b.String()
+}
+
+func (s *synth) next() newsmon.Article {
+	if s.left == 0 {
+		s.event++
+		s.left = 1 + s.rng.IntN(8)
+		s.names = s.names[:0]
+		for range 6 {
+			s.names = append(s.names, s.vocab[10_000+s.rng.IntN(40_000)])
+		}
+	}
+	s.left--
+	s.n++
+	var title, body strings.Builder
+	for i := range 4 {
+		title.WriteString(strings.ToUpper(s.names[i][:1]) + s.names[i][1:] + " ")
+	}
+	for i := range 10 {
+		title.WriteString(s.vocab[s.zipf.Uint64()] + " ")
+		_ = i
+	}
+	for p := range 4 {
+		for range 40 {
+			if s.rng.IntN(8) == 0 {
+				body.WriteString(s.names[s.rng.IntN(len(s.names))] + " ")
+			} else {
+				body.WriteString(s.vocab[s.zipf.Uint64()] + " ")
+			}
+		}
+		if p < 3 {
+			body.WriteString("\n\n")
+		}
+	}
+	lang := "en"
+	if s.n%4 == 0 {
+		lang = "zh"
+		for range 60 {
+			body.WriteRune(s.han[int(s.zipf.Uint64())%len(s.han)])
+		}
+	}
+	return newsmon.Article{
+		ID:        fmt.Sprintf("a%07d", s.n),
+		Source:    fmt.Sprintf("src%d", s.n%7),
+		Lang:      lang,
+		Title:     title.String(),
+		Body:      body.String(),
+		Published: s.start.Add(time.Duration(s.n) * s.step),
+	}
+}
+
+// BenchmarkAdd measures Add with 100,000 articles already clustered (one a
+// minute, so about 10,000 fall within the default 7-day window).
+//
+//	go test ./cluster -run '^$' -bench BenchmarkAdd -benchtime 20000x
+func BenchmarkAdd(b *testing.B) {
+	s := newSynth(1)
+	c := New(Options{})
+	for range 100_000 {
+		c.Add(s.next())
+	}
+	arts := make([]newsmon.Article, b.N)
+	for i := range arts {
+		arts[i] = s.next()
+	}
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		c.Add(arts[i])
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+	b.ReportMetric(float64(len(c.active)), "open-incidents")
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "heap-MiB")
+}

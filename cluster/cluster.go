@@ -1,0 +1,600 @@
+// Package cluster groups articles into candidate incidents, incrementally and
+// across languages, and scores incidents against topics. It is pure: no I/O,
+// no logging. The caller persists what Add returns (the incident and the
+// article's terms, for document frequencies) and hands it back with Restore.
+//
+// Method (single-pass streaming clustering in the manner of Miranda et al.
+// 2018): each article becomes a TF-IDF vector (title weighted above the lead,
+// the lead above the rest of the body; Han text as character bigrams after
+// traditional-to-simplified folding; other text as words without stop words;
+// document frequencies grow with the corpus). It is compared with the
+// centroids of the incidents still open (last article within Options.Window
+// of the article's time), found through an inverted index over their
+// centroid terms. Similarity is the larger of the cosine over all terms and,
+// for evidence that survives translation, a discounted cosine over the
+// translingual terms only: lexicon concepts (小米 and Xiaomi both give
+// "~xiaomi"), numbers, and Latin names. The article joins the most similar
+// incident when that reaches Options.Threshold, else it opens a new one.
+package cluster
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newsmon/newsmon"
+)
+
+// Defaults for zero Options fields.
+const (
+	DefaultWindow    = 168 * time.Hour
+	DefaultThreshold = 0.25
+)
+
+// Tuning constants (one set for all data; see docs/benchmarks.md).
+const (
+	titleWeight   = 3.0
+	leadWeight    = 2.0
+	bodyWeight    = 1.0
+	leadRunes     = 600  // the lead: this much of the body's start
+	bodyRunes     = 6000 // body text beyond this is ignored
+	articleTerms  = 120  // terms kept in an article vector
+	centroidTerms = 150  // terms kept in an incident centroid (Incident.Centroid)
+	probeTerms    = 24   // an article's heaviest terms used to find candidates
+	maxPosting    = 4000 // longer posting lists are not used to find candidates
+	maxCandidates = 64   // candidates scored exactly
+	crossDiscount = 0.8  // weight of the translingual cosine
+	minCrossTerms = 2    // translingual terms shared before the translingual cosine counts
+	keywordCount  = 10
+)
+
+// Reserved keys in Incident.Centroid that carry clusterer state other than
+// term weights. Terms never start with '='.
+const (
+	metaLangCount = "=n:"  // "=n:en": articles in that language
+	metaTitleLang = "=tl:" // "=tl:en": the language of Title (value 1)
+	metaCentral   = "=c"   // centrality of the article Title came from
+)
+
+// Options configure a Clusterer.
+type Options struct {
+	Window    time.Duration // an incident stays open this long after its last article (0: DefaultWindow)
+	Threshold float64       // similarity needed to join an incident (0: DefaultThreshold)
+	Topics    []newsmon.Topic
+}
+
+// Clusterer assigns articles to incidents. It is not safe for concurrent use.
+type Clusterer struct {
+	opts    Options
+	lx      *lexicon
+	topics  []topic
+	df      map[string]int
+	docs    int
+	active  map[string]*incident
+	posting map[string]map[*incident]struct{}
+	clock   time.Time // latest article time seen
+	swept   time.Time // when open incidents were last swept for expiry
+}
+
+// incident is the in-memory state of an open incident.
+type incident struct {
+	inc   newsmon.Incident   // Centroid holds only meta keys here; terms live in terms
+	terms map[string]float64 // centroid term weights
+	norm  float64            // |terms|
+	normX float64            // |translingual terms|
+	langs map[string]int     // articles per language
+	tlang string             // Title's language
+	score float64            // centrality of Title's article
+}
+
+// New returns a Clusterer with no history.
+func New(opts Options) *Clusterer {
+	if opts.Window <= 0 {
+		opts.Window = DefaultWindow
+	}
+	if opts.Threshold <= 0 {
+		opts.Threshold = DefaultThreshold
+	}
+	lx := loadLexicon()
+	return &Clusterer{
+		opts:    opts,
+		lx:      lx,
+		topics:  compileTopics(lx, opts.Topics),
+		df:      map[string]int{},
+		active:  map[string]*incident{},
+		posting: map[string]map[*incident]struct{}{},
+	}
+}
+
+// Restore replaces the clusterer's state with the given open incidents and
+// document frequencies (as persisted from earlier Add results). Incidents
+// older than the window relative to the newest of them are dropped.
+func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs int) {
+	c.df = make(map[string]int, len(df))
+	for k, v := range df {
+		c.df[k] = v
+	}
+	c.docs = docs
+	c.active = map[string]*incident{}
+	c.posting = map[string]map[*incident]struct{}{}
+	c.clock, c.swept = time.Time{}, time.Time{}
+	for _, inc := range active {
+		if inc.LastSeen.After(c.clock) {
+			c.clock = inc.LastSeen
+		}
+	}
+	for _, inc := range active {
+		if inc.ID == "" || c.expired(inc.LastSeen) {
+			continue
+		}
+		in := fromIncident(inc)
+		if old := c.active[inc.ID]; old != nil {
+			c.unindex(old)
+		}
+		c.active[inc.ID] = in
+		c.index(in)
+	}
+	c.swept = c.clock
+}
+
+func fromIncident(inc newsmon.Incident) *incident {
+	in := &incident{terms: map[string]float64{}, langs: map[string]int{}}
+	in.inc = cloneIncident(inc)
+	in.inc.Centroid = nil
+	for k, v := range inc.Centroid {
+		switch {
+		case strings.HasPrefix(k, metaLangCount):
+			in.langs[k[len(metaLangCount):]] = int(v)
+		case strings.HasPrefix(k, metaTitleLang):
+			in.tlang = k[len(metaTitleLang):]
+		case k == metaCentral:
+			in.score = v
+		case strings.HasPrefix(k, "="):
+		default:
+			in.terms[k] = v
+		}
+	}
+	if len(in.langs) == 0 {
+		// Written by something else: count each listed language once.
+		for _, l := range inc.Languages {
+			in.langs[l] = 1
+		}
+	}
+	in.norms()
+	return in
+}
+
+func (in *incident) norms() {
+	var n, x float64
+	for k, v := range in.terms {
+		n += v * v
+		if translingual(k) {
+			x += v * v
+		}
+	}
+	in.norm, in.normX = math.Sqrt(n), math.Sqrt(x)
+}
+
+// Add assigns article a to an open incident or opens a new one, and returns
+// that incident (a copy; with Centroid set for persistence) and the article's
+// distinct terms, sorted, for the store's document frequencies.
+func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
+	t := c.articleTime(a)
+	if t.After(c.clock) {
+		c.clock = t
+	}
+	c.sweep()
+
+	hanDoc := isHanDoc(a.Title + " " + a.Body)
+	b := bag{}
+	c.lx.analyze(b, a.Title, titleWeight, hanDoc)
+	lead, rest := splitLead(a.Body)
+	if lead == "" {
+		lead = a.Description
+	}
+	c.lx.analyze(b, lead, leadWeight, hanDoc)
+	c.lx.analyze(b, rest, bodyWeight, hanDoc)
+
+	terms := make([]string, 0, len(b))
+	for k := range b {
+		terms = append(terms, k)
+	}
+	sort.Strings(terms)
+	c.docs++
+	for _, k := range terms {
+		c.df[k]++
+	}
+	vec := c.vector(b, terms)
+
+	best, sim := c.best(vec, t)
+	if best == nil || sim < c.opts.Threshold {
+		best = c.open(a, t)
+	} else {
+		c.unindex(best)
+	}
+	c.join(best, a, t, vec)
+	c.index(best)
+	return c.export(best), terms
+}
+
+// articleTime is the article's time: Published, else FetchedAt, else the
+// latest time seen.
+func (c *Clusterer) articleTime(a newsmon.Article) time.Time {
+	switch {
+	case !a.Published.IsZero():
+		return a.Published
+	case !a.FetchedAt.IsZero():
+		return a.FetchedAt
+	}
+	return c.clock
+}
+
+// splitLead cuts body into its lead (about leadRunes, at a paragraph or
+// sentence end when possible) and the rest, which is capped at bodyRunes.
+func splitLead(body string) (lead, rest string) {
+	if utf8.RuneCountInString(body) <= leadRunes {
+		return body, ""
+	}
+	cut := runeOffset(body, leadRunes)
+	if i := strings.LastIndex(body[:cut], "\n\n"); i > cut/2 {
+		cut = i
+	}
+	rest = body[cut:]
+	if end := runeOffset(rest, bodyRunes); end < len(rest) {
+		rest = rest[:end]
+	}
+	return body[:cut], rest
+}
+
+func runeOffset(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
+}
+
+// term is one weighted term of a vector.
+type term struct {
+	k string
+	w float64
+}
+
+// vec is an article's L2-normalised TF-IDF vector, heaviest terms first.
+type vec struct {
+	terms []term
+	normX float64 // |translingual part|
+}
+
+func (c *Clusterer) idf(k string) float64 {
+	df := max(c.df[k], 1)
+	return math.Log(1 + float64(c.docs)/float64(df))
+}
+
+func (c *Clusterer) vector(b bag, terms []string) vec {
+	v := vec{terms: make([]term, 0, len(terms))}
+	for _, k := range terms {
+		v.terms = append(v.terms, term{k, math.Log1p(b[k]) * c.idf(k)})
+	}
+	sort.SliceStable(v.terms, func(i, j int) bool { return v.terms[i].w > v.terms[j].w })
+	if len(v.terms) > articleTerms {
+		v.terms = v.terms[:articleTerms]
+	}
+	var n, x float64
+	for _, t := range v.terms {
+		n += t.w * t.w
+		if translingual(t.k) {
+			x += t.w * t.w
+		}
+	}
+	n = math.Sqrt(n)
+	if n == 0 {
+		return v
+	}
+	for i := range v.terms {
+		v.terms[i].w /= n
+	}
+	v.normX = math.Sqrt(x) / n
+	return v
+}
+
+// similarity of an article vector to an incident centroid.
+func similarity(v vec, in *incident) float64 {
+	if in.norm == 0 {
+		return 0
+	}
+	var dot, dotX float64
+	shared := 0
+	for _, t := range v.terms {
+		w, ok := in.terms[t.k]
+		if !ok {
+			continue
+		}
+		dot += t.w * w
+		if translingual(t.k) {
+			dotX += t.w * w
+			shared++
+		}
+	}
+	sim := dot / in.norm
+	if shared >= minCrossTerms && v.normX > 0 && in.normX > 0 {
+		sim = max(sim, crossDiscount*dotX/(v.normX*in.normX))
+	}
+	return sim
+}
+
+// best finds the most similar open incident for an article at time t.
+func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
+	type cand struct {
+		in    *incident
+		score float64
+	}
+	type partial struct{ dot, dotX float64 }
+	acc := map[*incident]*partial{}
+	for i, tm := range v.terms {
+		x := translingual(tm.k)
+		if i >= probeTerms && !x {
+			continue
+		}
+		p := c.posting[tm.k]
+		if len(p) > maxPosting {
+			continue
+		}
+		for in := range p {
+			pa := acc[in]
+			if pa == nil {
+				pa = &partial{}
+				acc[in] = pa
+			}
+			d := tm.w * in.terms[tm.k]
+			pa.dot += d
+			if x {
+				pa.dotX += d
+			}
+		}
+	}
+	cands := make([]cand, 0, len(acc))
+	for in, pa := range acc {
+		if !c.accepts(in, t) {
+			continue
+		}
+		s := pa.dot / in.norm
+		if in.normX > 0 && v.normX > 0 {
+			s = max(s, crossDiscount*pa.dotX/(in.normX*v.normX))
+		}
+		cands = append(cands, cand{in, s})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].in.inc.ID < cands[j].in.inc.ID
+	})
+	if len(cands) > maxCandidates {
+		cands = cands[:maxCandidates]
+	}
+	var best *incident
+	bestSim := 0.0
+	for _, cd := range cands {
+		s := similarity(v, cd.in)
+		if best == nil || s > bestSim || (s == bestSim && cd.in.inc.ID < best.inc.ID) {
+			best, bestSim = cd.in, s
+		}
+	}
+	return best, bestSim
+}
+
+// accepts reports whether incident in accepts an article at time t.
+func (c *Clusterer) accepts(in *incident, t time.Time) bool {
+	w := c.opts.Window
+	return !t.After(in.inc.LastSeen.Add(w)) && !t.Before(in.inc.FirstSeen.Add(-w))
+}
+
+func (c *Clusterer) expired(last time.Time) bool {
+	return last.Add(c.opts.Window).Before(c.clock)
+}
+
+// sweep drops incidents whose window has passed, at most every window/8.
+func (c *Clusterer) sweep() {
+	if c.clock.Sub(c.swept) < c.opts.Window/8 {
+		return
+	}
+	c.swept = c.clock
+	for id, in := range c.active {
+		if c.expired(in.inc.LastSeen) {
+			c.unindex(in)
+			delete(c.active, id)
+		}
+	}
+}
+
+func (c *Clusterer) index(in *incident) {
+	for k := range in.terms {
+		p := c.posting[k]
+		if p == nil {
+			p = map[*incident]struct{}{}
+			c.posting[k] = p
+		}
+		p[in] = struct{}{}
+	}
+}
+
+func (c *Clusterer) unindex(in *incident) {
+	for k := range in.terms {
+		if p := c.posting[k]; p != nil {
+			delete(p, in)
+			if len(p) == 0 {
+				delete(c.posting, k)
+			}
+		}
+	}
+}
+
+// IncidentID is the stable id of the incident first reported by the article
+// with the given id.
+func IncidentID(firstArticleID string) string {
+	h := sha256.Sum256([]byte(firstArticleID))
+	return "inc-" + hex.EncodeToString(h[:8])
+}
+
+func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
+	id := a.ID
+	if id == "" {
+		id = a.URL + "\x00" + a.Title
+	}
+	in := &incident{terms: map[string]float64{}, langs: map[string]int{}, score: -1}
+	in.inc = newsmon.Incident{ID: IncidentID(id), FirstSeen: t, LastSeen: t}
+	if old := c.active[in.inc.ID]; old != nil {
+		// The same first article again (a replay): start afresh.
+		c.unindex(old)
+	}
+	c.active[in.inc.ID] = in
+	return in
+}
+
+func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
+	inc := &in.inc
+	if t.Before(inc.FirstSeen) {
+		inc.FirstSeen = t
+	}
+	if t.After(inc.LastSeen) {
+		inc.LastSeen = t
+	}
+	inc.ArticleIDs = append(inc.ArticleIDs, a.ID)
+	inc.Sources = addSorted(inc.Sources, a.Source)
+	lang := a.Lang
+	if lang == "" {
+		lang = "und"
+	}
+	inc.Languages = addSorted(inc.Languages, lang)
+	in.langs[lang]++
+
+	for _, tm := range v.terms {
+		in.terms[tm.k] += tm.w
+	}
+	if len(in.terms) > centroidTerms {
+		all := make([]term, 0, len(in.terms))
+		for k, w := range in.terms {
+			all = append(all, term{k, w})
+		}
+		sort.Slice(all, func(i, j int) bool {
+			if all[i].w != all[j].w {
+				return all[i].w > all[j].w
+			}
+			return all[i].k < all[j].k
+		})
+		for _, tm := range all[centroidTerms:] {
+			delete(in.terms, tm.k)
+		}
+	}
+	in.norms()
+
+	// Title: the most central article of the majority language.
+	central := similarity(v, in)
+	major := majority(in.langs)
+	if a.Title != "" && lang == major && (in.tlang != major || central > in.score) {
+		inc.Title = a.Title
+		inc.CentralTitle = a.Title
+		inc.Summary = summary(a)
+		in.tlang, in.score = lang, central
+	}
+	inc.Keywords = c.keywords(in)
+	inc.Score, inc.Topics = scoreTopics(c.topics, c.tokenSet(in))
+}
+
+func majority(langs map[string]int) string {
+	best, n := "", -1
+	for l, k := range langs {
+		switch {
+		case k > n, k == n && l == "en" && best != "en", k == n && best != "en" && l < best:
+			best, n = l, k
+		}
+	}
+	return best
+}
+
+func summary(a newsmon.Article) string {
+	s := a.Description
+	if s == "" {
+		s, _, _ = strings.Cut(strings.TrimSpace(a.Body), "\n\n")
+	}
+	if utf8.RuneCountInString(s) > 300 {
+		s = s[:runeOffset(s, 300)] + "…"
+	}
+	return s
+}
+
+func addSorted(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	i, found := slices.BinarySearch(list, s)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, s)
+}
+
+// keywords are the heaviest centroid terms, shown as words or concept names.
+func (c *Clusterer) keywords(in *incident) []string {
+	all := make([]term, 0, len(in.terms))
+	for k, w := range in.terms {
+		if k[0] == '#' || k[0] == '^' {
+			continue
+		}
+		all = append(all, term{k, w})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].w != all[j].w {
+			return all[i].w > all[j].w
+		}
+		return all[i].k < all[j].k
+	})
+	var out []string
+	for _, t := range all {
+		k := t.k
+		if name, ok := c.lx.conceptOf[k]; ok {
+			k = name
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+		if len(out) == keywordCount {
+			break
+		}
+	}
+	return out
+}
+
+// export returns a copy of the incident for the caller, Centroid included.
+func (c *Clusterer) export(in *incident) newsmon.Incident {
+	out := cloneIncident(in.inc)
+	out.Centroid = make(map[string]float64, len(in.terms)+len(in.langs)+2)
+	for k, w := range in.terms {
+		out.Centroid[k] = w
+	}
+	for l, n := range in.langs {
+		out.Centroid[metaLangCount+l] = float64(n)
+	}
+	if in.tlang != "" {
+		out.Centroid[metaTitleLang+in.tlang] = 1
+		out.Centroid[metaCentral] = in.score
+	}
+	return out
+}
+
+func cloneIncident(inc newsmon.Incident) newsmon.Incident {
+	inc.Languages = slices.Clone(inc.Languages)
+	inc.Sources = slices.Clone(inc.Sources)
+	inc.ArticleIDs = slices.Clone(inc.ArticleIDs)
+	inc.Keywords = slices.Clone(inc.Keywords)
+	inc.Topics = slices.Clone(inc.Topics)
+	return inc
+}

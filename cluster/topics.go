@@ -1,0 +1,143 @@
+package cluster
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/newsmon/newsmon"
+)
+
+// topic is a Topic with its terms and harms analysed into token sets.
+type topic struct {
+	name         string
+	terms, harms []phrase
+}
+
+// phrase is one configured term: its lexicon concepts and its plain tokens.
+// It matches an incident that has all of either.
+type phrase struct {
+	concepts, plain []string
+}
+
+func compileTopics(lx *lexicon, topics []newsmon.Topic) []topic {
+	out := make([]topic, 0, len(topics))
+	for _, t := range topics {
+		out = append(out, topic{name: t.Name, terms: compilePhrases(lx, t.Terms), harms: compilePhrases(lx, t.Harms)})
+	}
+	return out
+}
+
+func compilePhrases(lx *lexicon, list []string) []phrase {
+	var out []phrase
+	for _, s := range list {
+		b := bag{}
+		lx.analyze(b, s, 1, isHanDoc(s))
+		var p phrase
+		for k := range b {
+			switch {
+			case strings.HasPrefix(k, conceptPrefix):
+				p.concepts = append(p.concepts, k)
+			case strings.HasPrefix(k, namePrefix):
+			default:
+				p.plain = append(p.plain, k)
+			}
+		}
+		if len(p.concepts)+len(p.plain) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (p phrase) in(set map[string]bool) bool {
+	return allIn(p.concepts, set) || allIn(p.plain, set)
+}
+
+func allIn(keys []string, set map[string]bool) bool {
+	if len(keys) == 0 {
+		return false
+	}
+	for _, k := range keys {
+		if !set[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func countIn(ps []phrase, set map[string]bool) int {
+	n := 0
+	for _, p := range ps {
+		if p.in(set) {
+			n++
+		}
+	}
+	return n
+}
+
+// scoreTopics scores an incident's token set against each topic.
+//
+// For a topic with t of its terms and h of its harms present in the incident
+// (its centroid terms, title and keywords; a term is present when all of its
+// lexicon concepts, or all of its words or bigrams, are), the topic scores
+// (1 - 2^-t) · (1 - 2^-h): zero unless the incident has both a term and a
+// harm, 0.25 for one of each, approaching 1 as more match. The incident's
+// score is its best topic's; matched lists the topics scoring above zero,
+// best first (ties by name).
+func scoreTopics(topics []topic, set map[string]bool) (float64, []string) {
+	type hit struct {
+		name  string
+		score float64
+	}
+	var hits []hit
+	for _, tp := range topics {
+		t, h := countIn(tp.terms, set), countIn(tp.harms, set)
+		s := (1 - math.Pow(2, -float64(t))) * (1 - math.Pow(2, -float64(h)))
+		if s > 0 {
+			hits = append(hits, hit{tp.name, s})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].name < hits[j].name
+	})
+	var names []string
+	best := 0.0
+	for _, h := range hits {
+		names = append(names, h.name)
+		best = max(best, h.score)
+	}
+	return best, names
+}
+
+// tokenSet is what topics are matched against: centroid terms plus the
+// tokens of the title and keywords.
+func tokenSet(lx *lexicon, terms map[string]float64, inc newsmon.Incident) map[string]bool {
+	set := make(map[string]bool, len(terms)+32)
+	for k := range terms {
+		if !strings.HasPrefix(k, "=") {
+			set[k] = true
+		}
+	}
+	b := bag{}
+	text := inc.Title + "\n" + strings.Join(inc.Keywords, "\n")
+	lx.analyze(b, text, 1, isHanDoc(text))
+	for k := range b {
+		set[k] = true
+	}
+	return set
+}
+
+func (c *Clusterer) tokenSet(in *incident) map[string]bool {
+	return tokenSet(c.lx, in.terms, in.inc)
+}
+
+// Score scores an incident against topics (see scoreTopics for the formula)
+// and returns the score and the names of the matching topics, best first.
+func Score(inc newsmon.Incident, topics []newsmon.Topic) (score float64, matched []string) {
+	lx := loadLexicon()
+	return scoreTopics(compileTopics(lx, topics), tokenSet(lx, inc.Centroid, inc))
+}

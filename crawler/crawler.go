@@ -1,0 +1,579 @@
+// Package crawler owns discovering and fetching article pages. It is the only
+// place a colly Collector is built (newCollector). Discovery reads RSS, Atom
+// and JSON feeds, sitemaps (indexes, gzip, news sitemaps), list pages whose
+// links match a source's article_urls (up to max_depth hops), JSON list
+// endpoints and direct article URLs. Fetching is polite by default: robots.txt
+// (with Crawl-delay), a per-host delay, global parallelism, timeouts, a body
+// size limit, retries with backoff, Retry-After, conditional GETs for every
+// listing, and no refetch of articles the caller already stores. Loopback,
+// private and link-local targets are refused unless allowed, at dial time
+// and for every redirect. Pages are decoded to UTF-8 with package charset and
+// handed to a callback; the crawler stores nothing itself.
+package crawler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+
+	"github.com/newsmon/newsmon"
+)
+
+// State is what the crawler needs from the store.
+type State interface {
+	Known(src newsmon.Source, rawURL string) bool // article already stored (caller canonicalises)
+	Validators(url string) (etag, lastModified string)
+	SetValidators(url, etag, lastModified string) error
+}
+
+// Event reports one step of a crawl. Kind is one of "discovered",
+// "fetched", "known", "not-modified", "failed", "robots-denied", "budget".
+type Event struct {
+	Source, URL, Kind string
+	Status            int
+	Bytes             int
+	Duration          time.Duration
+	Err               error
+	Type              string // what the URL is: "article", "feed", "sitemap", "list", "json"
+}
+
+// Stats summarises a crawl of one source. Discovered, Fetched and Known
+// count article pages; Listings counts fetched feeds, sitemaps, list pages
+// and JSON lists; Failed and NotModified count both. Reasons counts failures
+// by reason ("http 404", "timeout", "robots", "too large", "budget", ...).
+type Stats struct {
+	Discovered, Fetched, Known, NotModified, Failed, RobotsDenied int
+	Listings                                                      int
+	Reasons                                                       map[string]int
+}
+
+// Options configure a Crawler.
+type Options struct {
+	Settings newsmon.CrawlSettings
+	State    State
+	OnPage   func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently
+	OnEvent  func(Event)                                     // optional; progress + metrics; may be called concurrently
+	// Client is optional (tests). Its Transport is wrapped with the
+	// crawler's manners; literal private IPs are still refused, but its
+	// dialer is the caller's.
+	Client *http.Client
+	// Canonical optionally maps an article URL to the key that says two
+	// URLs are one article (e.g. dedup.CanonicalURL), so that it is fetched
+	// once per crawl. Default: the URL without its fragment.
+	Canonical func(src newsmon.Source, rawURL string) string
+}
+
+// Crawler crawls sources. It is safe to call Crawl again (the daemon does);
+// per-host pacing carries over from one call to the next.
+type Crawler struct {
+	opts   Options
+	set    settings
+	tr     *transport
+	client *http.Client
+}
+
+// settings are CrawlSettings with defaults filled in.
+type settings struct {
+	newsmon.CrawlSettings
+	robotsAgent string // the product token matched against robots.txt groups
+}
+
+// Defaults for zero CrawlSettings fields.
+const (
+	DefaultParallelism  = 8
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxBodyBytes = 10 << 20
+	DefaultRetries      = 2
+	DefaultMaxPages     = 5000
+	DefaultMaxRedirects = 10
+)
+
+// New returns a Crawler. Zero settings take the defaults above; Retries
+// below zero means no retries; PerHostDelay zero means no delay.
+func New(opts Options) (*Crawler, error) {
+	if opts.OnPage == nil {
+		return nil, errors.New("crawler: Options.OnPage is required")
+	}
+	s := settings{CrawlSettings: opts.Settings}
+	if s.UserAgent == "" {
+		s.UserAgent = "newsmon/" + newsmon.Version + " (+https://github.com/newsmon/newsmon)"
+	}
+	s.robotsAgent, _, _ = strings.Cut(s.UserAgent, "/")
+	s.robotsAgent = strings.TrimSpace(s.robotsAgent)
+	if s.Parallelism <= 0 {
+		s.Parallelism = DefaultParallelism
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	switch {
+	case s.Retries == 0:
+		s.Retries = DefaultRetries
+	case s.Retries < 0:
+		s.Retries = 0
+	}
+	if s.MaxPages <= 0 {
+		s.MaxPages = DefaultMaxPages
+	}
+	if s.MaxRedirects <= 0 {
+		s.MaxRedirects = DefaultMaxRedirects
+	}
+	if s.PerHostDelay < 0 {
+		return nil, fmt.Errorf("crawler: negative per-host delay %s", s.PerHostDelay)
+	}
+
+	var base http.RoundTripper = defaultBase(s)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	if opts.Client != nil {
+		*client = *opts.Client
+		if client.Transport != nil {
+			base = client.Transport
+		} else {
+			base = http.DefaultTransport
+		}
+	}
+	tr := newTransport(base, s)
+	client.Transport = tr
+	client.Timeout = 0 // per request, in the transport, after pacing
+	return &Crawler{opts: opts, set: s, tr: tr, client: client}, nil
+}
+
+// Crawl crawls the sources once and returns statistics per source name.
+// It returns when every discovered page is handled, or promptly after ctx
+// is done (with ctx's error). A listing's validators are saved to State only
+// when everything discovered from it was handled, so an interrupted crawl
+// never hides articles from the next one.
+func (c *Crawler) Crawl(ctx context.Context, sources []newsmon.Source) (map[string]*Stats, error) {
+	cr := &crawl{
+		c:       c,
+		ctx:     ctx,
+		seen:    map[string]bool{},
+		handed:  map[string]bool{},
+		pages:   map[string]int{},
+		stats:   map[string]*Stats{},
+		robots:  map[string]*robotsEntry{},
+		pending: nil,
+	}
+	for _, src := range sources {
+		cr.stats[src.Name] = &Stats{Reasons: map[string]int{}}
+	}
+	cr.col = cr.newCollector()
+	// Sources are seeded side by side: a slow robots.txt holds up only
+	// its own host.
+	var seeding sync.WaitGroup
+	for i := range sources {
+		seeding.Go(func() { cr.seed(&sources[i]) })
+	}
+	seeding.Wait()
+	cr.col.Wait()
+	if err := ctx.Err(); err != nil {
+		return cr.stats, err
+	}
+	return cr.stats, cr.commitValidators()
+}
+
+func (cr *crawl) seed(src *newsmon.Source) {
+	seeds := []struct {
+		urls []string
+		typ  kind
+	}{{src.Feeds, kindFeed}, {src.Sitemaps, kindSitemap}, {src.StartURLs, kindList}, {src.Articles, kindArticle}}
+	for _, s := range seeds {
+		for _, u := range s.urls {
+			cr.visit(&job{src: src, typ: s.typ, url: u})
+		}
+	}
+	for _, jl := range src.JSONLists {
+		cr.visit(&job{src: src, typ: kindJSON, url: jl.URL, path: jl.Links})
+	}
+}
+
+// newCollector builds the crawl's colly Collector: the only one in newsmon.
+// colly fetches and calls back; manners live in the transport and in visit.
+func (cr *crawl) newCollector() *colly.Collector {
+	col := colly.NewCollector(
+		colly.UserAgent(cr.c.set.UserAgent),
+		colly.Async(true),
+		colly.AllowURLRevisit(), // visit keeps its own per-crawl set
+		colly.IgnoreRobotsTxt(), // robots.go does it, with Crawl-delay and RFC 9309 errors
+		colly.ParseHTTPErrorResponse(),
+		colly.MaxBodySize(0), // the transport fails oversized bodies instead of truncating
+		colly.StdlibContext(cr.ctx),
+	)
+	client := *cr.c.client // SetRedirectHandler mutates the client
+	col.SetClient(&client)
+	col.SetRedirectHandler(cr.checkRedirect)
+	col.OnRequest(func(r *colly.Request) {
+		if j, ok := r.Ctx.GetAny("job").(*job); ok {
+			j.start = time.Now()
+		}
+	})
+	col.OnResponse(cr.onResponse)
+	col.OnError(cr.onError)
+	return col
+}
+
+type kind int
+
+const (
+	kindArticle kind = iota
+	kindFeed
+	kindSitemap
+	kindList
+	kindJSON
+)
+
+func (k kind) String() string {
+	return [...]string{"article", "feed", "sitemap", "list", "json"}[k]
+}
+
+// job is one URL to fetch and what it is.
+type job struct {
+	src     *newsmon.Source
+	typ     kind
+	url     string
+	path    string // JSON lists: dotted path to the links
+	depth   int    // list-page hops from a start URL; sitemap nesting
+	parents []*listing
+	attempt int
+	start   time.Time
+}
+
+// listing holds a listing's new validators until the crawl has handled
+// everything discovered from it.
+type listing struct {
+	url, etag, lastModified string
+	dirty                   bool
+}
+
+type crawl struct {
+	c   *Crawler
+	ctx context.Context
+	col *colly.Collector
+
+	mu      sync.Mutex
+	seen    map[string]bool // URLs (articles: canonical keys) visited this crawl
+	handed  map[string]bool // canonical keys of pages handed to OnPage
+	pages   map[string]int  // requests per source (budget)
+	stats   map[string]*Stats
+	robots  map[string]*robotsEntry
+	pending []*listing
+}
+
+func (cr *crawl) key(j *job, u string) string {
+	if j.typ == kindArticle && cr.c.opts.Canonical != nil {
+		return cr.c.opts.Canonical(*j.src, u)
+	}
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+func (cr *crawl) budget(src *newsmon.Source) int {
+	if src.MaxPages > 0 {
+		return src.MaxPages
+	}
+	return cr.c.set.MaxPages
+}
+
+// visit decides whether to fetch j and queues it. It returns false when the
+// source's page budget is spent, so a listing can stop offering more.
+func (cr *crawl) visit(j *job) bool {
+	if cr.ctx.Err() != nil {
+		return false
+	}
+	u, err := url.Parse(j.url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		cr.fail(j, 0, "bad url", fmt.Errorf("crawler: %q is not an http(s) URL", j.url))
+		return true
+	}
+	if u.User != nil {
+		cr.fail(j, 0, "bad url", fmt.Errorf("crawler: %q has credentials", j.url))
+		return true
+	}
+	u.Fragment, u.RawFragment = "", ""
+	j.url = u.String()
+	key := cr.key(j, j.url)
+
+	cr.mu.Lock()
+	if cr.seen[key] {
+		cr.mu.Unlock()
+		return true
+	}
+	cr.seen[key] = true
+	st := cr.stats[j.src.Name]
+	if j.typ == kindArticle {
+		st.Discovered++
+	}
+	cr.mu.Unlock()
+	if j.typ == kindArticle {
+		cr.emit(j, "discovered", 0, 0, nil)
+		if cr.c.opts.State != nil && cr.c.opts.State.Known(*j.src, j.url) {
+			cr.count(j, func(s *Stats) { s.Known++ })
+			cr.emit(j, "known", 0, 0, nil)
+			return true
+		}
+	}
+
+	cr.mu.Lock()
+	over := cr.pages[j.src.Name] >= cr.budget(j.src)
+	if !over {
+		cr.pages[j.src.Name]++
+	}
+	cr.mu.Unlock()
+	if over {
+		cr.dirty(j)
+		cr.count(j, func(s *Stats) { s.Reasons["budget"]++ })
+		cr.emit(j, "budget", 0, 0, nil)
+		return false
+	}
+
+	if cr.c.set.RespectRobots && !cr.allowed(u) {
+		cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons["robots"]++ })
+		cr.emit(j, "robots-denied", 0, 0, nil)
+		return true
+	}
+
+	hdr := http.Header{}
+	hdr.Set("User-Agent", cr.c.set.UserAgent)
+	for k, v := range j.src.Headers {
+		hdr.Set(k, v)
+	}
+	if j.typ != kindArticle && cr.c.opts.State != nil {
+		etag, lm := cr.c.opts.State.Validators(j.url)
+		if etag != "" {
+			hdr.Set("If-None-Match", etag)
+		}
+		if lm != "" {
+			hdr.Set("If-Modified-Since", lm)
+		}
+	}
+	ctx := colly.NewContext()
+	ctx.Put("job", j)
+	if err := cr.col.Request(http.MethodGet, j.url, nil, ctx, hdr); err != nil {
+		cr.fail(j, 0, "bad url", err)
+	}
+	return true
+}
+
+// onResponse handles every HTTP response (colly passes error statuses too).
+func (cr *crawl) onResponse(r *colly.Response) {
+	j, ok := r.Ctx.GetAny("job").(*job)
+	if !ok {
+		return
+	}
+	if ct := r.Headers.Get(hiddenContentType); ct != "" {
+		r.Headers.Set("Content-Type", ct)
+		r.Headers.Del(hiddenContentType)
+	}
+	status := r.StatusCode
+	switch {
+	case status == http.StatusNotModified:
+		cr.count(j, func(s *Stats) { s.NotModified++ })
+		cr.emit(j, "not-modified", status, 0, nil)
+	case status == http.StatusTooManyRequests || status >= 500:
+		err := fmt.Errorf("%s: http %d", j.url, status)
+		if ra, ok := retryAfter(r.Headers.Get("Retry-After"), time.Now()); ok && ra > maxRetryAfter {
+			cr.fail(j, status, fmt.Sprintf("http %d", status), fmt.Errorf("%w (Retry-After %s)", err, ra))
+			return
+		}
+		cr.retry(j, r.Request, status, fmt.Sprintf("http %d", status), err)
+	case status < 200 || status >= 300:
+		cr.fail(j, status, fmt.Sprintf("http %d", status), fmt.Errorf("%s: http %d", j.url, status))
+	case j.typ == kindArticle:
+		cr.page(j, r)
+	default:
+		cr.discover(j, r)
+	}
+}
+
+// onError handles fetches that got no HTTP response.
+func (cr *crawl) onError(r *colly.Response, err error) {
+	j, ok := r.Ctx.GetAny("job").(*job)
+	if !ok {
+		return
+	}
+	reason, retryable := classify(err)
+	if cr.ctx.Err() != nil {
+		reason, retryable = "canceled", false
+	}
+	if retryable {
+		cr.retry(j, r.Request, 0, reason, err)
+		return
+	}
+	cr.fail(j, 0, reason, err)
+}
+
+func classify(err error) (reason string, retryable bool) {
+	var nerr interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return "too large", false
+	case errors.Is(err, ErrPrivateNetwork):
+		return "private network", false
+	case errors.Is(err, errRedirects):
+		return "redirects", false
+	case errors.Is(err, errRobotsRedirect):
+		return "robots", false
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
+		return "timeout", true
+	case errors.Is(err, context.Canceled):
+		return "canceled", false
+	}
+	return "network", true
+}
+
+// retry fetches j again after a backoff, or fails it when retries are spent.
+// Retry-After, if any, already holds the host back in the transport.
+func (cr *crawl) retry(j *job, req *colly.Request, status int, reason string, err error) {
+	if j.attempt >= cr.c.set.Retries || cr.ctx.Err() != nil {
+		cr.fail(j, status, reason, err)
+		return
+	}
+	j.attempt++
+	cr.c.tr.holdOff(req.URL.Host, time.Duration(1<<(j.attempt-1))*500*time.Millisecond)
+	if rerr := req.Retry(); rerr != nil {
+		cr.fail(j, status, reason, err)
+	}
+}
+
+// page decodes an article page and hands it on, once per article.
+func (cr *crawl) page(j *job, r *colly.Response) {
+	final := r.Request.URL.String()
+	fkey := cr.key(j, final)
+	cr.mu.Lock()
+	dup := cr.handed[fkey] || cr.handed[cr.key(j, j.url)]
+	cr.handed[fkey], cr.handed[cr.key(j, j.url)], cr.seen[fkey] = true, true, true
+	cr.mu.Unlock()
+	if dup {
+		cr.count(j, func(s *Stats) { s.Known++ })
+		cr.emit(j, "known", r.StatusCode, len(r.Body), nil)
+		return
+	}
+	ct := r.Headers.Get("Content-Type")
+	if !htmlLike(ct, r.Body) {
+		cr.fail(j, r.StatusCode, "not html", fmt.Errorf("%s: content type %q", j.url, ct))
+		return
+	}
+	body, cs, err := decode(r.Body, ct)
+	if err != nil {
+		cr.fail(j, r.StatusCode, "charset", fmt.Errorf("%s: %w", j.url, err))
+		return
+	}
+	p := newsmon.Page{
+		Source:     j.src.Name,
+		URL:        j.url,
+		FinalURL:   final,
+		StatusCode: r.StatusCode,
+		Header:     r.Headers.Clone(),
+		Charset:    cs,
+		Body:       body,
+		FetchedAt:  time.Now(),
+	}
+	if err := cr.c.opts.OnPage(cr.ctx, p); err != nil {
+		cr.dirty(j)
+		cr.fail(j, r.StatusCode, "page handler", fmt.Errorf("%s: %w", j.url, err))
+		return
+	}
+	cr.count(j, func(s *Stats) { s.Fetched++ })
+	cr.emit(j, "fetched", r.StatusCode, len(r.Body), nil)
+}
+
+// htmlLike reports whether an article response can be an HTML page: a
+// text or XHTML content type (or none), and no NUL bytes near the start.
+func htmlLike(contentType string, body []byte) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mt == "", strings.HasPrefix(mt, "text/"), strings.Contains(mt, "html"), strings.HasSuffix(mt, "xml"):
+	default:
+		return false
+	}
+	return !bytes.ContainsRune(body[:min(len(body), 1024)], 0)
+}
+
+// fail records a failed URL; transient failures keep its listings'
+// validators from being saved.
+func (cr *crawl) fail(j *job, status int, reason string, err error) {
+	switch {
+	case strings.HasPrefix(reason, "http 4"), reason == "too large", reason == "private network",
+		reason == "bad url", reason == "redirects", reason == "robots", reason == "charset", reason == "not html":
+	default:
+		cr.dirty(j)
+	}
+	if reason == "robots" {
+		cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons[reason]++ })
+		cr.emit(j, "robots-denied", status, 0, err)
+		return
+	}
+	cr.count(j, func(s *Stats) { s.Failed++; s.Reasons[reason]++ })
+	cr.emit(j, "failed", status, 0, err)
+}
+
+func (cr *crawl) dirty(j *job) {
+	cr.mu.Lock()
+	for _, l := range j.parents {
+		l.dirty = true
+	}
+	cr.mu.Unlock()
+}
+
+func (cr *crawl) count(j *job, f func(*Stats)) {
+	cr.mu.Lock()
+	f(cr.stats[j.src.Name])
+	cr.mu.Unlock()
+}
+
+func (cr *crawl) emit(j *job, kind string, status, n int, err error) {
+	if cr.c.opts.OnEvent == nil {
+		return
+	}
+	ev := Event{Source: j.src.Name, URL: j.url, Kind: kind, Status: status, Bytes: n, Err: err, Type: j.typ.String()}
+	if !j.start.IsZero() {
+		ev.Duration = time.Since(j.start)
+	}
+	cr.c.opts.OnEvent(ev)
+}
+
+// commitValidators saves the validators of listings whose discoveries were
+// all handled.
+func (cr *crawl) commitValidators() error {
+	if cr.c.opts.State == nil {
+		return nil
+	}
+	var errs []error
+	for _, l := range cr.pending {
+		if l.dirty {
+			continue
+		}
+		if err := cr.c.opts.State.SetValidators(l.url, l.etag, l.lastModified); err != nil {
+			errs = append(errs, fmt.Errorf("crawler: save validators of %s: %w", l.url, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkRedirect bounds redirects and applies robots.txt to their targets
+// (private targets are refused by the transport).
+func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > cr.c.set.MaxRedirects {
+		return fmt.Errorf("%s: %w (%d)", via[0].URL, errRedirects, len(via))
+	}
+	if cr.c.set.RespectRobots && !cr.allowed(req.URL) {
+		return fmt.Errorf("%s: %w", req.URL, errRobotsRedirect)
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Errors a fetch can fail with (wrapped in *url.Error by net/http).
+var (
+	ErrPrivateNetwork = errors.New("refused: target is on a loopback, private or link-local network")
+	ErrTooLarge       = errors.New("response body over max_body_bytes")
+	errRedirects      = errors.New("too many redirects")
+	errRobotsRedirect = errors.New("redirect target disallowed by robots.txt")
+)
+
+const (
+	maxRetryAfter = 2 * time.Minute  // longest Retry-After or backoff we wait
+	maxCrawlDelay = 60 * time.Second // longest robots Crawl-delay we honour
+	// hiddenContentType carries Content-Type past colly, which would
+	// otherwise re-decode bodies itself from the header's charset.
+	hiddenContentType = "X-Newsmon-Content-Type"
+)
+
+// transport is the crawler's manners and limits, applied to every request
+// (pages, robots.txt, every redirect hop): private-network refusal, a
+// per-host gap between requests (the larger of per_host_delay and robots
+// Crawl-delay, later pushed back by Retry-After and backoff), global
+// parallelism, a per-request timeout and max_body_bytes.
+type transport struct {
+	base         http.RoundTripper
+	allowPrivate bool
+	timeout      time.Duration
+	maxBody      int64
+	delay        time.Duration
+	sem          chan struct{}
+
+	mu    sync.Mutex
+	hosts map[string]*gate
+}
+
+// gate paces one host. lock is held from the start of a request until its
+// response headers arrive when the host has a delay.
+type gate struct {
+	lock      chan struct{}
+	delay     time.Duration // 0: transport default
+	last      time.Time     // when the last response headers arrived
+	notBefore time.Time     // Retry-After / backoff
+}
+
+func newTransport(base http.RoundTripper, s settings) *transport {
+	return &transport{
+		base:         base,
+		allowPrivate: s.AllowPrivateNetworks,
+		timeout:      s.Timeout,
+		maxBody:      s.MaxBodyBytes,
+		delay:        s.PerHostDelay,
+		sem:          make(chan struct{}, s.Parallelism),
+		hosts:        map[string]*gate{},
+	}
+}
+
+// defaultBase is the dialling transport: resolved addresses are checked at
+// connect time, so DNS names, rebinding and redirects are all covered.
+func defaultBase(s settings) *http.Transport {
+	d := &net.Dialer{Timeout: s.Timeout, KeepAlive: 30 * time.Second}
+	if !s.AllowPrivateNetworks {
+		d.Control = func(network, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			if ip := net.ParseIP(host); ip == nil || !public(ip) {
+				return fmt.Errorf("dial %s: %w", address, ErrPrivateNetwork)
+			}
+			return nil
+		}
+	}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		MaxIdleConnsPerHost:   s.Parallelism,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   s.Timeout,
+		ResponseHeaderTimeout: s.Timeout,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+var nonPublic = func() []*net.IPNet {
+	var nets []*net.IPNet
+	for _, c := range []string{"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4", "64:ff9b::/96"} {
+		_, n, _ := net.ParseCIDR(c)
+		nets = append(nets, n)
+	}
+	return nets
+}()
+
+// public reports whether ip is a globally routable unicast address.
+func public(ip net.IP) bool {
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return false
+	}
+	for _, n := range nonPublic {
+		if n.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *transport) gate(host string) *gate {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.hosts[host]
+	if g == nil {
+		g = &gate{lock: make(chan struct{}, 1)}
+		t.hosts[host] = g
+	}
+	return g
+}
+
+// setCrawlDelay records a host's robots Crawl-delay; it applies when larger
+// than the default delay.
+func (t *transport) setCrawlDelay(host string, d time.Duration) {
+	d = min(d, maxCrawlDelay)
+	g := t.gate(host)
+	t.mu.Lock()
+	g.delay = max(g.delay, d)
+	t.mu.Unlock()
+}
+
+// holdOff keeps every request to host waiting for d (bounded).
+func (t *transport) holdOff(host string, d time.Duration) {
+	d = min(d, maxRetryAfter)
+	g := t.gate(host)
+	t.mu.Lock()
+	if nb := time.Now().Add(d); nb.After(g.notBefore) {
+		g.notBefore = nb
+	}
+	t.mu.Unlock()
+}
+
+// wait blocks until a request to g may start; with locked, it holds g.lock.
+func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) {
+	t.mu.Lock()
+	delay := max(t.delay, g.delay)
+	t.mu.Unlock()
+	if delay > 0 {
+		select {
+		case g.lock <- struct{}{}:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	for {
+		t.mu.Lock()
+		at := g.notBefore
+		if delay > 0 && !g.last.IsZero() {
+			if d := g.last.Add(max(t.delay, g.delay)); d.After(at) {
+				at = d
+			}
+		}
+		t.mu.Unlock()
+		wait := time.Until(at)
+		if wait <= 0 {
+			return delay > 0, nil
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			if delay > 0 {
+				<-g.lock
+			}
+			return false, ctx.Err()
+		}
+	}
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.allowPrivate {
+		if ip := net.ParseIP(req.URL.Hostname()); (ip != nil && !public(ip)) || req.URL.Hostname() == "localhost" {
+			return nil, fmt.Errorf("%s: %w", req.URL.Host, ErrPrivateNetwork)
+		}
+	}
+	ctx := req.Context()
+	g := t.gate(req.URL.Host)
+	locked, err := t.wait(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case t.sem <- struct{}{}:
+	case <-ctx.Done():
+		if locked {
+			<-g.lock
+		}
+		return nil, ctx.Err()
+	}
+	release := func() { <-t.sem }
+
+	rctx, cancel := context.WithTimeout(ctx, t.timeout)
+	resp, err := t.base.RoundTrip(req.WithContext(rctx))
+
+	now := time.Now()
+	t.mu.Lock()
+	g.last = now
+	t.mu.Unlock()
+	if locked {
+		<-g.lock
+	}
+	if err != nil {
+		cancel()
+		release()
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), now); ok {
+			t.holdOff(req.URL.Host, d)
+		}
+	}
+	if t.maxBody > 0 && resp.ContentLength > t.maxBody {
+		resp.Body.Close()
+		cancel()
+		release()
+		return nil, fmt.Errorf("%s: %d bytes: %w", req.URL, resp.ContentLength, ErrTooLarge)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// net/http runs CheckRedirect (which may fetch robots.txt) before
+		// closing a redirect's body: free the slot now.
+		release()
+		release = func() {}
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		resp.Header.Set(hiddenContentType, ct)
+		resp.Header.Del("Content-Type")
+	}
+	// Bodies are decompressed by net/http or not at all: never by colly,
+	// whose gzip reader is unbounded.
+	resp.Uncompressed = true
+	resp.Body = &limitedBody{rc: resp.Body, left: t.maxBody, limited: t.maxBody > 0, done: func() { cancel(); release() }}
+	return resp, nil
+}
+
+// retryAfter parses a Retry-After value (seconds or an HTTP date).
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return min(time.Duration(s)*time.Second, maxRetryAfter+time.Second), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// limitedBody fails with ErrTooLarge past the limit and releases the
+// request's slot and timeout on Close.
+type limitedBody struct {
+	rc      io.ReadCloser
+	left    int64
+	limited bool
+	once    sync.Once
+	done    func()
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.limited && int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	if b.limited {
+		b.left -= int64(n)
+		if b.left < 0 {
+			return 0, ErrTooLarge
+		}
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error {
+	err := b.rc.Close()
+	b.once.Do(b.done)
+	return err
+}

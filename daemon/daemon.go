@@ -1,0 +1,245 @@
+// Package daemon runs newsmon as a long-lived service: it schedules a crawl
+// cycle of every source on its interval (through package pipeline, the same
+// code as `newsmon crawl`), serves health, metrics and the API over HTTP
+// (package server), reloads its configuration on SIGHUP and shuts down
+// cleanly on SIGINT or SIGTERM.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/pipeline"
+	"github.com/newsmon/newsmon/server"
+	"github.com/newsmon/newsmon/store"
+)
+
+// Defaults for the schedule.
+const (
+	defaultInterval = 15 * time.Minute
+	maxBackoff      = 6 * time.Hour
+	// ShutdownGrace is how long in-flight fetches may run after SIGTERM
+	// before they are cancelled.
+	ShutdownGrace = 10 * time.Second
+)
+
+// Options are what the command line hands the daemon.
+type Options struct {
+	Config *config.Config
+	// Reload returns a freshly loaded configuration (SIGHUP); nil disables reloading.
+	Reload func() (*config.Config, error)
+	Store  *store.Store
+	Log    *slog.Logger
+	// Ready, when not nil, receives the HTTP address once the server listens.
+	Ready chan<- string
+}
+
+// Daemon is a running service.
+type Daemon struct {
+	opts     Options
+	log      *slog.Logger
+	pipe     *pipeline.Pipeline
+	metrics  *server.Metrics
+	running  atomic.Bool
+	cfg      atomic.Pointer[config.Config]
+	cycleCtx context.Context // cancelled when in-flight work must stop
+}
+
+// Run serves until ctx is cancelled (the caller wires SIGINT/SIGTERM into
+// it) and returns nil after a clean shutdown. hup delivers reload requests.
+func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
+	cfg := opts.Config
+	if err := server.ListenAddrAllowed(cfg.Server.Listen, cfg.Server.Token); err != nil {
+		return err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	metrics := server.NewMetrics()
+	pipe, err := pipeline.New(cfg, opts.Store, log, metrics)
+	if err != nil {
+		return err
+	}
+	d := &Daemon{opts: opts, log: log, pipe: pipe, metrics: metrics}
+	d.cfg.Store(cfg)
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+	}
+	srv := &http.Server{
+		Handler: server.New(server.Options{
+			Store:   opts.Store,
+			Metrics: metrics,
+			Token:   cfg.Server.Token,
+			Ready:   d.running.Load,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+	}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	log.Info("daemon started", "listen", ln.Addr().String(), "sources", len(cfg.Sources))
+	if opts.Ready != nil {
+		opts.Ready <- ln.Addr().String()
+	}
+
+	// In-flight cycles run on their own context, cancelled only after the
+	// shutdown grace period, so SIGTERM lets fetches finish.
+	cycleCtx, cancelCycles := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCycles()
+	d.cycleCtx = cycleCtx
+
+	schedCtx, stopSched := context.WithCancel(ctx)
+	wg := d.schedule(schedCtx, cfg)
+	d.running.Store(true)
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-srvErr:
+			runErr = fmt.Errorf("http server: %w", err)
+			break loop
+		case <-hup:
+			newCfg, err := d.reload()
+			if err != nil {
+				log.Error("reload failed; keeping the old configuration", "err", err)
+				continue
+			}
+			stopSched()
+			wg.Wait()
+			schedCtx, stopSched = context.WithCancel(ctx)
+			wg = d.schedule(schedCtx, newCfg)
+			log.Info("configuration reloaded", "sources", len(newCfg.Sources))
+		}
+	}
+
+	log.Info("shutting down")
+	d.running.Store(false)
+	stopSched()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(ShutdownGrace):
+		log.Warn("cancelling in-flight fetches", "grace", ShutdownGrace)
+		cancelCycles()
+		<-finished
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
+		runErr = fmt.Errorf("http shutdown: %w", err)
+	}
+	return runErr
+}
+
+// reload loads the new configuration and hands it to the pipeline; the
+// listen address and token stay as they were until a restart.
+func (d *Daemon) reload() (*config.Config, error) {
+	if d.opts.Reload == nil {
+		return nil, errors.New("reloading is not available")
+	}
+	cfg, err := d.opts.Reload()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.pipe.SetConfig(cfg); err != nil {
+		return nil, err
+	}
+	d.cfg.Store(cfg)
+	return cfg, nil
+}
+
+// schedule starts one loop per source: a source is never crawled twice at
+// once, and a slow or failing source never delays another.
+func (d *Daemon) schedule(ctx context.Context, cfg *config.Config) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, src := range cfg.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.loop(ctx, src)
+		}()
+	}
+	return &wg
+}
+
+// loop crawls one source whenever it is due. The next due time is kept in
+// the store, so a restart neither repeats nor skips a cycle.
+func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
+	interval := src.Interval
+	if interval <= 0 {
+		interval = defaultInterval
+	}
+	failures := 0
+	for {
+		due, err := d.opts.Store.NextDue(src.Name)
+		if err != nil {
+			d.log.Error("read schedule", "source", src.Name, "err", err)
+			due = time.Now()
+		}
+		if wait := time.Until(due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		sum, err := d.pipe.Run(d.cycleCtx, []newsmon.Source{src}, nil)
+		t := sum.Totals()
+		failed := err != nil || (t.Failed > 0 && t.Fetched == 0 && t.NotModified == 0)
+		if failed {
+			failures++
+		} else {
+			failures = 0
+		}
+		next := time.Now().Add(nextDelay(src.Name, interval, failures))
+		if serr := d.opts.Store.SetNextDue(src.Name, next); serr != nil {
+			d.log.Error("save schedule", "source", src.Name, "err", serr)
+		}
+		d.log.Info("crawl cycle", "source", src.Name, "discovered", t.Discovered, "fetched", t.Fetched,
+			"new", t.New, "duplicates", t.Duplicates, "known", t.Known, "not_modified", t.NotModified,
+			"failed", t.Failed, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond),
+			"next", next.Format(time.RFC3339), "err", err)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// nextDelay is the interval with ±10% jitter, doubled for each consecutive
+// failed cycle up to maxBackoff.
+func nextDelay(source string, interval time.Duration, failures int) time.Duration {
+	d := interval
+	for i := 0; i < failures && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, max(maxBackoff, interval))
+	h := fnv.New64a()
+	h.Write([]byte(source))
+	r := rand.New(rand.NewPCG(h.Sum64(), uint64(time.Now().UnixNano())))
+	jitter := time.Duration((r.Float64()*0.2 - 0.1) * float64(d))
+	return d + jitter
+}

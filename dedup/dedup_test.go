@@ -1,0 +1,85 @@
+package dedup
+
+import "testing"
+
+func TestNormalise(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", ""},
+		{"only punctuation", " ，。！？ ... ", ""},
+		{"full-width ASCII", "ＡＢＣ１２３", "abc123"},
+		{"half-width katakana", "ｶﾀｶﾅ", "カタカナ"},
+		{"lower case", "Xiaomi SENDS Data", "xiaomi sends data"},
+		{"whitespace collapsed", "a \t\n\u3000 b", "a b"},
+		{"punctuation collapsed", "hello,   world... (again)!", "hello world again"},
+		{"no separator next to Han", "小米 手机，\n浏览器。iPhone 手机", "小米手机浏览器iphone手机"},
+		{"full-width punctuation", "数据（隐私）：泄露！", "数据隐私泄露"},
+		{"traditional folded", "隱私數據發送到遠程服務器", "隐私数据发送到远程服务器"},
+		{"simplified unchanged", "隐私数据发送到远程服务器", "隐私数据发送到远程服务器"},
+		{"one-to-many folds to first", "頭髮與發現", "头发与发现"},
+		{"compatibility ideograph", "\uF900", "岂"},
+		{"digits kept", "2020年5月1日", "2020年5月1日"},
+		{"ligature", "ﬁnance", "finance"},
+		{"invisible format characters dropped", "co\u00adoperate \ufeff隐\u200b私", "cooperate隐私"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Normalise(tt.in); got != tt.want {
+				t.Errorf("Normalise(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormaliseIdempotent(t *testing.T) {
+	for _, s := range []string{"Ｈｅｌｌｏ， 世界！", "隱私 數據 a-b", "ｶﾀｶﾅ ﬁ 2020年"} {
+		once := Normalise(s)
+		if twice := Normalise(once); twice != once {
+			t.Errorf("Normalise(%q) = %q, then %q", s, once, twice)
+		}
+	}
+}
+
+func TestContentHash(t *testing.T) {
+	base := "小米浏览器在隐身模式下仍然收集用户数据，研究人员称。"
+	same := []string{
+		"小米浏览器在隐身模式下仍然收集用户数据, 研究人员称.",
+		"小米瀏覽器在隱身模式下仍然收集用戶數據，研究人員稱。",
+		"  小米浏览器在隐身模式下\n仍然收集用户数据，\n研究人员称。  ",
+	}
+	different := []string{
+		"小米浏览器在隐身模式下不收集用户数据，研究人员称。",
+		"小米浏览器在隐身模式下仍然收集用户数据。",
+	}
+	h := ContentHash(base)
+	if len(h) != 64 {
+		t.Fatalf("ContentHash length %d, want 64 hex digits", len(h))
+	}
+	for _, s := range same {
+		if got := ContentHash(s); got != h {
+			t.Errorf("ContentHash(%q) differs from ContentHash(%q)", s, base)
+		}
+	}
+	for _, s := range different {
+		if got := ContentHash(s); got == h {
+			t.Errorf("ContentHash(%q) equals ContentHash(%q)", s, base)
+		}
+	}
+	if got := ContentHash("Hello, World"); got != ContentHash("hello world") {
+		t.Errorf("English case/punctuation variants hash differently")
+	}
+	if got := ContentHash(" ，。 "); got != "" {
+		t.Errorf("ContentHash of punctuation only = %q, want empty", got)
+	}
+}
+
+func TestT2STable(t *testing.T) {
+	if n := len(t2s); n < 2500 || n > 4000 {
+		t.Errorf("t2s has %d pairs, want a few thousand", n)
+	}
+	for trad, simp := range t2s {
+		if _, ok := t2s[simp]; ok && t2s[simp] != simp {
+			// Folding must be stable: a simplified target never folds again.
+			t.Errorf("t2s %c -> %c -> %c: not a fixed point", trad, simp, t2s[simp])
+		}
+	}
+}

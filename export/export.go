@@ -1,0 +1,293 @@
+// Package export owns newsmon's export format: the one JSON encoder for
+// candidate incidents and articles that the CLI (`newsmon export`) and the
+// HTTP API share, and the ranking and filtering of incidents they both use.
+// The format is versioned (SchemaVersion) and described by the JSON Schema
+// in docs/incidents.schema.json.
+package export
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+// SchemaVersion is the version of the export format. It changes only when a
+// field changes meaning or goes away; new fields keep the version.
+const SchemaVersion = 1
+
+// Formats.
+const (
+	JSON  = "json"  // one object (indented)
+	JSONL = "jsonl" // one incident or article per line
+)
+
+// ArticleLookup returns a stored article by ID.
+type ArticleLookup func(id string) (newsmon.Article, error)
+
+// Incident is one candidate incident as exported.
+type Incident struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	Summary      string    `json:"summary"`
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+	Languages    []string  `json:"languages"`
+	Sources      []string  `json:"sources"`
+	ArticleCount int       `json:"article_count"`
+	Topics       []string  `json:"topics"`
+	Score        float64   `json:"score"`
+	Keywords     []string  `json:"keywords"`
+	Articles     []Ref     `json:"articles"`
+}
+
+// Ref is an article inside an exported incident (no body).
+type Ref struct {
+	ID         string     `json:"id"`
+	URL        string     `json:"url"`
+	Source     string     `json:"source"`
+	Lang       string     `json:"lang"`
+	Title      string     `json:"title"`
+	Published  *time.Time `json:"published"` // null when unknown; keeps the page's offset
+	Duplicates []string   `json:"duplicates"`
+}
+
+// Article is one article as exported by `export articles`: the fields of
+// Ref plus authors, body and fetch time.
+type Article struct {
+	Ref
+	Authors   []string  `json:"authors"`
+	Body      string    `json:"body"`
+	FetchedAt time.Time `json:"fetched_at"`
+}
+
+// Document is the top-level object of `export incidents --format json`.
+type Document struct {
+	SchemaVersion int        `json:"schema_version"`
+	GeneratedAt   string     `json:"generated_at"`
+	Incidents     []Incident `json:"incidents"`
+}
+
+// ArticlesDocument is the top-level object of `export articles --format json`.
+type ArticlesDocument struct {
+	SchemaVersion int       `json:"schema_version"`
+	Articles      []Article `json:"articles"`
+}
+
+// NewIncident converts a stored incident, looking up its articles.
+func NewIncident(inc newsmon.Incident, lookup ArticleLookup) (Incident, error) {
+	out := Incident{
+		ID:           inc.ID,
+		Title:        inc.Title,
+		Summary:      inc.Summary,
+		FirstSeen:    inc.FirstSeen,
+		LastSeen:     inc.LastSeen,
+		Languages:    nonNil(inc.Languages),
+		Sources:      nonNil(inc.Sources),
+		ArticleCount: len(inc.ArticleIDs),
+		Topics:       nonNil(inc.Topics),
+		Score:        inc.Score,
+		Keywords:     nonNil(inc.Keywords),
+		Articles:     make([]Ref, 0, len(inc.ArticleIDs)),
+	}
+	for _, id := range inc.ArticleIDs {
+		a, err := lookup(id)
+		if err != nil {
+			return Incident{}, fmt.Errorf("incident %s: article %s: %w", inc.ID, id, err)
+		}
+		out.Articles = append(out.Articles, NewRef(a))
+	}
+	return out, nil
+}
+
+// NewRef converts a stored article to its entry in an incident.
+func NewRef(a newsmon.Article) Ref {
+	var pub *time.Time
+	if !a.Published.IsZero() {
+		pub = &a.Published
+	}
+	return Ref{
+		ID:         a.ID,
+		URL:        a.URL,
+		Source:     a.Source,
+		Lang:       a.Lang,
+		Title:      a.Title,
+		Published:  pub,
+		Duplicates: duplicateURLs(a.Duplicates),
+	}
+}
+
+// NewArticle converts a stored article, with its body.
+func NewArticle(a newsmon.Article) Article {
+	return Article{Ref: NewRef(a), Authors: nonNil(a.Authors), Body: a.Body, FetchedAt: a.FetchedAt}
+}
+
+// Incidents writes incidents in the export format: format "json" prints one
+// Document, "jsonl" one Incident per line. now is the generation time.
+func Incidents(w io.Writer, incs []newsmon.Incident, lookup ArticleLookup, format string, now time.Time) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
+	out := make([]Incident, 0, len(incs))
+	for _, inc := range incs {
+		x, err := NewIncident(inc, lookup)
+		if err != nil {
+			return err
+		}
+		out = append(out, x)
+	}
+	doc := Document{SchemaVersion: SchemaVersion, GeneratedAt: now.UTC().Format(time.RFC3339), Incidents: out}
+	return write(w, format, doc, out)
+}
+
+// Articles writes articles with their bodies: format "json" prints one
+// ArticlesDocument, "jsonl" one Article per line.
+func Articles(w io.Writer, arts []newsmon.Article, format string) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
+	out := make([]Article, len(arts))
+	for i, a := range arts {
+		out[i] = NewArticle(a)
+	}
+	return write(w, format, ArticlesDocument{SchemaVersion: SchemaVersion, Articles: out}, out)
+}
+
+func checkFormat(format string) error {
+	if format != JSON && format != JSONL {
+		return fmt.Errorf("unknown export format %q (want json or jsonl)", format)
+	}
+	return nil
+}
+
+// write prints doc (format json) or each item on its own line (jsonl).
+func write[T any](w io.Writer, format string, doc any, items []T) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	if format == JSON {
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	} else {
+		for _, it := range items {
+			if err := enc.Encode(it); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+func duplicateURLs(ds []newsmon.Duplicate) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		if d.URL != "" && !slices.Contains(out, d.URL) {
+			out = append(out, d.URL)
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Filter selects incidents, as `export incidents` flags and the API's query
+// parameters do. The zero Filter matches every incident.
+type Filter struct {
+	Topic       string    // "" for any topic
+	MinArticles int       // 0 for any number
+	Since       time.Time // LastSeen at or after; zero for any time
+}
+
+// Match reports whether inc passes the filter.
+func (f Filter) Match(inc newsmon.Incident) bool {
+	return (f.Topic == "" || slices.Contains(inc.Topics, f.Topic)) &&
+		len(inc.ArticleIDs) >= f.MinArticles &&
+		(f.Since.IsZero() || !inc.LastSeen.Before(f.Since))
+}
+
+// Rank returns the incidents that match the filters, best first: highest
+// score, then most recent LastSeen, then ID. topic "" matches any incident;
+// minArticles 0 and a zero since disable those filters. incs is not changed.
+func Rank(incs []newsmon.Incident, topic string, minArticles int, since time.Time) []newsmon.Incident {
+	f := Filter{Topic: topic, MinArticles: minArticles, Since: since}
+	out := make([]newsmon.Incident, 0, len(incs))
+	for _, inc := range incs {
+		if f.Match(inc) {
+			out = append(out, inc)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b newsmon.Incident) int {
+		switch {
+		case a.Score != b.Score:
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		case !a.LastSeen.Equal(b.LastSeen):
+			return b.LastSeen.Compare(a.LastSeen)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// ErrSince is returned (wrapped) by ParseSince for a value it cannot read.
+var ErrSince = errors.New("want a duration such as 24h or 7d, a date such as 2020-05-01, or an RFC 3339 time")
+
+// ParseSince reads the --since flag and the since query parameter: a
+// duration back from now ("24h", "90m", "7d"), a date ("2020-05-01", UTC
+// midnight) or an RFC 3339 time. "" means no limit (zero time).
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return time.Time{}, nil
+	case len(s) > 64:
+		return time.Time{}, fmt.Errorf("since: value too long: %w", ErrSince)
+	}
+	if d, ok := parseDays(s); ok {
+		return now.Add(-d), nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("since %q: negative duration: %w", s, ErrSince)
+		}
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("since %q: %w", s, ErrSince)
+}
+
+// parseDays reads "7d".
+func parseDays(s string) (time.Duration, bool) {
+	n, ok := strings.CutSuffix(s, "d")
+	if !ok {
+		return 0, false
+	}
+	days, err := strconv.Atoi(n)
+	if err != nil || days < 0 || days > 100*365 {
+		return 0, false
+	}
+	return time.Duration(days) * 24 * time.Hour, true
+}

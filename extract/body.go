@@ -1,0 +1,372 @@
+package extract
+
+import (
+	"math"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Class and id words that mark boilerplate (matched as word prefixes) and
+// words that mark article content.
+var (
+	negWords = []string{
+		"comment", "share", "sharing", "social", "related", "relate", "recommend",
+		"breadcrumb", "crumb", "copyright", "footer", "sidebar", "side-bar", "menu",
+		"navbar", "nav", "advert", "sponsor", "banner", "popup", "modal", "cookie",
+		"login", "subscribe", "newsletter", "promo", "qrcode", "pagination", "pager",
+		"hotnews", "hot_news", "toolbar", "masthead", "disqus", "outbrain", "taboola",
+		"rank", "widget", "signup", "corrections", "reprint", "jiucuo", "shengming",
+		"more-news", "morenews", "tags", "tag-list", "keywords",
+		// pinyin class names on Chinese sites: recommend, related, comment, share,
+		// hot, ranking, ads, copyright, disclaimer, navigation
+		"tuijian", "xiangguan", "pinglun", "fenxiang", "remen", "paihang", "guanggao",
+		"banquan", "mianze", "daohang",
+	}
+	negExact = map[string]bool{
+		"ad": true, "ads": true, "adv": true, "hot": true, "tag": true, "share": true,
+		"hidden": true, "hide": true, "print": true, "bottom": true, "foot": true,
+		"aside": true, "header": true,
+		"bio": true, "more": true, "next": true, "prev": true, "links": true, "gg": true,
+		"statement": true, "disclaimer": true, "declare": true,
+	}
+	posWords = []string{
+		"article", "content", "entry", "post", "story", "body", "text", "main",
+		"artibody", "detail", "zhengwen", "cont", "news", "txt",
+	}
+	// strongNeg words stay boilerplate even next to a content word.
+	strongNeg = []string{"comment", "share", "sharing", "related", "relate", "recommend", "breadcrumb", "copyright", "tuijian", "xiangguan", "pinglun", "fenxiang"}
+)
+
+// negativeAttr reports whether an element's class or id marks it as
+// boilerplate.
+func negativeAttr(n *html.Node) bool {
+	var cls, id string
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "class":
+			cls = a.Val
+		case "id":
+			id = a.Val
+		case "role":
+			switch a.Val {
+			case "navigation", "complementary", "contentinfo", "banner", "menu":
+				return true
+			}
+		}
+	}
+	if cls == "" && id == "" {
+		return false
+	}
+	return classify(strings.ToLower(cls + " " + id))
+}
+
+func classify(s string) bool {
+	neg, pos, strong := false, false, false
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '-' || r == '_' }) {
+		if negExact[w] {
+			neg = true
+		}
+		for _, p := range negWords {
+			if strings.HasPrefix(w, p) {
+				neg = true
+				break
+			}
+		}
+		for _, p := range strongNeg {
+			if strings.HasPrefix(w, p) {
+				strong = true
+				break
+			}
+		}
+		for _, p := range posWords {
+			if strings.HasPrefix(w, p) {
+				pos = true
+				break
+			}
+		}
+	}
+	if strong || hiddenClass(s) {
+		return true
+	}
+	// "content-main-side" etc: a content word wins over weak negatives.
+	return neg && !pos
+}
+
+// hiddenClass reports a class that hides an element (display: none).
+func hiddenClass(s string) bool {
+	for _, w := range strings.Fields(s) {
+		switch w {
+		case "hidden", "hide", "d-none", "is-hidden", "visually-hidden", "sr-only", "display-none":
+			return true
+		}
+	}
+	return false
+}
+
+// inNeg reports whether block i or an ancestor below limit is boilerplate.
+func (p *page) inNeg(i, limit int32) bool {
+	for j := i; j >= 0 && j != limit; j = p.blocks[j].parent {
+		if p.blocks[j].neg {
+			return true
+		}
+	}
+	return false
+}
+
+// weight is the length of a text run, a Han character counting double.
+func weight(chars, han int32) float64 { return float64(chars + han) }
+
+// score gives each paragraph's evidence to its container and their
+// ancestors (readability's scheme, with Chinese punctuation counted as
+// commas) and returns the best container, or -1.
+func (p *page) score() int32 {
+	bl := p.blocks
+	for i := range bl {
+		b := &bl[i]
+		if b.ownChars == 0 || b.n.DataAtom == atom.Body || b.n.DataAtom == atom.Html {
+			continue
+		}
+		w := weight(b.ownChars-b.ownLinks, b.ownHan)
+		if w < 20 {
+			continue
+		}
+		ld := float64(b.ownLinks) / float64(b.ownChars)
+		if ld > 0.5 || (b.firstSeg >= 0 && b.ownChars < 150 && boilerLine(collapse(p.segs[b.firstSeg].text))) {
+			continue
+		}
+		s := 1 + float64(b.ownPunct) + math.Min(w/100, 3)
+		if p.inNeg(int32(i), -1) {
+			s *= 0.2
+		}
+		if b.ownHan > 0 && b.ownPunct == 0 && w < 60 {
+			s *= 0.3 // a Chinese line without a single comma is rarely article text
+		}
+		s *= 1 - ld
+		b.sub += s
+		if !p.inNeg(int32(i), -1) {
+			b.subText += b.ownChars - b.ownLinks
+		}
+		start := int32(i)
+		if b.leafish {
+			start = b.parent
+			b.score += s * 0.2 // a lone paragraph is itself a weak candidate
+		}
+		for lvl, j := 0, start; j >= 0 && lvl < 4; lvl, j = lvl+1, bl[j].parent {
+			div := 1.0
+			switch {
+			case lvl == 1:
+				div = 2
+			case lvl > 1:
+				div = float64(lvl) * 3
+			}
+			bl[j].score += s / div
+		}
+	}
+	for i := len(bl) - 1; i > 0; i-- {
+		if par := bl[i].parent; par >= 0 {
+			bl[par].sub += bl[i].sub
+			bl[par].subText += bl[i].subText
+		}
+	}
+	best, bestScore := int32(-1), 0.0
+	for i := range bl {
+		b := &bl[i]
+		if b.score == 0 || b.chars == 0 {
+			continue
+		}
+		ld := float64(b.links) / float64(b.chars)
+		final := b.score * (1 - ld)
+		if b.neg {
+			final *= 0.3
+		}
+		if final > bestScore {
+			best, bestScore = int32(i), final
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	// Climb while an ancestor scores better, or holds clearly more
+	// paragraph evidence (the text is split across sibling containers) and
+	// is mostly paragraph text itself; wrappers in between are skipped.
+	for climbed := true; climbed; {
+		climbed = false
+		cb := &bl[best]
+		for lvl, par := 0, cb.parent; par >= 0 && lvl < 5; lvl, par = lvl+1, bl[par].parent {
+			pb := &bl[par]
+			a := pb.n.DataAtom
+			pld := float64(pb.links) / float64(max(pb.chars, 1))
+			if a == atom.Body || a == atom.Html || pb.neg || pld > 0.35 {
+				break
+			}
+			if pb.score*(1-pld) >= bestScore ||
+				(pb.sub >= cb.sub*1.3 && float64(pb.subText) >= 0.6*float64(pb.chars) && pld < 0.25) {
+				best, bestScore = par, max(bestScore, pb.score*(1-pld))
+				climbed = true
+				break
+			}
+		}
+	}
+	return best
+}
+
+// body renders the text of the chosen containers as paragraphs separated by
+// blank lines, leaving out boilerplate inside them.
+func (p *page) body(roots []*html.Node, title string) string {
+	w := &textWriter{p: p, title: normKey(title)}
+	for _, r := range roots {
+		w.root = p.index[r]
+		if i, ok := p.index[r]; ok {
+			w.rootChars = p.blocks[i].chars
+		} else {
+			w.rootChars = 0
+		}
+		w.node(r, 0)
+		w.flush()
+	}
+	return strings.Join(w.paras, "\n\n")
+}
+
+type textWriter struct {
+	p         *page
+	title     string
+	root      int32
+	rootChars int32
+	buf       strings.Builder
+	paras     []string
+	total     int
+}
+
+// uiWords are paragraphs that are only a widget's label.
+var uiWords = map[string]bool{
+	"caption": true, "close": true, "advertisement": true, "share": true, "image": true,
+	"photo": true, "video": true, "enlarge": true, "expand": true, "loading": true,
+	"loading...": true, "play": true, "pause": true, "next": true, "previous": true,
+	"hidecaption": true, "toggle caption": true, "分享": true, "广告": true, "返回顶部": true,
+	"展开全文": true, "打开app": true, "点击查看大图": true,
+}
+
+func (w *textWriter) node(n *html.Node, depth int) {
+	if depth > maxDepth || w.total > 1<<20 {
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			w.buf.WriteString(c.Data)
+		case html.ElementNode:
+			a := c.DataAtom
+			if skipTags[a] || hidden(c) {
+				continue
+			}
+			if a == atom.Br || a == atom.Hr {
+				w.flush()
+				continue
+			}
+			if a == atom.Img {
+				continue
+			}
+			idx, isBlock := w.p.index[c]
+			if isBlock && w.boiler(idx) {
+				continue
+			}
+			if blockTags[a] {
+				w.flush()
+				w.node(c, depth+1)
+				w.flush()
+			} else {
+				w.node(c, depth+1)
+			}
+		}
+	}
+}
+
+// boiler reports whether a block inside the article container is
+// boilerplate: navigation, share bars, lists of links.
+func (w *textWriter) boiler(i int32) bool {
+	b := &w.p.blocks[i]
+	if b.chars == 0 {
+		return true
+	}
+	if b.neg && b.chars*2 < w.rootChars {
+		return true
+	}
+	ld := float64(b.links) / float64(b.chars)
+	switch b.n.DataAtom {
+	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Figcaption, atom.Blockquote, atom.Pre:
+		return ld > 0.8 && b.chars < 200
+	}
+	return ld > 0.5 && b.chars*2 < w.rootChars
+}
+
+func (w *textWriter) flush() {
+	if w.buf.Len() == 0 {
+		return
+	}
+	s := collapse(w.buf.String())
+	w.buf.Reset()
+	if s == "" || boilerLine(s) {
+		return
+	}
+	k := normKey(s)
+	if len(w.paras) == 0 && w.title != "" && k == w.title {
+		return // the headline repeated at the top of the body
+	}
+	if uiWords[k] {
+		return // a button label
+	}
+	if len(k) >= 20 {
+		for i := len(w.paras) - 1; i >= 0 && i >= len(w.paras)-4; i-- {
+			if normKey(w.paras[i]) == k {
+				return // a caption repeated by a gallery
+			}
+		}
+	}
+	w.total += len(s)
+	w.paras = append(w.paras, s)
+}
+
+// creditPrefixes start lines that credit editors and sources or carry legal
+// and service notices rather than article text.
+var creditPrefixes = []string{
+	"责任编辑", "責任編輯", "编辑：", "编辑:", "原标题", "原標題", "来源：", "来源:", "來源：",
+	"本文来源", "文章来源", "文章纠错", "免责声明", "声明：", "版权声明", "版权所有",
+	"copyright", "©", "(c)", "all rights reserved", "分享到", "扫一扫", "扫描二维码",
+	"关注我们", "点击进入", "相关阅读", "相关新闻", "相关文章", "推荐阅读", "延伸阅读",
+	"【纠错】", "打印本页", "关闭窗口", "返回首页", "上一篇", "下一篇", "advertisement",
+	"share this", "read more:", "related:", "sign up for", "follow us", "click here",
+}
+
+func boilerLine(s string) bool {
+	l := s
+	if len(l) > 48 {
+		l = truncateUTF8(l, 48)
+	}
+	l = strings.ToLower(strings.TrimLeft(l, " (（【[「"))
+	for _, pfx := range creditPrefixes {
+		if strings.HasPrefix(l, pfx) {
+			return len(s) < 400
+		}
+	}
+	if len(s) < 120 && (strings.Contains(s, "责任编辑") || strings.Contains(s, "責任編輯")) {
+		return true
+	}
+	return false
+}
+
+// normKey is s without spaces and case, for comparing titles and lines.
+func normKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == ' ' || r == '\u3000' || r == '\u00a0' || r == '\n' || r == '\t' {
+			continue
+		}
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

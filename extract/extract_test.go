@@ -1,0 +1,303 @@
+package extract
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+var (
+	shanghai = time.FixedZone("CST", 8*3600)
+	fetched  = time.Date(2020, 5, 3, 12, 0, 0, 0, shanghai)
+)
+
+// zhPage is a generic Chinese portal page (no site rules) in our own words.
+const zhPage = `<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>示例城市开通首条无人驾驶公交线路_示例新闻网</title>
+<meta name="pubdate" content="2020-05-01 09:30:00">
+<meta name="description" content="示例城市开通无人驾驶公交。">
+<link rel="canonical" href="/news/2020/bus.html">
+</head><body>
+<div class="nav"><a href="/">首页</a> <a href="/a">国内</a> <a href="/b">国际</a> <a href="/c">财经</a></div>
+<div class="wrap">
+ <div class="left-col">
+  <h1>示例城市开通首条无人驾驶公交线路</h1>
+  <div class="info">2020年05月01日 09:30 来源：示例日报</div>
+  <div class="share-bar"><a href="#">微博</a> <a href="#">微信</a></div>
+  <div class="article-body">
+   <p>原标题：无人驾驶公交来了</p>
+   <p>　　本报讯（记者 李四）五月一日上午，示例城市首条无人驾驶公交线路正式开通运营，全长十二公里，沿途设有十五个站点。</p>
+   <p>　　据介绍，这条线路上的车辆配备了激光雷达、摄像头和毫米波雷达，能够识别行人、车辆和交通信号灯，并在紧急情况下自动停车。</p>
+   <p class="caption">图为无人驾驶公交车在站台停靠。</p>
+   <p>　　市交通局负责人表示，试运营期间每辆车上仍配有一名安全员，市民可以免费乘坐，票价将在三个月后公布。</p>
+   <p>（责任编辑：王五）</p>
+  </div>
+  <div class="related"><h3>相关新闻</h3><ul><li><a href="/1">无人驾驶出租车上路测试，市民排队体验新鲜出行方式</a></li><li><a href="/2">新能源公交车占比超过九成，城市空气质量持续改善</a></li></ul></div>
+  <div id="comments"><p>网友甲：希望早日推广到全市，每天上班都能坐上这样的车。</p></div>
+ </div>
+ <div class="sidebar"><h3>热门排行</h3><ol><li><a href="/3">某地发布高温预警，请市民注意防暑降温</a></li></ol></div>
+</div>
+<div class="footer"><p>Copyright © 2020 示例新闻网 版权所有 京ICP备00000000号</p></div>
+</body></html>`
+
+// enPage is an English page with JSON-LD in an @graph.
+const enPage = `<!DOCTYPE html><html lang="en-GB"><head>
+<title>Council approves new cycling bridge | Example Gazette</title>
+<meta property="og:title" content="Council approves new cycling bridge">
+<meta property="og:image" content="/img/bridge.jpg">
+<script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+ {"@type":"WebSite","name":"Example Gazette"},
+ {"@type":["NewsArticle"],"headline":"Council approves new cycling bridge",
+  "datePublished":"2020-04-30T18:05:00+01:00","dateModified":"2020-05-01T08:00:00+01:00",
+  "author":[{"@type":"Person","name":"Jane Doe"},{"@type":"Person","name":"John Roe"}],
+  "publisher":{"@type":"Organization","name":"Example Gazette"}}]}</script>
+</head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<main><article>
+ <h1>Council approves new cycling bridge</h1>
+ <p class="byline">By Jane Doe and John Roe</p>
+ <div class="social-share"><a href="#">Share on Facebook</a> <a href="#">Share on X</a></div>
+ <div class="article-text">
+  <p>The city council voted on Thursday to build a new bridge for cyclists and pedestrians across the river, ending a debate that lasted almost four years.</p>
+  <h2>Costs and timing</h2>
+  <p>The bridge will cost an estimated twelve million pounds, most of it paid by a regional transport fund, and construction is due to start next spring.</p>
+  <p>Local cycling groups welcomed the decision, saying the crossing would cut journeys between the two halves of the town by up to twenty minutes.</p>
+  <p>Advertisement</p>
+ </div>
+ <aside class="related-stories"><h3>Related stories</h3><ul><li><a href="/a">Town centre parking charges to rise in the new year budget</a></li><li><a href="/b">Riverside path closed for repairs after flooding</a></li></ul></aside>
+</article></main>
+<footer><p>© 2020 Example Gazette. All rights reserved.</p></footer>
+</body></html>`
+
+func TestExtractGenericChinese(t *testing.T) {
+	art, err := Extract(Input{URL: "https://news.example.cn/a/123.html", HTML: []byte(zhPage), FetchedAt: fetched, Location: shanghai})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "示例城市开通首条无人驾驶公交线路"; art.Title != want {
+		t.Errorf("Title = %q, want %q", art.Title, want)
+	}
+	if want := time.Date(2020, 5, 1, 9, 30, 0, 0, shanghai); !art.Published.Equal(want) {
+		t.Errorf("Published = %v, want %v", art.Published, want)
+	}
+	if art.Lang != "zh" {
+		t.Errorf("Lang = %q, want zh", art.Lang)
+	}
+	if want := "https://news.example.cn/news/2020/bus.html"; art.CanonicalURL != want {
+		t.Errorf("CanonicalURL = %q, want %q", art.CanonicalURL, want)
+	}
+	if art.Description != "示例城市开通无人驾驶公交。" {
+		t.Errorf("Description = %q", art.Description)
+	}
+	wantParas := []string{
+		"本报讯（记者 李四）五月一日上午，示例城市首条无人驾驶公交线路正式开通运营，全长十二公里，沿途设有十五个站点。",
+		"据介绍，这条线路上的车辆配备了激光雷达、摄像头和毫米波雷达，能够识别行人、车辆和交通信号灯，并在紧急情况下自动停车。",
+		"图为无人驾驶公交车在站台停靠。",
+		"市交通局负责人表示，试运营期间每辆车上仍配有一名安全员，市民可以免费乘坐，票价将在三个月后公布。",
+	}
+	if got := strings.Split(art.Body, "\n\n"); !reflect.DeepEqual(got, wantParas) {
+		t.Errorf("Body paragraphs =\n%q\nwant\n%q", got, wantParas)
+	}
+}
+
+func TestExtractGenericEnglish(t *testing.T) {
+	art, err := Extract(Input{URL: "https://gazette.example.com/news/bridge", HTML: []byte(enPage), FetchedAt: fetched})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Council approves new cycling bridge"; art.Title != want {
+		t.Errorf("Title = %q, want %q", art.Title, want)
+	}
+	bst := time.FixedZone("", 3600)
+	if want := time.Date(2020, 4, 30, 18, 5, 0, 0, bst); !art.Published.Equal(want) {
+		t.Errorf("Published = %v, want %v", art.Published, want)
+	}
+	if _, off := art.Published.Zone(); off != 3600 {
+		t.Errorf("Published lost the page's offset: %v", art.Published)
+	}
+	if want := time.Date(2020, 5, 1, 8, 0, 0, 0, bst); !art.Modified.Equal(want) {
+		t.Errorf("Modified = %v, want %v", art.Modified, want)
+	}
+	if want := []string{"Jane Doe", "John Roe"}; !reflect.DeepEqual(art.Authors, want) {
+		t.Errorf("Authors = %q, want %q", art.Authors, want)
+	}
+	if art.SiteName != "Example Gazette" || art.Lang != "en" || art.Image != "https://gazette.example.com/img/bridge.jpg" {
+		t.Errorf("SiteName, Lang, Image = %q, %q, %q", art.SiteName, art.Lang, art.Image)
+	}
+	for _, s := range []string{"The city council voted on Thursday", "Costs and timing", "twelve million pounds", "Local cycling groups welcomed"} {
+		if !strings.Contains(art.Body, s) {
+			t.Errorf("body lacks %q:\n%s", s, art.Body)
+		}
+	}
+	for _, s := range []string{"Share on", "Related stories", "parking charges", "Advertisement", "All rights reserved", "Home"} {
+		if strings.Contains(art.Body, s) {
+			t.Errorf("body has boilerplate %q:\n%s", s, art.Body)
+		}
+	}
+}
+
+func TestExtractRulesWin(t *testing.T) {
+	page := `<html><head><title>Wrong title - Site</title><meta property="article:published_time" content="2020-01-01T00:00:00Z"></head><body>
+<div class="hd"><span class="t">Rule title</span><em class="when">2020年04月30日 08:00</em><span class="by">Ann Author</span></div>
+<div class="main"><p>Generic extraction would choose this much longer block of text, with commas, many commas, and more words than the other block has, by far.</p><p>Another paragraph, here, with commas, to make it win the generic scoring contest easily.</p></div>
+<div class="story"><p>The rule body.</p><div class="ad">Buy now</div></div>
+</body></html>`
+	rules := newsmon.Rules{Title: ".hd .t", Published: ".when", Authors: ".by", Body: ".story", Drop: []string{".ad"}}
+	art, err := Extract(Input{URL: "https://x.example/a", HTML: []byte(page), FetchedAt: fetched, Location: shanghai, Rules: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art.Title != "Rule title" || art.Body != "The rule body." || !reflect.DeepEqual(art.Authors, []string{"Ann Author"}) {
+		t.Errorf("Title, Body, Authors = %q, %q, %q", art.Title, art.Body, art.Authors)
+	}
+	if want := time.Date(2020, 4, 30, 8, 0, 0, 0, shanghai); !art.Published.Equal(want) {
+		t.Errorf("Published = %v, want %v", art.Published, want)
+	}
+	// A rule that matches nothing falls back to generic extraction.
+	art, err = Extract(Input{HTML: []byte(page), Rules: newsmon.Rules{Body: "#missing", Title: "h6"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(art.Body, "Generic extraction would choose") || art.Title != "Wrong title" {
+		t.Errorf("fallback: Title %q Body %q", art.Title, art.Body)
+	}
+}
+
+func TestExtractDates(t *testing.T) {
+	tests := []struct {
+		name, url, page string
+		want            time.Time
+	}{
+		{"printed under the headline", "https://e.example/x",
+			`<title>头条新闻标题在这里_示例网</title><h1>头条新闻标题在这里</h1><div>发布时间：2020年04月29日 21:10</div><div><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p></div>`,
+			time.Date(2020, 4, 29, 21, 10, 0, 0, shanghai)},
+		{"relative", "https://e.example/x",
+			`<title>头条新闻标题在这里</title><h1>头条新闻标题在这里</h1><span>3小时前</span><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p>`,
+			fetched.Add(-3 * time.Hour)},
+		{"from the URL", "https://e.example/news/2020-04-28/doc-1.shtml",
+			`<title>头条新闻标题在这里</title><h1>头条新闻标题在这里</h1><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p>`,
+			time.Date(2020, 4, 28, 0, 0, 0, 0, shanghai)},
+		{"set in JavaScript", "https://e.example/x",
+			`<script>var msg = {"pubtime": "2020-04-27 07:00:00"};</script><title>T</title><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p>`,
+			time.Date(2020, 4, 27, 7, 0, 0, 0, shanghai)},
+		{"future meta ignored, copyright ignored", "https://e.example/x",
+			`<meta name="publishdate" content="2030-01-01"><title>T</title><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p><div>Copyright © 2020</div>`,
+			time.Time{}},
+	}
+	for _, tt := range tests {
+		art, err := Extract(Input{URL: tt.url, HTML: []byte(tt.page), FetchedAt: fetched, Location: shanghai})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if !art.Published.Equal(tt.want) {
+			t.Errorf("%s: Published = %v, want %v", tt.name, art.Published, tt.want)
+		}
+	}
+}
+
+func TestCleanTitle(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"示例公司回应争议_新浪财经_新浪网", "示例公司回应争议"},
+		{"手机被曝上传浏览记录 - cnBeta.COM", "手机被曝上传浏览记录"},
+		{"Council approves new cycling bridge | Example Gazette", "Council approves new cycling bridge"},
+		{"Example Gazette | Council approves new cycling bridge", "Council approves new cycling bridge"},
+		{"News – Politics – Council approves new cycling bridge", "Council approves new cycling bridge"},
+		{"  A   plain   title ", "A plain title"},
+		{"Well-known self-driving buses", "Well-known self-driving buses"},
+	}
+	for _, tt := range tests {
+		if got := cleanTitle(tt.in); got != tt.want {
+			t.Errorf("cleanTitle(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTitlePrefersHeadline(t *testing.T) {
+	// The headline contains a separator that a suffix stripper would cut.
+	page := `<title>专题|数据业大整顿：爬虫与现金贷_示例网</title><h1 class="t">专题|数据业大整顿：爬虫与现金贷</h1><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "专题|数据业大整顿：爬虫与现金贷"; art.Title != want {
+		t.Errorf("Title = %q, want %q", art.Title, want)
+	}
+}
+
+func TestDetectLang(t *testing.T) {
+	tests := []struct{ text, htmlLang, src, want string }{
+		{"示例城市开通首条无人驾驶公交线路，市民可以免费乘坐。", "", "", "zh"},
+		{"這是一個關於電動車與網路發展的報導，記者們說這個問題會越來越重要。", "", "zh", "zh-Hant"},
+		{"The council voted on Thursday to build a new bridge for cyclists and walkers.", "", "", "en"},
+		{"Der Rat hat am Donnerstag beschlossen, eine neue Brücke zu bauen.", "de", "", "de"},
+		{"Der Rat hat am Donnerstag beschlossen, eine neue Brücke zu bauen.", "", "de", "de"},
+		{"東京で新しい橋の建設が決まりました。市民は喜んでいます。", "", "", "ja"},
+		{"서울시는 새로운 다리를 건설하기로 결정했습니다.", "", "", "ko"},
+		{"iPhone 11 Pro", "zh-CN", "zh", "zh"},
+		{"", "", "zh", "zh"},
+	}
+	for _, tt := range tests {
+		if got := detectLang(tt.text, tt.htmlLang, tt.src); got != tt.want {
+			t.Errorf("detectLang(%q, %q, %q) = %q, want %q", tt.text, tt.htmlLang, tt.src, got, tt.want)
+		}
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	if _, err := Extract(Input{URL: "https://e.example/empty", HTML: []byte("  \n")}); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "https://e.example/empty") {
+		t.Errorf("empty page: err = %v, want ErrEmpty naming the URL", err)
+	}
+	art, err := Extract(Input{URL: "https://e.example/video", HTML: []byte(`<title>Only a video</title><video src="v.mp4"></video>`)})
+	if !errors.Is(err, ErrNoArticle) {
+		t.Errorf("page without text: err = %v, want ErrNoArticle", err)
+	}
+	if art.Title != "Only a video" {
+		t.Errorf("page without text: Title = %q, want what could be read", art.Title)
+	}
+}
+
+// TestExtractBounded feeds documents built to be expensive: very deep
+// nesting, many siblings, unclosed formatting elements. Each must return.
+func TestExtractBounded(t *testing.T) {
+	pages := map[string]string{
+		"deep divs":   strings.Repeat("<div>", 100000) + "文本，内容。",
+		"deep tables": strings.Repeat("<table><tr><td>", 20000) + "text, text.",
+		"unclosed a":  strings.Repeat("<a href=x>", 20000) + "text, text.",
+		"formatting":  strings.Repeat("<b><i><u>", 30000) + "text, text.",
+		"many p":      strings.Repeat("<p>一段，文字。", 50000),
+		"over limit":  "<p>" + strings.Repeat("长文本，", MaxHTMLBytes/8) + "</p>",
+	}
+	for name, page := range pages {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = Extract(Input{HTML: []byte(page), FetchedAt: fetched})
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("%s: Extract did not return", name)
+		}
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	f.Add([]byte(zhPage))
+	f.Add([]byte(enPage))
+	f.Add([]byte(`<script type="application/ld+json">[{"@graph":[{"@type":"NewsArticle","author":{"name":["x"]}}]}]</script>`))
+	f.Add([]byte(`<a name=x><p>文本<br>2020年5月1日<table><td>，。`))
+	f.Fuzz(func(t *testing.T, page []byte) {
+		art, err := Extract(Input{URL: "https://finance.sina.com.cn/2020-05-01/doc.shtml", HTML: page, FetchedAt: fetched, Location: shanghai})
+		if err == nil && art.Body == "" {
+			t.Fatal("no error but empty body")
+		}
+		if art.Published.After(fetched.Add(futureSlack)) {
+			t.Fatalf("Published %v after the fetch time", art.Published)
+		}
+	})
+}

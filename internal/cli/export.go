@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/export"
+)
+
+func exportCommand(e *env) *cobra.Command {
+	var (
+		since, format, output, topic string
+		minArticles                  int
+	)
+	cmd := &cobra.Command{
+		Use:   "export [incidents|articles]",
+		Short: "Print candidate incidents (default) or articles as JSON",
+		Long: "Print candidate incidents, ranked by topic score and recency, in the versioned\n" +
+			"schema documented in README.md (docs/incidents.schema.json), or stored articles\n" +
+			"with their body text.",
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"incidents", "articles"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			what := "incidents"
+			if len(args) == 1 {
+				what = args[0]
+			}
+			if what != "incidents" && what != "articles" {
+				return usageError{fmt.Errorf("export %q: want incidents or articles", what)}
+			}
+			if format == "" {
+				format = map[string]string{"incidents": "json", "articles": "jsonl"}[what]
+			}
+			if format != "json" && format != "jsonl" {
+				return usageError{fmt.Errorf("--format %q: want json or jsonl", format)}
+			}
+			now := time.Now()
+			from, err := parseSince(since, now)
+			if err != nil {
+				return usageError{err}
+			}
+			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := e.openStore(cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+
+			w := e.stdout
+			if output != "" && output != "-" {
+				f, err := os.Create(output)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			}
+			if what == "articles" {
+				var arts []newsmon.Article
+				err := st.Articles(from, func(a newsmon.Article) error {
+					arts = append(arts, a)
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				return closeWith(w, export.Articles(w, arts, format))
+			}
+			var incs []newsmon.Incident
+			if err := st.Incidents(func(inc newsmon.Incident) error {
+				incs = append(incs, inc)
+				return nil
+			}); err != nil {
+				return err
+			}
+			incs = export.Rank(incs, topic, minArticles, from)
+			return closeWith(w, export.Incidents(w, incs, st.Article, format, now))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&since, "since", "", "only what was seen since a duration ago (72h) or a date (2020-05-01)")
+	f.StringVar(&format, "format", "", "json or jsonl (default json for incidents, jsonl for articles)")
+	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	f.StringVar(&topic, "topic", "", "only incidents that match this topic")
+	f.IntVar(&minArticles, "min-articles", 0, "only incidents with at least this many articles")
+	return cmd
+}
+
+// closeWith returns err, or the error of closing w when w is a file.
+func closeWith(w io.Writer, err error) error {
+	if f, ok := w.(*os.File); ok && f != os.Stdout {
+		if cerr := f.Sync(); err == nil && cerr != nil {
+			return cerr
+		}
+	}
+	return err
+}
+
+// parseSince reads --since: a Go duration (72h), a number of days (7d), a
+// date (2020-05-01) or an RFC 3339 time. Empty means the beginning of time.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		var days int
+		if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && days >= 0 {
+			return now.AddDate(0, 0, -days), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want a duration (72h, 7d), a date (2006-01-02) or an RFC 3339 time", s)
+}

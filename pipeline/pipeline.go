@@ -1,0 +1,619 @@
+// Package pipeline runs one crawl cycle: discover and fetch pages (crawler),
+// extract articles (extract), recognise copies (dedup), store them once
+// (store) and group them into candidate incidents (cluster). The one-off
+// `newsmon crawl` and the daemon both run cycles through this package, so the
+// two can never drift apart.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/cluster"
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/crawler"
+	"github.com/newsmon/newsmon/dedup"
+	"github.com/newsmon/newsmon/extract"
+	"github.com/newsmon/newsmon/store"
+)
+
+// Metrics receives what a cycle observes. server.Metrics implements it; nil
+// means no metrics.
+type Metrics interface {
+	ObserveFetch(source string, status int, bytes int, d time.Duration)
+	ArticleNew(source string)
+	ArticleDuplicate(source string)
+	ExtractFailed(source string)
+	RobotsDenied(source string)
+	CrawlSucceeded(source string, t time.Time)
+	SetIncidents(n int)
+}
+
+// Pipeline turns crawled pages into stored articles and incidents. Its
+// methods are safe for concurrent use: the daemon runs cycles of several
+// sources at once.
+type Pipeline struct {
+	store   *store.Store
+	log     *slog.Logger
+	metrics Metrics
+
+	mu        sync.Mutex // serialises dedup lookups, clustering and writes
+	cfg       *config.Config
+	clusterer *cluster.Clusterer
+	incidents int
+	pending   pending // writes not yet committed
+}
+
+// batchSize is how many writes share one transaction (one disk sync);
+// flushEvery bounds how long a write waits for its batch to fill.
+const (
+	batchSize  = 64
+	flushEvery = 200 * time.Millisecond
+)
+
+// pending holds the writes of the current batch and indexes them, so that a
+// copy of an article not yet committed is still recognised.
+type pending struct {
+	writes []store.Write
+	urls   map[string]string // URL -> article id
+	hashes map[string]string // content hash -> article id
+	arts   []*newsmon.Article
+}
+
+func (q *pending) reset() {
+	q.writes, q.arts = nil, nil
+	q.urls, q.hashes = map[string]string{}, map[string]string{}
+}
+
+// nearest returns the id of a pending article whose signature is near sig.
+func (q *pending) nearest(sig dedup.Signature) (string, bool) {
+	for _, a := range q.arts {
+		if dedup.Near(sig, dedup.Signature(a.Signature)) {
+			return a.ID, true
+		}
+	}
+	return "", false
+}
+
+// New restores the clusterer's state (open incidents, document frequencies)
+// from the store and returns a pipeline ready to run cycles.
+func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pipeline, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Pipeline{store: st, log: log, metrics: m}
+	p.pending.reset()
+	if err := p.SetConfig(cfg); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// SetConfig switches to a new configuration (SIGHUP) and rebuilds the
+// clusterer from the store, so a changed window or topic list takes effect.
+func (p *Pipeline) SetConfig(cfg *config.Config) error {
+	c := cluster.New(cluster.Options{
+		Window:    cfg.Cluster.Window,
+		Threshold: cfg.Cluster.Threshold,
+		Topics:    cfg.Topics,
+	})
+	active, err := p.store.ActiveIncidents(time.Now().Add(-cfg.Cluster.Window))
+	if err != nil {
+		return fmt.Errorf("restore incidents: %w", err)
+	}
+	df, docs, err := p.store.DocFreq()
+	if err != nil {
+		return fmt.Errorf("restore document frequencies: %w", err)
+	}
+	c.Restore(active, df, docs)
+	_, incidents, err := p.store.Stats()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.cfg, p.clusterer, p.incidents = cfg, c, incidents
+	p.mu.Unlock()
+	if p.metrics != nil {
+		p.metrics.SetIncidents(incidents)
+	}
+	return nil
+}
+
+// Config returns the configuration in force.
+func (p *Pipeline) Config() *config.Config {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cfg
+}
+
+// SourceSummary counts what happened to one source in a cycle.
+type SourceSummary struct {
+	Source        string         `json:"source"`
+	Discovered    int            `json:"discovered"`
+	Fetched       int            `json:"fetched"`
+	New           int            `json:"new"`
+	Duplicates    int            `json:"duplicates"`
+	Known         int            `json:"known"`
+	NotModified   int            `json:"not_modified"`
+	RobotsDenied  int            `json:"robots_denied"`
+	ExtractFailed int            `json:"extract_failed"`
+	Failed        int            `json:"failed"`
+	Reasons       map[string]int `json:"reasons,omitempty"`
+}
+
+// Summary is the outcome of one cycle, one entry per source.
+type Summary struct {
+	Started  time.Time       `json:"started"`
+	Finished time.Time       `json:"finished"`
+	Sources  []SourceSummary `json:"sources"`
+}
+
+// Totals adds up the per-source counts.
+func (s Summary) Totals() SourceSummary {
+	t := SourceSummary{Source: "total", Reasons: map[string]int{}}
+	for _, x := range s.Sources {
+		t.Discovered += x.Discovered
+		t.Fetched += x.Fetched
+		t.New += x.New
+		t.Duplicates += x.Duplicates
+		t.Known += x.Known
+		t.NotModified += x.NotModified
+		t.RobotsDenied += x.RobotsDenied
+		t.ExtractFailed += x.ExtractFailed
+		t.Failed += x.Failed
+		for k, v := range x.Reasons {
+			t.Reasons[k] += v
+		}
+	}
+	return t
+}
+
+// outcome is what became of one article page.
+type outcome int
+
+const (
+	outcomeNew outcome = iota
+	outcomeDuplicate
+	outcomeKnown
+)
+
+// Run crawls the given sources once and processes every article page found.
+// onEvent, when not nil, sees every crawler event (progress display). A
+// failing page fails alone; Run returns an error only when the cycle could
+// not run at all or ctx was cancelled.
+func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent func(crawler.Event)) (Summary, error) {
+	cfg := p.Config()
+	sum := Summary{Started: time.Now()}
+	bySource := make(map[string]*newsmon.Source, len(sources))
+	counts := make(map[string]*SourceSummary, len(sources))
+	for i := range sources {
+		bySource[sources[i].Name] = &sources[i]
+		counts[sources[i].Name] = &SourceSummary{Source: sources[i].Name, Reasons: map[string]int{}}
+	}
+	var countMu sync.Mutex
+	count := func(source string, f func(*SourceSummary)) {
+		countMu.Lock()
+		defer countMu.Unlock()
+		if c := counts[source]; c != nil {
+			f(c)
+		}
+	}
+
+	state := &crawlState{p: p, validators: map[string][2]string{}}
+	c, err := crawler.New(crawler.Options{
+		Settings: cfg.Crawl,
+		State:    state,
+		OnPage: func(ctx context.Context, page newsmon.Page) error {
+			src := bySource[page.Source]
+			if src == nil {
+				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
+			}
+			out, err := p.handlePage(*src, page)
+			if err != nil {
+				p.log.Warn("article failed", "source", page.Source, "url", page.URL, "err", err)
+				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons["extract: "+shortReason(err)]++ })
+				if p.metrics != nil {
+					p.metrics.ExtractFailed(page.Source)
+				}
+				return nil
+			}
+			count(page.Source, func(c *SourceSummary) {
+				switch out {
+				case outcomeNew:
+					c.New++
+				case outcomeDuplicate:
+					c.Duplicates++
+				case outcomeKnown:
+					c.Known++
+				}
+			})
+			if p.metrics != nil {
+				switch out {
+				case outcomeNew:
+					p.metrics.ArticleNew(page.Source)
+				case outcomeDuplicate:
+					p.metrics.ArticleDuplicate(page.Source)
+				}
+			}
+			return nil
+		},
+		OnEvent: func(ev crawler.Event) {
+			if p.metrics != nil {
+				switch ev.Kind {
+				case "fetched", "failed", "not-modified":
+					if ev.Status != 0 {
+						p.metrics.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
+					}
+				case "robots-denied":
+					p.metrics.RobotsDenied(ev.Source)
+				}
+			}
+			if onEvent != nil {
+				onEvent(ev)
+			}
+		},
+	})
+	if err != nil {
+		return sum, fmt.Errorf("crawler: %w", err)
+	}
+	stopFlusher := p.startFlusher()
+	stats, err := c.Crawl(ctx, sources)
+	stopFlusher()
+	if ferr := p.Flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	// Validators are saved only now, after the articles they led to: a
+	// cycle killed halfway leaves the listings to be fetched again in full.
+	if verr := state.save(); verr != nil && err == nil {
+		err = verr
+	}
+	sum.Finished = time.Now()
+	for _, src := range sources {
+		s := counts[src.Name]
+		if st := stats[src.Name]; st != nil {
+			s.Discovered = st.Discovered
+			s.Fetched = st.Fetched
+			s.Known += st.Known
+			s.NotModified = st.NotModified
+			s.RobotsDenied = st.RobotsDenied
+			s.Failed = st.Failed
+			for k, v := range st.Reasons {
+				s.Reasons[k] += v
+			}
+		}
+		sum.Sources = append(sum.Sources, *s)
+		if err == nil && p.metrics != nil && (s.Failed == 0 || s.Fetched > 0 || s.NotModified > 0) {
+			p.metrics.CrawlSucceeded(src.Name, sum.Finished)
+		}
+	}
+	if err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// handlePage extracts one page and stores it as a new article, as a
+// duplicate of a stored one, or not at all when it is already known.
+func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, error) {
+	final := page.FinalURL
+	if final == "" {
+		final = page.URL
+	}
+	a, err := extract.Extract(extract.Input{
+		URL:       final,
+		HTML:      page.Body,
+		FetchedAt: page.FetchedAt,
+		Rules:     src.Rules,
+		Location:  src.Location,
+		Lang:      src.Lang,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if a.Title == "" && a.Body == "" {
+		return 0, errors.New("no article text found")
+	}
+	urls, err := articleURLs(src, page, a.CanonicalURL)
+	if err != nil {
+		return 0, err
+	}
+	a.URL = urls[0]
+	a.Source = src.Name
+	a.FetchedAt = page.FetchedAt
+	if a.Lang == "" {
+		a.Lang = src.Lang
+	}
+	a.ContentHash = dedup.ContentHash(a.Title + "\n" + a.Body)
+	sig := dedup.Sign(a.Title, a.Body)
+	a.Signature = sig
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range urls {
+		if _, ok := p.pending.urls[u]; ok {
+			return outcomeKnown, nil
+		}
+		if _, ok, err := p.store.ArticleIDByURL(u); err != nil {
+			return 0, err
+		} else if ok {
+			return outcomeKnown, nil
+		}
+	}
+	dup := newsmon.Duplicate{URL: a.URL, Source: src.Name, FetchedAt: a.FetchedAt}
+	if id, ok := p.pending.hashes[a.ContentHash]; ok {
+		dup.Exact = true
+		return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+	}
+	if id, ok, err := p.store.ArticleIDByHash(a.ContentHash); err != nil {
+		return 0, err
+	} else if ok {
+		dup.Exact = true
+		return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+	}
+	if id, ok := p.pending.nearest(sig); ok {
+		return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+	}
+	keys := sig.Keys()
+	cands, err := p.store.NearCandidates(keys, 64)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range cands {
+		rep, err := p.store.Article(id)
+		if err != nil {
+			return 0, err
+		}
+		if dedup.Near(sig, dedup.Signature(rep.Signature)) {
+			return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+		}
+	}
+
+	a.ID = store.ArticleID(a.URL)
+	inc, terms := p.clusterer.Add(a)
+	a.IncidentID = inc.ID
+	if len(inc.ArticleIDs) == 1 {
+		p.incidents++
+		if p.metrics != nil {
+			p.metrics.SetIncidents(p.incidents)
+		}
+	}
+	p.pending.writes = append(p.pending.writes, store.Write{Article: &store.ArticleWrite{
+		Article: &a, URLs: urls, NearKeys: keys, Incident: &inc, Terms: terms,
+	}})
+	p.pending.arts = append(p.pending.arts, &a)
+	for _, u := range urls {
+		p.pending.urls[u] = a.ID
+	}
+	p.pending.hashes[a.ContentHash] = a.ID
+	return outcomeNew, p.flushIfFull()
+}
+
+// enqueueDuplicate links a copy to its representative (stored or pending).
+// An incident's outlets are counted from its articles and their duplicates.
+func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []string) error {
+	p.pending.writes = append(p.pending.writes, store.Write{Duplicate: &store.DuplicateWrite{
+		ID: id, Duplicate: d, URLs: urls,
+	}})
+	for _, u := range urls {
+		p.pending.urls[u] = id
+	}
+	return p.flushIfFull()
+}
+
+func (p *Pipeline) flushIfFull() error {
+	if len(p.pending.writes) < batchSize {
+		return nil
+	}
+	return p.flushLocked()
+}
+
+// Flush commits the pending writes.
+func (p *Pipeline) Flush() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.flushLocked()
+}
+
+func (p *Pipeline) flushLocked() error {
+	if len(p.pending.writes) == 0 {
+		return nil
+	}
+	writes := p.pending.writes
+	p.pending.reset()
+	errs, err := p.store.SaveBatch(writes)
+	if err != nil {
+		return err
+	}
+	for i, werr := range errs {
+		if werr != nil {
+			p.log.Warn("write refused", "err", werr, "index", i)
+		}
+	}
+	return nil
+}
+
+// startFlusher commits pending writes every flushEvery until stopped, so a
+// slow crawl does not keep articles uncommitted for long.
+func (p *Pipeline) startFlusher() (stop func()) {
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(flushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				if err := p.Flush(); err != nil {
+					p.log.Error("commit articles", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
+// articleURLs lists every URL the article is known by, canonical first: the
+// page's declared canonical link when it stays on the site, then the URL
+// after redirects, then the URL as discovered.
+func articleURLs(src newsmon.Source, page newsmon.Page, declared string) ([]string, error) {
+	var urls []string
+	add := func(raw string) error {
+		if raw == "" {
+			return nil
+		}
+		u, err := dedup.CanonicalURL(raw, src.HostAliases)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(urls, u) {
+			urls = append(urls, u)
+		}
+		return nil
+	}
+	final := page.FinalURL
+	if final == "" {
+		final = page.URL
+	}
+	if declared != "" {
+		if c, err := dedup.CanonicalLink(final, declared); err == nil && c != "" {
+			if err := add(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := add(final); err != nil {
+		return nil, err
+	}
+	if err := add(page.URL); err != nil {
+		return nil, err
+	}
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("page has no URL")
+	}
+	return urls, nil
+}
+
+func shortReason(err error) string {
+	s := err.Error()
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}
+
+// crawlState lets the crawler ask the store what it already has. New
+// validators are held until the cycle's articles are committed.
+type crawlState struct {
+	p          *Pipeline
+	mu         sync.Mutex
+	validators map[string][2]string
+}
+
+func (s *crawlState) Known(src newsmon.Source, rawURL string) bool {
+	u, err := dedup.CanonicalURL(rawURL, src.HostAliases)
+	if err != nil {
+		return false
+	}
+	s.p.mu.Lock()
+	_, pending := s.p.pending.urls[u]
+	s.p.mu.Unlock()
+	if pending {
+		return true
+	}
+	_, ok, err := s.p.store.ArticleIDByURL(u)
+	return err == nil && ok
+}
+
+func (s *crawlState) Validators(u string) (etag, lastModified string) {
+	etag, lastModified, err := s.p.store.Validators(u)
+	if err != nil {
+		return "", ""
+	}
+	return etag, lastModified
+}
+
+func (s *crawlState) SetValidators(u, etag, lastModified string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.validators[u] = [2]string{etag, lastModified}
+	return nil
+}
+
+func (s *crawlState) save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for u, v := range s.validators {
+		if err := s.p.store.SetValidators(u, v[0], v[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Select returns the configured sources named in names (all when empty) and
+// an error naming any unknown one. Direct article URLs (crawl --url) are
+// attached to the source whose host they share, or to an ad-hoc source.
+func Select(cfg *config.Config, names []string, articleURLs []string) ([]newsmon.Source, error) {
+	var out []newsmon.Source
+	if len(names) == 0 && len(articleURLs) == 0 {
+		return slices.Clone(cfg.Sources), nil
+	}
+	for _, n := range names {
+		i := slices.IndexFunc(cfg.Sources, func(s newsmon.Source) bool { return s.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown source %q", n)
+		}
+		out = append(out, cfg.Sources[i])
+	}
+	for _, raw := range articleURLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--url %q: not an http(s) URL", raw)
+		}
+		i := slices.IndexFunc(out, func(s newsmon.Source) bool { return sourceHasHost(s, u.Hostname()) })
+		if i < 0 {
+			j := slices.IndexFunc(cfg.Sources, func(s newsmon.Source) bool { return sourceHasHost(s, u.Hostname()) })
+			var s newsmon.Source
+			if j >= 0 {
+				s = cfg.Sources[j]
+			} else {
+				s = newsmon.Source{Name: u.Hostname(), Location: time.UTC}
+			}
+			// Only the given articles: no discovery.
+			s.Feeds, s.Sitemaps, s.StartURLs, s.JSONLists, s.Articles = nil, nil, nil, nil, nil
+			out = append(out, s)
+			i = len(out) - 1
+		}
+		out[i].Articles = append(out[i].Articles, raw)
+	}
+	return out, nil
+}
+
+func sourceHasHost(s newsmon.Source, host string) bool {
+	for _, list := range [][]string{s.Feeds, s.Sitemaps, s.StartURLs, s.Articles} {
+		for _, raw := range list {
+			if u, err := url.Parse(raw); err == nil && u.Hostname() == host {
+				return true
+			}
+		}
+	}
+	if _, ok := s.HostAliases[host]; ok {
+		return true
+	}
+	for _, canon := range s.HostAliases {
+		if canon == host {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+// crashEnv, when set, makes TestKillDuringWrites the child: it writes to the
+// database named by the variable until it is killed.
+const crashEnv = "NEWSMON_STORE_CRASH_CHILD"
+
+// TestKillDuringWrites re-runs the test binary as a child that saves
+// articles (with incidents, terms and duplicates) as fast as it can and
+// reports each committed one; the parent SIGKILLs it at several points. After
+// each kill the file must pass Check, every reported article must be there
+// with its indexes, and all indexes must agree; the next child resumes on
+// the same file.
+func TestKillDuringWrites(t *testing.T) {
+	if path := os.Getenv(crashEnv); path != "" {
+		crashChild(path, os.Getenv(crashEnv+"_BASE"))
+		return
+	}
+	path := filepath.Join(t.TempDir(), "data", "newsmon.db")
+	committed := map[string]string{} // id -> URL
+	for round, after := range []int{5, 40, 120, 17, 77} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKillDuringWrites$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashEnv+"="+path, fmt.Sprintf("%s_BASE=%d", crashEnv, round*100000))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		n := 0
+		for n < after && sc.Scan() {
+			if id, u, ok := parseSaved(sc.Text()); ok {
+				committed[id] = u
+				n++
+			}
+		}
+		time.Sleep(time.Duration(round) * 3 * time.Millisecond) // land the kill at different points
+		cmd.Process.Kill()                                      // SIGKILL
+		for sc.Scan() {                                         // commits reported before the kill count too
+			if id, u, ok := parseSaved(sc.Text()); ok {
+				committed[id] = u
+			}
+		}
+		cmd.Wait()
+		if n < after {
+			t.Fatalf("round %d: child reported %d commits, then stopped", round, n)
+		}
+
+		if err := Check(path); err != nil {
+			t.Fatalf("round %d: after kill -9: %v", round, err)
+		}
+		s, err := Open(path)
+		if err != nil {
+			t.Fatalf("round %d: reopen: %v", round, err)
+		}
+		verify(t, s)
+		for id, u := range committed {
+			if got, ok, err := s.ArticleIDByURL(u); err != nil || !ok || got != id {
+				t.Errorf("round %d: committed article %s (%s) lost: %q %v %v", round, id, u, got, ok, err)
+			}
+		}
+		stored, _, _ := s.Stats()
+		t.Logf("round %d: killed after %d commits this round; %d reported in all, %d stored", round, n, len(committed), stored)
+		s.Close()
+	}
+}
+
+// parseSaved reads a child's "saved ID URL" line.
+func parseSaved(line string) (id, url string, ok bool) {
+	rest, ok := strings.CutPrefix(line, "saved ")
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, " ")
+}
+
+// crashChild saves articles until killed, printing "saved ID URL" after
+// each commit.
+func crashChild(path, base string) {
+	s, err := Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crash child:", err)
+		os.Exit(1)
+	}
+	b, _ := strconv.Atoi(base)
+	body := strings.Repeat("这是一段用于测试的正文。", 300)
+	var prev string
+	for i := b; i < b+100000; i++ {
+		w := testArticle(i)
+		w.Article.Body = body
+		for k := range 16 {
+			w.NearKeys = append(w.NearKeys, fmt.Sprintf("band%02d:%d", k, i%50))
+		}
+		w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", i/5), LastSeen: w.Article.FetchedAt, Sources: []string{"example"}}
+		w.Terms = []string{"测试", fmt.Sprintf("term%d", i%97)}
+		if err := s.SaveArticle(w); err != nil {
+			fmt.Fprintln(os.Stderr, "crash child:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("saved %s %s\n", w.Article.ID, w.Article.URL)
+		if prev != "" && i%4 == 0 {
+			inc := *w.Incident
+			inc.Sources = append(inc.Sources, "copy")
+			d := newsmon.Duplicate{URL: fmt.Sprintf("https://copy.example/%d", i), Source: "copy"}
+			if err := s.AddDuplicateIncident(prev, d, nil, &inc); err != nil {
+				fmt.Fprintln(os.Stderr, "crash child:", err)
+				os.Exit(1)
+			}
+		}
+		prev = w.Article.ID
+	}
+	s.Close()
+}

@@ -1,0 +1,810 @@
+// Package store owns newsmon's database: one bbolt file holding the articles
+// with their URL, content-hash, near-duplicate and time indexes, the crawl
+// state (conditional-GET validators, when each source is next due), the
+// candidate incidents and the clusterer's document frequencies. It is the
+// only package that touches bbolt.
+//
+// Every write that spans buckets happens in one transaction, so a crash
+// (kill -9, power loss) leaves all of it or none of it. A Store is safe for
+// concurrent use; bbolt serialises writers.
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	// ErrInUse means another process holds the database open.
+	ErrInUse = errors.New("database is in use by another newsmon process")
+	// ErrNotFound means no article or incident has the requested ID.
+	ErrNotFound = errors.New("not found")
+	// ErrExists means SaveArticle was given an article already stored under
+	// one of its URLs or its ID; nothing was written.
+	ErrExists = errors.New("article already stored")
+	// ErrSchema means the database was written by a newer newsmon.
+	ErrSchema = errors.New("database schema is newer than this newsmon supports")
+)
+
+// MaxNearPerKey bounds how many article IDs one near-duplicate band key
+// keeps; the oldest are dropped first. It bounds NearCandidates' cost.
+const MaxNearPerKey = 64
+
+// readBatch is how many records Articles and Incidents read per read
+// transaction, so that a slow callback never holds a transaction open.
+const readBatch = 256
+
+var (
+	bucketMeta         = []byte("meta")          // schema version and counters
+	bucketArticles     = []byte("articles")      // id -> JSON newsmon.Article
+	bucketArticleTime  = []byte("article_time")  // timeKey(FetchedAt)+id -> nil
+	bucketURLs         = []byte("urls")          // URL -> article id
+	bucketHashes       = []byte("hashes")        // content hash -> article id
+	bucketNear         = []byte("near")          // band key -> ids (see encodeIDs)
+	bucketValidators   = []byte("validators")    // URL -> JSON validators
+	bucketSchedule     = []byte("schedule")      // source -> time (MarshalBinary)
+	bucketIncidents    = []byte("incidents")     // id -> JSON newsmon.Incident
+	bucketIncidentSeen = []byte("incident_seen") // timeKey(LastSeen)+id -> nil
+	bucketDocFreq      = []byte("docfreq")       // term -> uint64 count
+
+	keySchema    = []byte("schema")
+	keyArticles  = []byte("articles")
+	keyIncidents = []byte("incidents")
+	keyDocs      = []byte("docs")
+)
+
+// migrations bring a database from version i to i+1. The list is append-only:
+// never edit or reorder an entry that has shipped. The schema version stored
+// in the meta bucket is the number of migrations applied.
+var migrations = []func(tx *bolt.Tx) error{
+	// 1: the initial buckets.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketArticles, bucketArticleTime, bucketURLs,
+			bucketHashes, bucketNear, bucketValidators, bucketSchedule, bucketIncidents,
+			bucketIncidentSeen, bucketDocFreq} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	},
+}
+
+// SchemaVersion is the schema version this build writes.
+var SchemaVersion = uint64(len(migrations))
+
+// Store is an open newsmon database.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens the database file at path, creating it and its parent
+// directory if needed, and migrates it to the current schema. If another
+// process holds the file, Open gives up after a second with an error
+// matching ErrInUse.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if err := db.Update(migrate); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+func openError(path string, err error) error {
+	if errors.Is(err, bolt.ErrTimeout) {
+		return fmt.Errorf("open %s: %w", path, ErrInUse)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+func migrate(tx *bolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	v := getUint(meta, keySchema)
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d, this newsmon supports up to %d: %w", v, SchemaVersion, ErrSchema)
+	}
+	for ; v < SchemaVersion; v++ {
+		if err := migrations[v](tx); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+	}
+	return putUint(meta, keySchema, v)
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Check opens the database file at path read-only and runs bbolt's
+// consistency check, returning the first problem found. It also checks that
+// the file is a newsmon database of a schema this build knows. The file
+// must not be open for writing by another process (ErrInUse).
+func Check(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return openError(path, err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drain: the checker runs until it closes the channel
+			if first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return first
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return errors.New("not a newsmon database (no meta bucket)")
+		}
+		if v := getUint(meta, keySchema); v > SchemaVersion {
+			return fmt.Errorf("schema version %d, this newsmon supports up to %d: %w", v, SchemaVersion, ErrSchema)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	return nil
+}
+
+// ArticleID returns the ID newsmon gives the article whose canonical URL is
+// url: the first 16 hex digits of its SHA-256, so the same URL always gets
+// the same ID, across runs and machines.
+func ArticleID(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return hex.EncodeToString(sum[:8])
+}
+
+// ArticleWrite is everything stored with a new article, in one transaction.
+type ArticleWrite struct {
+	Article  *newsmon.Article  // ID assigned (ArticleID of its URL) if empty
+	URLs     []string          // every URL of the article (canonical first); indexed -> ID
+	NearKeys []string          // dedup.Signature.Keys()
+	Incident *newsmon.Incident // optional: saved in the same transaction
+	Terms    []string          // optional: document-frequency increments for the clusterer
+}
+
+// SaveArticle stores a new article with its URL, content-hash, near-key and
+// time index entries, its incident and its document-frequency increments in
+// one transaction.
+//
+// Article.URL is indexed with URLs; if it is empty it becomes URLs[0]. An
+// empty Article.ID becomes ArticleID(Article.URL) and is written back to
+// *w.Article; an empty Article.IncidentID becomes Incident.ID. If any of the
+// URLs (or the ID) is already stored, SaveArticle writes nothing, sets
+// w.Article.ID to the stored article's ID and returns an error matching
+// ErrExists. A content hash already indexed keeps pointing at the first
+// article stored with it. Each distinct term counts once, and the document
+// count grows by one when Terms is not empty.
+func (s *Store) SaveArticle(w ArticleWrite) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return saveArticle(tx, w) })
+}
+
+// saveArticle is SaveArticle inside tx. It checks for an existing article
+// before it writes anything, so an ErrExists leaves tx untouched.
+func saveArticle(tx *bolt.Tx, w ArticleWrite) error {
+	if w.Article == nil {
+		return errors.New("save article: nil article")
+	}
+	a := *w.Article
+	urls := uniqueNonEmpty(append([]string{a.URL}, w.URLs...))
+	if len(urls) == 0 {
+		return fmt.Errorf("save article %q: no URL", a.Title)
+	}
+	if a.URL == "" {
+		a.URL = urls[0]
+	}
+	if a.ID == "" {
+		a.ID = ArticleID(a.URL)
+	}
+	if w.Incident != nil && a.IncidentID == "" {
+		a.IncidentID = w.Incident.ID
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("save article %s: %w", a.URL, err)
+	}
+	id := []byte(a.ID)
+	var existing string
+	err = func() error {
+		ub := tx.Bucket(bucketURLs)
+		for _, u := range urls {
+			if v := ub.Get([]byte(u)); v != nil {
+				existing = string(v)
+				return fmt.Errorf("url %s is article %s: %w", u, existing, ErrExists)
+			}
+		}
+		articles := tx.Bucket(bucketArticles)
+		if articles.Get(id) != nil {
+			existing = a.ID
+			return fmt.Errorf("id %s: %w", a.ID, ErrExists)
+		}
+		if err := articles.Put(id, data); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketArticleTime).Put(timeIDKey(a.FetchedAt, a.ID), nil); err != nil {
+			return err
+		}
+		if err := indexURLs(ub, urls, id); err != nil {
+			return err
+		}
+		if a.ContentHash != "" {
+			hb := tx.Bucket(bucketHashes)
+			if hb.Get([]byte(a.ContentHash)) == nil {
+				if err := hb.Put([]byte(a.ContentHash), id); err != nil {
+					return err
+				}
+			}
+		}
+		nb := tx.Bucket(bucketNear)
+		for _, k := range uniqueNonEmpty(w.NearKeys) {
+			if err := addNear(nb, []byte(k), a.ID); err != nil {
+				return err
+			}
+		}
+		if w.Incident != nil {
+			if err := putIncident(tx, *w.Incident); err != nil {
+				return err
+			}
+		}
+		if err := addTerms(tx, w.Terms); err != nil {
+			return err
+		}
+		return addUint(tx.Bucket(bucketMeta), keyArticles, 1)
+	}()
+	if err != nil {
+		if existing != "" {
+			w.Article.ID = existing
+		}
+		return fmt.Errorf("save article %s: %w", a.URL, err)
+	}
+	w.Article.ID = a.ID
+	return nil
+}
+
+// DuplicateWrite links a copy to a stored article, as AddDuplicateIncident.
+type DuplicateWrite struct {
+	ID        string // the representative
+	Duplicate newsmon.Duplicate
+	URLs      []string
+	Incident  *newsmon.Incident // optional
+}
+
+// Write is one change in a batch: a new article or a duplicate link.
+type Write struct {
+	Article   *ArticleWrite
+	Duplicate *DuplicateWrite
+}
+
+// SaveBatch applies writes in order in one transaction (one disk sync for
+// all). A write refused with ErrExists or ErrNotFound changes nothing and is
+// reported at its index in errs while the others go ahead; any other error
+// rolls the whole batch back and is returned as err.
+func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
+	errs = make([]error, len(writes))
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for i, w := range writes {
+			var werr error
+			switch {
+			case w.Article != nil:
+				werr = saveArticle(tx, *w.Article)
+			case w.Duplicate != nil:
+				d := w.Duplicate
+				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident)
+			}
+			if werr != nil {
+				if !errors.Is(werr, ErrExists) && !errors.Is(werr, ErrNotFound) {
+					return werr
+				}
+				errs[i] = werr
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save batch of %d: %w", len(writes), err)
+	}
+	return errs, nil
+}
+
+// AddDuplicate links a copy to the stored article id (its representative):
+// d is appended to the article's Duplicates unless a duplicate with that URL
+// is already there or d.URL is the article's own URL, and d.URL and urls are
+// indexed to id (a URL already indexed keeps its article). One transaction.
+func (s *Store) AddDuplicate(id string, d newsmon.Duplicate, urls []string) error {
+	return s.AddDuplicateIncident(id, d, urls, nil)
+}
+
+// AddDuplicateIncident is AddDuplicate that also saves inc (when not nil),
+// e.g. the representative's incident with the copy's outlet added, in the
+// same transaction.
+func (s *Store) AddDuplicateIncident(id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return addDuplicate(tx, id, d, urls, inc) })
+}
+
+// addDuplicate is AddDuplicateIncident inside tx; it reads the
+// representative before it writes, so an ErrNotFound leaves tx untouched.
+func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident) error {
+	err := func() error {
+		articles := tx.Bucket(bucketArticles)
+		a, err := getArticle(articles, id)
+		if err != nil {
+			return err
+		}
+		if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
+			a.Duplicates = append(a.Duplicates, d)
+			data, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			if err := articles.Put([]byte(id), data); err != nil {
+				return err
+			}
+		}
+		if err := indexURLs(tx.Bucket(bucketURLs), uniqueNonEmpty(append([]string{d.URL}, urls...)), []byte(id)); err != nil {
+			return err
+		}
+		if inc != nil {
+			return putIncident(tx, *inc)
+		}
+		return nil
+	}()
+	if err != nil {
+		return fmt.Errorf("add duplicate %s to article %s: %w", d.URL, id, err)
+	}
+	return nil
+}
+
+// indexURLs points each URL not yet indexed at id.
+func indexURLs(b *bolt.Bucket, urls []string, id []byte) error {
+	for _, u := range urls {
+		if b.Get([]byte(u)) != nil {
+			continue
+		}
+		if err := b.Put([]byte(u), id); err != nil {
+			return fmt.Errorf("index url %.200s: %w", u, err)
+		}
+	}
+	return nil
+}
+
+// Article returns the stored article id, or an error matching ErrNotFound.
+func (s *Store) Article(id string) (newsmon.Article, error) {
+	return viewJSON(s, bucketArticles, getArticle, id)
+}
+
+func getArticle(b *bolt.Bucket, id string) (newsmon.Article, error) {
+	return getJSON[newsmon.Article](b, "article", id)
+}
+
+// getJSON decodes the JSON record id of bucket b; kind names it in errors.
+func getJSON[T any](b *bolt.Bucket, kind, id string) (T, error) {
+	data := b.Get([]byte(id))
+	if data == nil {
+		var zero T
+		return zero, fmt.Errorf("%s %s: %w", kind, id, ErrNotFound)
+	}
+	return decodeJSON[T](kind, id, data)
+}
+
+func decodeJSON[T any](kind, id string, data []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("%s %s: %w", kind, id, err)
+	}
+	return v, nil
+}
+
+// viewJSON runs get in a read transaction on bucket.
+func viewJSON[T any](s *Store, bucket []byte, get func(*bolt.Bucket, string) (T, error), id string) (T, error) {
+	var v T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = get(tx.Bucket(bucket), id)
+		return err
+	})
+	return v, err
+}
+
+// ArticleIDByURL returns the ID of the article stored under url (any of its
+// URLs or a linked duplicate's).
+func (s *Store) ArticleIDByURL(url string) (string, bool, error) {
+	return s.lookup(bucketURLs, url)
+}
+
+// ArticleIDByHash returns the ID of the first article stored with the
+// content hash.
+func (s *Store) ArticleIDByHash(hash string) (string, bool, error) {
+	return s.lookup(bucketHashes, hash)
+}
+
+func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
+	if key == "" {
+		return "", false, nil
+	}
+	var id string
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucket).Get([]byte(key)); v != nil {
+			id, ok = string(v), true
+		}
+		return nil
+	})
+	return id, ok, err
+}
+
+// NearCandidates returns the IDs of the articles that share at least one of
+// the band keys, those sharing the most keys first (ties: the order in which
+// the keys and, within a key, the newest IDs come), without repeats and at
+// most limit of them (no cap when limit <= 0). Its cost depends on
+// len(keys) and MaxNearPerKey, not on how many articles are stored.
+func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
+	count := map[string]int{}
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNear)
+		for _, k := range uniqueNonEmpty(keys) {
+			list, err := decodeIDs(b.Get([]byte(k)))
+			if err != nil {
+				return fmt.Errorf("near key %q: %w", k, err)
+			}
+			for i := len(list) - 1; i >= 0; i-- {
+				id := list[i]
+				if count[id] == 0 {
+					ids = append(ids, id)
+				}
+				count[id]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return count[b] - count[a] })
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids, nil
+}
+
+// addNear appends id to the list under key, dropping the oldest IDs beyond
+// MaxNearPerKey.
+func addNear(b *bolt.Bucket, key []byte, id string) error {
+	list, err := decodeIDs(b.Get(key))
+	if err != nil {
+		return fmt.Errorf("near key %q: %w", key, err)
+	}
+	if slices.Contains(list, id) {
+		return nil
+	}
+	list = append(list, id)
+	if len(list) > MaxNearPerKey {
+		list = list[len(list)-MaxNearPerKey:]
+	}
+	return b.Put(key, encodeIDs(list))
+}
+
+// encodeIDs writes each ID as a uvarint length and its bytes.
+func encodeIDs(ids []string) []byte {
+	var buf []byte
+	for _, id := range ids {
+		buf = binary.AppendUvarint(buf, uint64(len(id)))
+		buf = append(buf, id...)
+	}
+	return buf
+}
+
+func decodeIDs(buf []byte) ([]string, error) {
+	var ids []string
+	for len(buf) > 0 {
+		n, w := binary.Uvarint(buf)
+		if w <= 0 || n > uint64(len(buf)-w) {
+			return nil, errors.New("corrupt id list")
+		}
+		ids = append(ids, string(buf[w:w+int(n)]))
+		buf = buf[w+int(n):]
+	}
+	return ids, nil
+}
+
+// Articles calls fn for each article fetched at or after since, oldest
+// fetch first. fn runs outside any database transaction (articles are read
+// in batches), so it may be slow or call other Store methods; articles saved
+// during the walk may or may not be seen. An error from fn stops the walk and
+// is returned.
+func (s *Store) Articles(since time.Time, fn func(newsmon.Article) error) error {
+	return walk(s, bucketArticleTime, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Article, error) {
+		return getArticle(tx.Bucket(bucketArticles), string(k[timeKeyLen:]))
+	}, fn)
+}
+
+// Incidents calls fn for each stored incident in ID order; fn runs outside
+// any database transaction, as in Articles.
+func (s *Store) Incidents(fn func(newsmon.Incident) error) error {
+	return walk(s, bucketIncidents, nil, func(_ *bolt.Tx, k, v []byte) (newsmon.Incident, error) {
+		return decodeJSON[newsmon.Incident]("incident", string(k), v)
+	}, fn)
+}
+
+// ActiveIncidents returns the incidents last seen at or after since, least
+// recently seen first, reading only those (an index on LastSeen).
+func (s *Store) ActiveIncidents(since time.Time) ([]newsmon.Incident, error) {
+	var incs []newsmon.Incident
+	err := walk(s, bucketIncidentSeen, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Incident, error) {
+		return getIncident(tx.Bucket(bucketIncidents), string(k[timeKeyLen:]))
+	}, func(inc newsmon.Incident) error {
+		incs = append(incs, inc)
+		return nil
+	})
+	return incs, err
+}
+
+// walk reads the bucket's records from key start on (nil: the first) in
+// batches of readBatch, each in its own read transaction, loading each with
+// load, and calls fn for them after the transaction ends.
+func walk[T any](s *Store, bucket, start []byte, load func(tx *bolt.Tx, k, v []byte) (T, error), fn func(T) error) error {
+	next := start
+	for {
+		var items []T
+		more := false
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucket).Cursor()
+			for k, v := c.Seek(next); k != nil; k, v = c.Next() {
+				if len(items) == readBatch {
+					next, more = slices.Clone(k), true
+					return nil
+				}
+				item, err := load(tx, k, v)
+				if err != nil {
+					return err
+				}
+				items = append(items, item)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, item := range items {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// SaveIncident stores inc (a new one or a new version of one).
+func (s *Store) SaveIncident(inc newsmon.Incident) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putIncident(tx, inc) })
+}
+
+// putIncident writes inc and moves its entry in the last-seen index.
+func putIncident(tx *bolt.Tx, inc newsmon.Incident) error {
+	if inc.ID == "" {
+		return fmt.Errorf("save incident %q: empty ID", inc.Title)
+	}
+	b := tx.Bucket(bucketIncidents)
+	seen := tx.Bucket(bucketIncidentSeen)
+	id := []byte(inc.ID)
+	if old := b.Get(id); old != nil {
+		var prev struct {
+			LastSeen time.Time `json:"last_seen"`
+		}
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return fmt.Errorf("incident %s: %w", inc.ID, err)
+		}
+		if err := seen.Delete(timeIDKey(prev.LastSeen, inc.ID)); err != nil {
+			return err
+		}
+	} else if err := addUint(tx.Bucket(bucketMeta), keyIncidents, 1); err != nil {
+		return err
+	}
+	data, err := json.Marshal(inc)
+	if err != nil {
+		return fmt.Errorf("incident %s: %w", inc.ID, err)
+	}
+	if err := b.Put(id, data); err != nil {
+		return err
+	}
+	return seen.Put(timeIDKey(inc.LastSeen, inc.ID), nil)
+}
+
+// Incident returns the stored incident id, or an error matching ErrNotFound.
+func (s *Store) Incident(id string) (newsmon.Incident, error) {
+	return viewJSON(s, bucketIncidents, getIncident, id)
+}
+
+func getIncident(b *bolt.Bucket, id string) (newsmon.Incident, error) {
+	return getJSON[newsmon.Incident](b, "incident", id)
+}
+
+type validators struct {
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+}
+
+// Validators returns the ETag and Last-Modified kept for url; both empty
+// when none are kept.
+func (s *Store) Validators(url string) (etag, lastModified string, err error) {
+	var v validators
+	err = s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketValidators).Get([]byte(url))
+		if data == nil {
+			return nil
+		}
+		return json.Unmarshal(data, &v)
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("validators of %s: %w", url, err)
+	}
+	return v.ETag, v.LastModified, nil
+}
+
+// SetValidators keeps the ETag and Last-Modified of url for the next
+// conditional GET; both empty forgets them.
+func (s *Store) SetValidators(url, etag, lastModified string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketValidators)
+		if etag == "" && lastModified == "" {
+			return b.Delete([]byte(url))
+		}
+		data, err := json.Marshal(validators{etag, lastModified})
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(url), data)
+	})
+	if err != nil {
+		return fmt.Errorf("set validators of %.200s: %w", url, err)
+	}
+	return nil
+}
+
+// NextDue returns when source is next due to be crawled; the zero time
+// (due now) if it was never scheduled.
+func (s *Store) NextDue(source string) (time.Time, error) {
+	var t time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketSchedule).Get([]byte(source))
+		if data == nil {
+			return nil
+		}
+		return t.UnmarshalBinary(data)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next due time of %s: %w", source, err)
+	}
+	return t, nil
+}
+
+// SetNextDue records when source is next due to be crawled.
+func (s *Store) SetNextDue(source string, t time.Time) error {
+	data, err := t.MarshalBinary()
+	if err == nil {
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketSchedule).Put([]byte(source), data)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("set next due time of %s: %w", source, err)
+	}
+	return nil
+}
+
+// addTerms counts each distinct term once more and, if there are any terms,
+// one more document.
+func addTerms(tx *bolt.Tx, terms []string) error {
+	terms = uniqueNonEmpty(terms)
+	if len(terms) == 0 {
+		return nil
+	}
+	b := tx.Bucket(bucketDocFreq)
+	for _, t := range terms {
+		if err := addUint(b, []byte(t), 1); err != nil {
+			return fmt.Errorf("term %.100q: %w", t, err)
+		}
+	}
+	return addUint(tx.Bucket(bucketMeta), keyDocs, 1)
+}
+
+// DocFreq returns the clusterer's document frequencies: for each term, the
+// number of documents that had it, and the number of documents.
+func (s *Store) DocFreq() (df map[string]int, docs int, err error) {
+	df = map[string]int{}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		docs = int(getUint(tx.Bucket(bucketMeta), keyDocs))
+		return tx.Bucket(bucketDocFreq).ForEach(func(k, v []byte) error {
+			df[string(k)] = int(decodeUint(v))
+			return nil
+		})
+	})
+	return df, docs, err
+}
+
+// Stats returns how many articles (representatives, not counting linked
+// duplicates) and incidents are stored.
+func (s *Store) Stats() (articles, incidents int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		articles = int(getUint(meta, keyArticles))
+		incidents = int(getUint(meta, keyIncidents))
+		return nil
+	})
+	return articles, incidents, err
+}
+
+func getUint(b *bolt.Bucket, key []byte) uint64 { return decodeUint(b.Get(key)) }
+
+func decodeUint(v []byte) uint64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func putUint(b *bolt.Bucket, key []byte, n uint64) error {
+	return b.Put(key, binary.BigEndian.AppendUint64(nil, n))
+}
+
+func addUint(b *bolt.Bucket, key []byte, n uint64) error {
+	return putUint(b, key, getUint(b, key)+n)
+}
+
+// timeKeyLen is the length of a timeKey: seconds (sign bit flipped, so that
+// times before 1970 sort first) and nanoseconds, big-endian.
+const timeKeyLen = 12
+
+func timeKey(t time.Time) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, timeKeyLen), uint64(t.Unix())^(1<<63))
+	return binary.BigEndian.AppendUint32(k, uint32(t.Nanosecond()))
+}
+
+func timeIDKey(t time.Time, id string) []byte { return append(timeKey(t), id...) }
+
+// uniqueNonEmpty returns the non-empty strings of in, first occurrences only,
+// in order.
+func uniqueNonEmpty(in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
