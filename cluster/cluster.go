@@ -20,6 +20,7 @@ package cluster
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -169,9 +170,12 @@ func fromIncident(inc newsmon.Incident) *incident {
 	return in
 }
 
+// norms recomputes the centroid norms, summing in key order so that the
+// result does not depend on map iteration order.
 func (in *incident) norms() {
 	var n, x float64
-	for k, v := range in.terms {
+	for _, k := range slices.Sorted(maps.Keys(in.terms)) {
+		v := in.terms[k]
 		n += v * v
 		if translingual(k) {
 			x += v * v
@@ -391,10 +395,12 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 	return best, bestSim
 }
 
-// accepts reports whether incident in accepts an article at time t.
+// accepts reports whether incident in accepts an article at time t: the
+// article is within the window of the incident, and the incident has not
+// expired against the latest time seen (whether or not it was swept yet).
 func (c *Clusterer) accepts(in *incident, t time.Time) bool {
 	w := c.opts.Window
-	return !t.After(in.inc.LastSeen.Add(w)) && !t.Before(in.inc.FirstSeen.Add(-w))
+	return !t.After(in.inc.LastSeen.Add(w)) && !t.Before(in.inc.FirstSeen.Add(-w)) && !c.expired(in.inc.LastSeen)
 }
 
 func (c *Clusterer) expired(last time.Time) bool {

@@ -28,8 +28,11 @@ func compileTopics(lx *lexicon, topics []newsmon.Topic) []topic {
 	return out
 }
 
+// compilePhrases analyses configured terms; terms with the same concepts
+// (a term and its translation) count once.
 func compilePhrases(lx *lexicon, list []string) []phrase {
 	var out []phrase
+	seen := map[string]bool{}
 	for _, s := range list {
 		b := bag{}
 		lx.analyze(b, s, 1, isHanDoc(s))
@@ -43,7 +46,14 @@ func compilePhrases(lx *lexicon, list []string) []phrase {
 				p.plain = append(p.plain, k)
 			}
 		}
-		if len(p.concepts)+len(p.plain) > 0 {
+		sort.Strings(p.concepts)
+		sort.Strings(p.plain)
+		key := strings.Join(p.concepts, " ")
+		if key == "" {
+			key = strings.Join(p.plain, " ")
+		}
+		if key != "" && !seen[key] {
+			seen[key] = true
 			out = append(out, p)
 		}
 	}

@@ -159,14 +159,13 @@ func New(opts Options) (*Crawler, error) {
 // never hides articles from the next one.
 func (c *Crawler) Crawl(ctx context.Context, sources []newsmon.Source) (map[string]*Stats, error) {
 	cr := &crawl{
-		c:       c,
-		ctx:     ctx,
-		seen:    map[string]bool{},
-		handed:  map[string]bool{},
-		pages:   map[string]int{},
-		stats:   map[string]*Stats{},
-		robots:  map[string]*robotsEntry{},
-		pending: nil,
+		c:      c,
+		ctx:    ctx,
+		seen:   map[string]bool{},
+		handed: map[string]bool{},
+		pages:  map[string]int{},
+		stats:  map[string]*Stats{},
+		robots: map[string]*robotsEntry{},
 	}
 	for _, src := range sources {
 		cr.stats[src.Name] = &Stats{Reasons: map[string]int{}}
@@ -388,7 +387,7 @@ func (cr *crawl) onResponse(r *colly.Response) {
 	case status == http.StatusTooManyRequests || status >= 500:
 		err := fmt.Errorf("%s: http %d", j.url, status)
 		if ra, ok := retryAfter(r.Headers.Get("Retry-After"), time.Now()); ok && ra > maxRetryAfter {
-			cr.fail(j, status, fmt.Sprintf("http %d", status), fmt.Errorf("%w (Retry-After %s)", err, ra))
+			cr.fail(j, status, "retry-after", fmt.Errorf("%w (Retry-After %s)", err, ra))
 			return
 		}
 		cr.retry(j, r.Request, status, fmt.Sprintf("http %d", status), err)
@@ -429,6 +428,8 @@ func classify(err error) (reason string, retryable bool) {
 		return "redirects", false
 	case errors.Is(err, errRobotsRedirect):
 		return "robots", false
+	case errors.Is(err, errHostBusy):
+		return "retry-after", false
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
 		return "timeout", true
 	case errors.Is(err, context.Canceled):
@@ -454,11 +455,14 @@ func (cr *crawl) retry(j *job, req *colly.Request, status int, reason string, er
 // page decodes an article page and hands it on, once per article.
 func (cr *crawl) page(j *job, r *colly.Response) {
 	final := r.Request.URL.String()
-	fkey := cr.key(j, final)
+	fkey, key := cr.key(j, final), cr.key(j, j.url)
 	cr.mu.Lock()
-	dup := cr.handed[fkey] || cr.handed[cr.key(j, j.url)]
-	cr.handed[fkey], cr.handed[cr.key(j, j.url)], cr.seen[fkey] = true, true, true
+	dup := cr.handed[fkey] || cr.handed[key]
+	cr.handed[fkey], cr.handed[key], cr.seen[fkey] = true, true, true
 	cr.mu.Unlock()
+	if !dup && fkey != key && cr.c.opts.State != nil {
+		dup = cr.c.opts.State.Known(*j.src, final) // redirected to a stored article
+	}
 	if dup {
 		cr.count(j, func(s *Stats) { s.Known++ })
 		cr.emit(j, "known", r.StatusCode, len(r.Body), nil)
@@ -485,6 +489,10 @@ func (cr *crawl) page(j *job, r *colly.Response) {
 		FetchedAt:  time.Now(),
 	}
 	if err := cr.c.opts.OnPage(cr.ctx, p); err != nil {
+		cr.mu.Lock()
+		delete(cr.handed, fkey) // another URL of it may still be handed over
+		delete(cr.handed, key)
+		cr.mu.Unlock()
 		cr.dirty(j)
 		cr.fail(j, r.StatusCode, "page handler", fmt.Errorf("%s: %w", j.url, err))
 		return

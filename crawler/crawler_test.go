@@ -533,7 +533,7 @@ func TestCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Crawl error %v, want context.Canceled", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Crawl returned %s after start; cancel at 300ms", d)
 	}
 }
@@ -550,6 +550,21 @@ func TestLinks(t *testing.T) {
 		}
 		if _, err := jsonLinks([]byte(`not json`), "a"); err == nil {
 			t.Errorf("bad json: want an error")
+		}
+	})
+	t.Run("feeds", func(t *testing.T) {
+		for name, body := range map[string]string{
+			"rss":       `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title><link>http://a/1</link></item><item><guid>g</guid></item></channel></rss>`,
+			"atom":      `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><link rel="alternate" href="http://a/1"/></entry></feed>`,
+			"json feed": `{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"1","url":"http://a/1"}]}`,
+		} {
+			links, err := feedLinks([]byte(body))
+			if err != nil || len(links) != 1 || links[0] != (link{"http://a/1", kindArticle}) {
+				t.Errorf("%s: %v, %v", name, links, err)
+			}
+		}
+		if _, err := feedLinks([]byte("<html>not a feed</html>")); err == nil {
+			t.Errorf("html as feed: want an error")
 		}
 	})
 	t.Run("sitemap", func(t *testing.T) {
@@ -571,7 +586,7 @@ func TestLinks(t *testing.T) {
 		now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 		for v, want := range map[string]time.Duration{
 			"3": 3 * time.Second, "0": 0, "Fri, 01 May 2026 00:00:10 GMT": 10 * time.Second,
-			"999999": maxRetryAfter + time.Second,
+			"999999": 24 * time.Hour,
 		} {
 			if got, ok := retryAfter(v, now); !ok || got != want {
 				t.Errorf("retryAfter(%q) = %s, %v; want %s", v, got, ok, want)
@@ -606,4 +621,29 @@ func FuzzListings(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRetryAfterTooLongSkipsHost(t *testing.T) {
+	hits := &int32Counter{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.add()
+		w.Header().Set("Retry-After", "3600")
+		http.Error(w, "come back in an hour", http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	set := testSettings()
+	set.RespectRobots = false
+	set.Parallelism = 1
+	src := newsmon.Source{Name: "busy", Articles: []string{srv.URL + "/a/0", srv.URL + "/a/1", srv.URL + "/a/2"}}
+	start := time.Now()
+	stats := runCrawl(t, set, nil, newSink(nil), nil, []newsmon.Source{src})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("crawl took %s", d)
+	}
+	if hits.get() != 1 {
+		t.Errorf("server hit %d times after asking for an hour's pause, want 1", hits.get())
+	}
+	if stats["busy"].Reasons["retry-after"] != 3 {
+		t.Errorf("reasons %v, want 3 \"retry-after\"", stats["busy"].Reasons)
+	}
 }

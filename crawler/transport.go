@@ -19,10 +19,13 @@ var (
 	ErrTooLarge       = errors.New("response body over max_body_bytes")
 	errRedirects      = errors.New("too many redirects")
 	errRobotsRedirect = errors.New("redirect target disallowed by robots.txt")
+	errHostBusy       = errors.New("host asked to wait longer than we wait (Retry-After)")
 )
 
 const (
-	maxRetryAfter = 2 * time.Minute  // longest Retry-After or backoff we wait
+	// maxRetryAfter is the longest Retry-After we wait for; a host that
+	// asks for more is skipped (its requests fail "retry-after") until then.
+	maxRetryAfter = 30 * time.Second
 	maxCrawlDelay = 60 * time.Second // longest robots Crawl-delay we honour
 	// hiddenContentType carries Content-Type past colly, which would
 	// otherwise re-decode bodies itself from the header's charset.
@@ -138,9 +141,9 @@ func (t *transport) setCrawlDelay(host string, d time.Duration) {
 	t.mu.Unlock()
 }
 
-// holdOff keeps every request to host waiting for d (bounded).
+// holdOff keeps every request to host waiting for d (at most a day).
 func (t *transport) holdOff(host string, d time.Duration) {
-	d = min(d, maxRetryAfter)
+	d = min(d, 24*time.Hour)
 	g := t.gate(host)
 	t.mu.Lock()
 	if nb := time.Now().Add(d); nb.After(g.notBefore) {
@@ -164,6 +167,13 @@ func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) 
 	for {
 		t.mu.Lock()
 		at := g.notBefore
+		if time.Until(at) > maxRetryAfter {
+			t.mu.Unlock()
+			if delay > 0 {
+				<-g.lock
+			}
+			return false, errHostBusy
+		}
 		if delay > 0 && !g.last.IsZero() {
 			if d := g.last.Add(max(t.delay, g.delay)); d.After(at) {
 				at = d
@@ -261,7 +271,7 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		if s < 0 {
 			return 0, false
 		}
-		return min(time.Duration(s)*time.Second, maxRetryAfter+time.Second), true
+		return min(time.Duration(s)*time.Second, 24*time.Hour), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,17 +78,14 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
-	srv := &http.Server{
-		Handler: server.New(server.Options{
-			Store:   opts.Store,
-			Metrics: metrics,
-			Token:   cfg.Server.Token,
-			Ready:   d.running.Load,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-	}
+	srv := server.NewHTTPServer(cfg.Server.Listen, server.New(server.Options{
+		Store:       opts.Store,
+		Metrics:     metrics,
+		Token:       cfg.Server.Token,
+		Ready:       d.ready,
+		ErrNotFound: store.ErrNotFound,
+		Log:         log,
+	}))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	log.Info("daemon started", "listen", ln.Addr().String(), "sources", len(cfg.Sources))
@@ -148,6 +144,14 @@ loop:
 		runErr = fmt.Errorf("http shutdown: %w", err)
 	}
 	return runErr
+}
+
+// ready reports whether the scheduler runs (the /readyz probe).
+func (d *Daemon) ready() error {
+	if !d.running.Load() {
+		return errors.New("scheduler not running")
+	}
+	return nil
 }
 
 // reload loads the new configuration and hands it to the pipeline; the

@@ -90,7 +90,7 @@ func NewIncident(inc newsmon.Incident, lookup ArticleLookup) (Incident, error) {
 		FirstSeen:    inc.FirstSeen,
 		LastSeen:     inc.LastSeen,
 		Languages:    nonNil(inc.Languages),
-		Sources:      nonNil(inc.Sources),
+		Sources:      slices.Clone(nonNil(inc.Sources)),
 		ArticleCount: len(inc.ArticleIDs),
 		Topics:       nonNil(inc.Topics),
 		Score:        inc.Score,
@@ -103,7 +103,15 @@ func NewIncident(inc newsmon.Incident, lookup ArticleLookup) (Incident, error) {
 			return Incident{}, fmt.Errorf("incident %s: article %s: %w", inc.ID, id, err)
 		}
 		out.Articles = append(out.Articles, NewRef(a))
+		// The outlets that carried a copy count among the incident's
+		// sources: how many outlets reported it matters to a reviewer.
+		for _, d := range a.Duplicates {
+			if d.Source != "" && !slices.Contains(out.Sources, d.Source) {
+				out.Sources = append(out.Sources, d.Source)
+			}
+		}
 	}
+	slices.Sort(out.Sources)
 	return out, nil
 }
 

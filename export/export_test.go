@@ -83,7 +83,7 @@ func TestIncidentsJSON(t *testing.T) {
       "first_seen": "2020-05-01T02:23:00Z",
       "last_seen": "2020-05-02T08:00:00Z",
       "languages": ["zh", "en"],
-      "sources": ["cnbeta", "example"],
+      "sources": ["cnbeta", "example", "sina-finance"],
       "article_count": 2,
       "topics": ["ai-incidents"],
       "score": 2.5,

@@ -317,7 +317,7 @@ func (w *textWriter) flush() {
 	if uiWords[k] {
 		return // a button label
 	}
-	if len(k) >= 20 {
+	if len(k) >= 20 && !hasHan(k) { // Chinese pages repeat lines on purpose (poems, code, slogans)
 		for i := len(w.paras) - 1; i >= 0 && i >= len(w.paras)-4; i-- {
 			if normKey(w.paras[i]) == k {
 				return // a caption repeated by a gallery
@@ -369,4 +369,13 @@ func normKey(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if isHan(r) {
+			return true
+		}
+	}
+	return false
 }

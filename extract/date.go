@@ -19,7 +19,7 @@ var (
 	// 2020-05-01T10:23:45.123+08:00, 2020/5/1 10:23, 2020.05.01, 2020年5月1日 10时23分
 	reNumeric = regexp.MustCompile(`(\d{4})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?:\s*日)?(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:时点]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?)?\s*(?:秒)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?`)
 	// 5月1日 10:23, 05-01 10:23 (no year: the fetch year is assumed)
-	reNoYear = regexp.MustCompile(`(?:^|[^\d])(\d{1,2})\s*(?:月|-)\s*(\d{1,2})\s*日?\s+(\d{1,2}):(\d{2})`)
+	reNoYear   = regexp.MustCompile(`(?:^|[^\d])(\d{1,2})\s*(?:月|-)\s*(\d{1,2})\s*日?\s+(\d{1,2}):(\d{2})`)
 	reNoYearZh = regexp.MustCompile(`(\d{1,2})月(\d{1,2})日`)
 	// May 1, 2020 [10:23 am] [EDT] / 1 May 2020
 	reMonthFirst = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(\d{4})(?:,?\s*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?:\s*([A-Z]{2,4}))?)?`)

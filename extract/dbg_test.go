@@ -1,11 +1,11 @@
 package extract
 
 import (
-	"strings"
 	"bytes"
 	"golang.org/x/net/html"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )

@@ -33,8 +33,8 @@ type block struct {
 	score   float64
 	sub     float64 // paragraph evidence in the whole subtree
 	subText int32   // characters of scored paragraphs in the subtree
-	neg     bool // boilerplate by tag or class/id
-	leafish bool // paragraph-like: p, or a block without block children
+	neg     bool    // boilerplate by tag or class/id
+	leafish bool    // paragraph-like: p, or a block without block children
 }
 
 // seg is a run of text in document order, for finding dates and headlines.
@@ -56,7 +56,7 @@ type page struct {
 	meta      map[string]string // lower-cased name/property/itemprop -> first content
 	jsonld    []string
 	canonical string
-	headings  []*html.Node // h1, h2, h3
+	headings  []*html.Node // h1 to h6
 	titleish  []*html.Node // elements whose class or id says "title"
 	scripts   []string     // inline scripts (bounded), for dates set in JavaScript
 	times     []*html.Node // <time> and elements with itemprop=datePublished
@@ -170,7 +170,7 @@ func (p *page) element(c *html.Node, cur int32, inLink, inHead bool, depth int) 
 	case atom.Head:
 		p.walk(c, cur, inLink, true, depth+1)
 		return
-	case atom.H1, atom.H2, atom.H3:
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		if len(p.headings) < 64 {
 			p.headings = append(p.headings, c)
 		}

@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
+	"github.com/newsmon/newsmon/charset"
 )
 
 // TestEvalShared scores Extract on the shared evaluation pages named by
@@ -167,14 +166,10 @@ func loadEvalCases(t *testing.T, dir string) []evalCase {
 	return cases
 }
 
-// decodeForEval is a minimal stand-in for package charset: UTF-8 when the
-// bytes are valid UTF-8, else GB18030.
+// decodeForEval decodes the raw bytes as the crawler does, with package
+// charset (no Content-Type header: offline copies).
 func decodeForEval(raw []byte) []byte {
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if utf8.Valid(raw) {
-		return raw
-	}
-	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
+	out, _, err := charset.Decode(raw, "")
 	if err != nil {
 		return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}

@@ -80,10 +80,6 @@ func Extract(in Input) (newsmon.Article, error) {
 			art.Title, head = t, n
 		}
 	}
-	if art.Title == "" {
-		art.Title, head = p.chooseTitle([]string{p.meta["og:title"], ld.Headline, p.meta["headline"], p.meta["twitter:title"], p.title})
-	}
-
 	// Body: the rule's containers, else the best-scoring block.
 	var roots []*html.Node
 	for _, n := range selectAll(root, rules.Body) {
@@ -93,6 +89,9 @@ func Extract(in Input) (newsmon.Article, error) {
 	}
 	if len(roots) == 0 {
 		roots = p.mainContent()
+	}
+	if art.Title == "" {
+		art.Title, head = p.chooseTitle([]string{p.meta["og:title"], ld.Headline, p.meta["headline"], p.meta["twitter:title"], p.title}, roots)
 	}
 	art.Body = p.body(roots, art.Title)
 

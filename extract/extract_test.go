@@ -301,3 +301,39 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+func TestTitleFromHeadingAboveText(t *testing.T) {
+	// <title> names only the section and site; the headline is an h5 just
+	// above the text.
+	page := `<title>新闻动态--示例学会官网</title>
+<div class="menu"><a href="/">首页</a> <a href="/n">新闻动态</a></div>
+<div class="news"><h5>示例学会年会在示例大学成功举行</h5><div class="ly">发布时间：2020-04-18</div>
+<div class="detail"><p>四月十日至十二日，示例学会年会在示例大学举行，来自全国各地的六百余名专家学者参加了会议。</p>
+<p>会议围绕学科创新与区域发展的主题，开展了学术报告、学术对话和实践考察等一系列活动。</p></div></div>`
+	art, err := Extract(Input{HTML: []byte(page), FetchedAt: fetched, Location: shanghai})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "示例学会年会在示例大学成功举行"; art.Title != want {
+		t.Errorf("Title = %q, want %q", art.Title, want)
+	}
+	if want := time.Date(2020, 4, 18, 0, 0, 0, 0, shanghai); !art.Published.Equal(want) {
+		t.Errorf("Published = %v, want %v", art.Published, want)
+	}
+}
+
+func BenchmarkExtract(b *testing.B) {
+	pages := [][]byte{[]byte(zhPage), []byte(enPage)}
+	var n int64
+	for _, p := range pages {
+		n += int64(len(p))
+	}
+	b.SetBytes(n)
+	for i := 0; i < b.N; i++ {
+		for _, p := range pages {
+			if _, err := Extract(Input{HTML: p, FetchedAt: fetched, Location: shanghai}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 // ldArticle is what newsmon reads from a JSON-LD Article node.
 type ldArticle struct {
 	Headline, Published, Modified, Description, Image, SiteName, URL string
-	Authors                                                         []string
+	Authors                                                          []string
 }
 
 var ldArticleTypes = map[string]bool{

@@ -67,7 +67,7 @@ func matchKey(s string) string {
 // title picks the headline: a heading or short text printed on the page
 // that the <title>/og:title/JSON-LD headline contains, else the cleaned
 // reference title.
-func (p *page) chooseTitle(refs []string) (string, *html.Node) {
+func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.Node) {
 	var keys []string
 	clean := ""
 	for _, r := range refs {
@@ -78,13 +78,18 @@ func (p *page) chooseTitle(refs []string) (string, *html.Node) {
 			}
 		}
 	}
-	cleanLen := utf8.RuneCountInString(matchKey(clean))
+	cleanLen, fullLen := utf8.RuneCountInString(matchKey(clean)), 0
+	for _, k := range keys {
+		fullLen = max(fullLen, utf8.RuneCountInString(k))
+	}
 	var best *html.Node
 	bestText, bestScore := "", 0
-	consider := func(n *html.Node, t string, bonus int) {
+	// minPct: how much of the cleaned title a match must cover, in percent;
+	// more for a bare text run than for a heading element.
+	consider := func(n *html.Node, t string, bonus, minPct int) {
 		k := matchKey(t)
 		kl := utf8.RuneCountInString(k)
-		if kl < 4 || kl > 300 || kl*2 < cleanLen {
+		if kl < 4 || kl > 300 || kl*100 < cleanLen*minPct {
 			return
 		}
 		for _, ref := range keys {
@@ -101,7 +106,7 @@ func (p *page) chooseTitle(refs []string) (string, *html.Node) {
 		if h.DataAtom == atom.H1 {
 			bonus = 3
 		}
-		consider(h, textOf(h), bonus)
+		consider(h, textOf(h), bonus, 50)
 	}
 	if best == nil && len(keys) > 0 {
 		for i, s := range p.segs {
@@ -111,7 +116,20 @@ func (p *page) chooseTitle(refs []string) (string, *html.Node) {
 			if len(s.text) > 900 || len(s.text) < 4 {
 				continue
 			}
-			consider(s.node, collapse(s.text), 0)
+			consider(s.node, collapse(s.text), 0, 50)
+		}
+	}
+	// A match covering little of the <title> may be a menu item naming the
+	// section; and a <title> may name only the site or section. Then the
+	// heading printed just above the article text, when clearly longer, is
+	// the headline.
+	if best == nil || 2*bestScore/4 < fullLen {
+		short := utf8.RuneCountInString(clean)
+		if best != nil {
+			short = utf8.RuneCountInString(bestText)
+		}
+		if h, t := p.headingBefore(content); h != nil && h != best && 2*utf8.RuneCountInString(t) >= 3*short {
+			return t, h
 		}
 	}
 	if best != nil {
@@ -132,4 +150,52 @@ func (p *page) chooseTitle(refs []string) (string, *html.Node) {
 		}
 	}
 	return "", nil
+}
+
+// headingBefore returns the last heading (h1-h6 or an element named
+// "title") shortly before the article text starts, or opening its
+// container.
+func (p *page) headingBefore(content []*html.Node) (*html.Node, string) {
+	if len(content) == 0 {
+		return nil, ""
+	}
+	want := make(map[*html.Node]int, len(p.headings)+len(p.titleish)+1)
+	for _, h := range p.headings {
+		want[h] = -1
+	}
+	for _, h := range p.titleish {
+		want[h] = -1
+	}
+	want[content[0]] = -1
+	for i, s := range p.segs { // first text run inside each node of interest
+		for n, d := s.node.Parent, 0; n != nil && d < maxDepth; n, d = n.Parent, d+1 {
+			if v, ok := want[n]; ok && v < 0 {
+				want[n] = i
+			}
+		}
+		if want[content[0]] >= 0 {
+			break
+		}
+	}
+	start := want[content[0]]
+	var best *html.Node
+	bestAt := -1
+	for n, at := range want {
+		if n == content[0] || at < 0 || at <= bestAt || contains(n, content[0]) {
+			continue
+		}
+		// above the text, or the first thing inside its container
+		if !(at < start && start-at <= 30) && !(at <= start+2 && contains(content[0], n)) {
+			continue
+		}
+		best, bestAt = n, at
+	}
+	if best == nil {
+		return nil, ""
+	}
+	t := textOf(best)
+	if l := utf8.RuneCountInString(t); l < 6 || l > 200 {
+		return nil, ""
+	}
+	return best, t
 }

@@ -337,13 +337,17 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, u := range urls {
-		if _, ok := p.pending.urls[u]; ok {
-			return outcomeKnown, nil
+		id, ok := p.pending.urls[u]
+		if !ok {
+			var err error
+			if id, ok, err = p.store.ArticleIDByURL(u); err != nil {
+				return 0, err
+			}
 		}
-		if _, ok, err := p.store.ArticleIDByURL(u); err != nil {
-			return 0, err
-		} else if ok {
-			return outcomeKnown, nil
+		if ok {
+			// Known by another of its URLs (say, reached through a new
+			// redirect): remember this one too, so it is not fetched again.
+			return outcomeKnown, p.enqueueDuplicate(id, newsmon.Duplicate{}, urls)
 		}
 	}
 	dup := newsmon.Duplicate{URL: a.URL, Source: src.Name, FetchedAt: a.FetchedAt}
@@ -395,8 +399,9 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	return outcomeNew, p.flushIfFull()
 }
 
-// enqueueDuplicate links a copy to its representative (stored or pending).
-// An incident's outlets are counted from its articles and their duplicates.
+// enqueueDuplicate links a copy to its representative (stored or pending)
+// and indexes urls to it; a zero d only indexes the URLs. An incident's
+// outlets are counted from its articles and their duplicates.
 func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []string) error {
 	p.pending.writes = append(p.pending.writes, store.Write{Duplicate: &store.DuplicateWrite{
 		ID: id, Duplicate: d, URLs: urls,

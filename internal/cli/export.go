@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,7 +40,7 @@ func exportCommand(e *env) *cobra.Command {
 				return usageError{fmt.Errorf("--format %q: want json or jsonl", format)}
 			}
 			now := time.Now()
-			from, err := parseSince(since, now)
+			from, err := export.ParseSince(since, now)
 			if err != nil {
 				return usageError{err}
 			}
@@ -103,29 +102,4 @@ func closeWith(w io.Writer, err error) error {
 		}
 	}
 	return err
-}
-
-// parseSince reads --since: a Go duration (72h), a number of days (7d), a
-// date (2020-05-01) or an RFC 3339 time. Empty means the beginning of time.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if strings.HasSuffix(s, "d") {
-		var days int
-		if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && days >= 0 {
-			return now.AddDate(0, 0, -days), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want a duration (72h, 7d), a date (2006-01-02) or an RFC 3339 time", s)
 }

@@ -44,6 +44,13 @@ func (w *Web) populate(t testing.TB) {
 	w.Tracking = multi.URL + "?utm_source=rss&utm_medium=feed"
 	w.Redirect = n.URL + "/go/1003"
 	n.SetPage("/go/1003", Page{Redirect: "/articles/tech/1003.htm"})
+	w.mu.Lock()
+	for _, a := range w.articles {
+		if a.URL == multi.URL {
+			a.URLs = append(a.URLs, w.Tracking, w.Redirect)
+		}
+	}
+	w.mu.Unlock()
 
 	retry := n.AddArticle(t, ArticleSpec{
 		Path: "/articles/tech/1004.htm", Published: at(2, 11, 0),

@@ -14,20 +14,28 @@
 //     result.data.url) and article pages /<channel>/<date>/doc-<id>.shtml,
 //     one of them GBK in the old template.
 //
-// Every response carries ETag and Last-Modified and answers conditional
+// Every 200 response carries ETag and Last-Modified and answers conditional
 // requests with 304. Every request is recorded (Requests) with its host,
 // path, time and conditional headers. Articles lists what a correct crawl
-// stores; Sources returns ready-made newsmon.Source values for the two
-// hosts. Host.AddArticle adds an article page in the host's style and lists
-// it in the host's feed, list page, sitemap and roll API; Host.Handle serves
-// any other page.
+// stores (title, published time with +08:00, body paragraphs, every URL);
+// Sources returns ready-made newsmon.Source values for the two hosts
+// ("fakenews", "fakefinance"). The Web's fields name the special URLs.
+//
+// Host.AddArticle adds an article page in the host's style (any charset)
+// and lists it: on News the newest article is only on list page 2, the
+// others on page 1 and in RSS (Big5 pages in Atom); on Finance the roll API
+// lists all but the newest, the news sitemap all but the oldest. Host.SetPage
+// serves a fixed response (status, redirect, 503s first) and Host.Handle any
+// handler. Crawl it with AllowPrivateNetworks and max_body_bytes between
+// 64 KiB and OversizedBytes:
 //
 //	web := fakeweb.New(t)
-//	web.News.AddArticle(fakeweb.ArticleSpec{Path: "/articles/tech/9001.htm", ...})
+//	web.News.AddArticle(t, fakeweb.ArticleSpec{Path: "/articles/tech/9001.htm", Title: "...",
+//		Published: time.Date(2026, 5, 4, 8, 0, 0, 0, fakeweb.CST), Paragraphs: []string{"..."}})
 //	sources := web.Sources()
-//	... crawl with CrawlSettings{AllowPrivateNetworks: true, MaxBodyBytes: 256 << 10} ...
-//	for _, a := range web.Articles() { ... }
-//	for _, r := range web.Requests() { ... }
+//	// crawl with CrawlSettings{AllowPrivateNetworks: true, MaxBodyBytes: 256 << 10, ...}
+//	for _, a := range web.Articles() { ... }   // what must be stored
+//	for _, r := range web.Requests() { ... }   // what the server saw
 package fakeweb
 
 import (

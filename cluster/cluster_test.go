@@ -1,0 +1,352 @@
+package cluster
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+var t0 = time.Date(2020, 5, 1, 8, 0, 0, 0, time.UTC)
+
+func art(id, lang, src, title, body string, h int) newsmon.Article {
+	return newsmon.Article{ID: id, Lang: lang, Source: src, Title: title, Body: body, Published: t0.Add(time.Duration(h) * time.Hour)}
+}
+
+// Our own short reports: two Xiaomi privacy reports (en, zh), a Chinese
+// earthquake report and its English counterpart, and unrelated news.
+var (
+	xiaomiEN = art("x-en", "en", "techwire", "Xiaomi phones record browsing in incognito mode, researcher finds",
+		"A security researcher says Xiaomi phones and the Mi browser send the websites users visit to remote servers, even in incognito mode.\n\nXiaomi says the data is anonymised.", 0)
+	xiaomiEN2 = art("x-en2", "en", "dailybyte", "Researcher: Xiaomi browser sends private browsing data to servers",
+		"Xiaomi's Mi browser collects the pages a user opens in incognito mode and sends them to servers, a security researcher told reporters.", 3)
+	xiaomiZH = art("x-zh", "zh", "cnbeta", "安全研究员称小米手机在无痕模式下仍收集用户浏览数据",
+		"一名安全研究员发现，小米手机和小米浏览器即使在无痕模式下也会把用户访问的网址发送到远程服务器。小米回应称数据已匿名处理。", 5)
+	quakeZH = art("q-zh", "zh", "sina", "智利北部发生7.1级地震 暂无人员伤亡报告",
+		"当地时间周三凌晨，智利北部沿海发生7.1级地震，震源深度约40公里。智利政府表示暂未收到人员伤亡报告。", 6)
+	quakeEN = art("q-en", "en", "wirenews", "Magnitude 7.1 earthquake strikes northern Chile",
+		"A magnitude 7.1 earthquake struck off the coast of northern Chile early on Wednesday, the government said, with no immediate reports of casualties.", 7)
+	football = art("f-en", "en", "sportsdesk", "Local club wins the cup final after penalty shootout",
+		"The home side lifted the trophy after a tense penalty shootout in front of a sold-out stadium.", 8)
+	budget = art("b-zh", "zh", "sina", "地方财政预算草案提交审议 教育支出增加",
+		"市财政局今天把明年预算草案提交人大常委会审议，其中教育和养老支出比今年增加。", 9)
+)
+
+func TestAnalyze(t *testing.T) {
+	lx := loadLexicon()
+	tests := []struct {
+		name   string
+		text   string
+		want   []string
+		absent []string
+	}{
+		{"han bigrams and concept", "小米手机", []string{"小米", "米手", "手机", "~xiaomi", "~smartphone"}, nil},
+		{"traditional folds to simplified", "颱風襲擊臺灣", []string{"台风", "~typhoon", "~taiwan", "袭击"}, []string{"颱風"}},
+		{"english concepts and plurals", "Earthquakes hit Turkey", []string{"earthquake", "~earthquake", "~turkey", "hit"}, nil},
+		{"stop words dropped", "The president of the club", []string{"~president", "club"}, []string{"the", "of", "^club"}},
+		{"acronym case matters", "WHO warns who", []string{"~who", "warn"}, nil},
+		{"dotted acronym", "U.S. sanctions", []string{"~usa", "~sanction"}, nil},
+		{"numbers", "地震造成2022年最多伤亡 at least 45 dead", []string{"#2022", "#45", "~dead"}, nil},
+		{"latin names in han text are names", "小米MIUI系统", []string{"miui", "^miui", "~xiaomi"}, nil},
+		{"capitalised words are names in latin text", "Meeting in Valparaiso", []string{"^valparaiso", "^meeting"}, []string{"^in"}},
+		{"concept words are not names", "Russia", []string{"~russia", "russia"}, []string{"^russia"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := bag{}
+			lx.analyze(b, tt.text, 1, isHanDoc(tt.text))
+			for _, k := range tt.want {
+				if b[k] == 0 {
+					t.Errorf("term %q missing from %v", k, slices.Sorted(maps.Keys(b)))
+				}
+			}
+			for _, k := range tt.absent {
+				if b[k] != 0 {
+					t.Errorf("term %q present in %v", k, slices.Sorted(maps.Keys(b)))
+				}
+			}
+		})
+	}
+}
+
+// groups runs articles through a fresh clusterer and returns, for each
+// article, the index of the first article of its incident.
+func groups(t *testing.T, opts Options, arts []newsmon.Article) []int {
+	t.Helper()
+	c := New(opts)
+	first := map[string]int{}
+	var out []int
+	for i, a := range arts {
+		inc, terms := c.Add(a)
+		if len(terms) == 0 {
+			t.Fatalf("article %s: no terms", a.ID)
+		}
+		if _, ok := first[inc.ID]; !ok {
+			first[inc.ID] = i
+		}
+		out = append(out, first[inc.ID])
+	}
+	return out
+}
+
+func TestJoinAndOpen(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		arts []newsmon.Article
+		want []int
+	}{
+		{"same story joins", Options{}, []newsmon.Article{xiaomiEN, xiaomiEN2}, []int{0, 0}},
+		{"unrelated stories open incidents", Options{}, []newsmon.Article{xiaomiEN, football, budget}, []int{0, 1, 2}},
+		{"zh joins en via lexicon and names", Options{}, []newsmon.Article{xiaomiEN, football, xiaomiZH}, []int{0, 1, 0}},
+		{"en joins zh via concepts and numbers", Options{}, []newsmon.Article{quakeZH, budget, quakeEN}, []int{0, 1, 0}},
+		{"mixed stream", Options{}, []newsmon.Article{xiaomiEN, quakeZH, football, xiaomiZH, budget, quakeEN, xiaomiEN2},
+			[]int{0, 1, 2, 0, 4, 1, 0}},
+		{"a strict threshold keeps languages apart", Options{Threshold: 0.95}, []newsmon.Article{xiaomiEN, xiaomiZH}, []int{0, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := groups(t, tt.opts, tt.arts); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("groups = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWindowExpiry(t *testing.T) {
+	late := xiaomiEN2
+	late.Published = xiaomiEN.Published.Add(9 * 24 * time.Hour)
+	undated := xiaomiEN2
+	undated.ID, undated.Published = "x-undated", time.Time{}
+	fetched := xiaomiEN2
+	fetched.ID, fetched.Published, fetched.FetchedAt = "x-fetched", time.Time{}, xiaomiEN.Published.Add(30*24*time.Hour)
+	tests := []struct {
+		name string
+		opts Options
+		arts []newsmon.Article
+		want []int
+	}{
+		{"within the window", Options{Window: 48 * time.Hour}, []newsmon.Article{xiaomiEN, xiaomiEN2}, []int{0, 0}},
+		{"after the default window", Options{}, []newsmon.Article{xiaomiEN, late}, []int{0, 1}},
+		{"a longer window keeps it open", Options{Window: 10 * 24 * time.Hour}, []newsmon.Article{xiaomiEN, late}, []int{0, 0}},
+		{"undated article takes the latest time", Options{}, []newsmon.Article{xiaomiEN, undated}, []int{0, 0}},
+		{"FetchedAt when Published is unknown", Options{}, []newsmon.Article{xiaomiEN, fetched}, []int{0, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := groups(t, tt.opts, tt.arts); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("groups = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// Memory is bounded by the window: a long stream leaves only the incidents
+// of the last window open.
+func TestMemoryBoundedByWindow(t *testing.T) {
+	s := newSynth(7)
+	s.step = time.Hour // 168 articles per default window
+	c := New(Options{})
+	for range 3000 {
+		c.Add(s.next())
+	}
+	// Expired incidents are swept every window/8, so at most 9/8 of a
+	// window's articles can still be open.
+	if n, limit := len(c.active), 168*9/8+1; n > limit {
+		t.Errorf("%d open incidents after 3000 hourly articles, want <= %d", n, limit)
+	}
+	for k, p := range c.posting {
+		for in := range p {
+			if c.active[in.inc.ID] != in {
+				t.Fatalf("posting %q holds an evicted incident %s", k, in.inc.ID)
+			}
+		}
+	}
+}
+
+// store is what a caller persists from Add: incidents and document frequencies.
+type store struct {
+	incidents map[string]newsmon.Incident
+	df        map[string]int
+	docs      int
+}
+
+func (s *store) save(inc newsmon.Incident, terms []string) {
+	s.incidents[inc.ID] = inc
+	for _, k := range terms {
+		s.df[k]++
+	}
+	s.docs++
+}
+
+func (s *store) active() []newsmon.Incident {
+	ids := slices.Sorted(maps.Keys(s.incidents))
+	var out []newsmon.Incident
+	for _, id := range ids {
+		out = append(out, s.incidents[id])
+	}
+	return out
+}
+
+// Splitting the stream into batches, with a fresh clusterer restored from
+// what was persisted before each batch, gives the same incidents as one run.
+func TestDeterministicAcrossBatches(t *testing.T) {
+	s := newSynth(3)
+	s.step = 10 * time.Minute
+	var arts []newsmon.Article
+	for range 400 {
+		arts = append(arts, s.next())
+	}
+	arts = append(arts, xiaomiEN, quakeZH, xiaomiZH, quakeEN, budget)
+
+	run := func(splits []int) map[string]newsmon.Incident {
+		st := &store{incidents: map[string]newsmon.Incident{}, df: map[string]int{}}
+		c := New(Options{})
+		for i, a := range arts {
+			if slices.Contains(splits, i) {
+				c = New(Options{})
+				c.Restore(st.active(), st.df, st.docs)
+			}
+			st.save(c.Add(a))
+		}
+		return st.incidents
+	}
+	one := run(nil)
+	if len(one) < 50 || len(one) > 300 {
+		t.Fatalf("%d incidents from 405 articles: the synthetic stream should cluster", len(one))
+	}
+	for _, splits := range [][]int{{1}, {100, 200, 300}, {7, 8, 9, 10, 399, 402}} {
+		got := run(splits)
+		if !reflect.DeepEqual(got, one) {
+			for id, inc := range one {
+				if !reflect.DeepEqual(got[id], inc) {
+					t.Fatalf("splits %v: incident %s differs:\n got  %+v\n want %+v", splits, id, got[id], inc)
+				}
+			}
+			t.Fatalf("splits %v: %d incidents, want %d", splits, len(got), len(one))
+		}
+	}
+	// Same input, same ids.
+	if again := run(nil); !reflect.DeepEqual(slices.Sorted(maps.Keys(again)), slices.Sorted(maps.Keys(one))) {
+		t.Error("incident ids differ between identical runs")
+	}
+}
+
+func TestIncidentFields(t *testing.T) {
+	c := New(Options{})
+	c.Add(xiaomiEN)
+	c.Add(xiaomiZH)
+	inc, _ := c.Add(xiaomiEN2)
+	want := newsmon.Incident{
+		ID:         IncidentID("x-en"),
+		FirstSeen:  xiaomiEN.Published,
+		LastSeen:   xiaomiZH.Published,
+		Languages:  []string{"en", "zh"},
+		Sources:    []string{"cnbeta", "dailybyte", "techwire"},
+		ArticleIDs: []string{"x-en", "x-zh", "x-en2"},
+	}
+	got := newsmon.Incident{ID: inc.ID, FirstSeen: inc.FirstSeen, LastSeen: inc.LastSeen,
+		Languages: inc.Languages, Sources: inc.Sources, ArticleIDs: inc.ArticleIDs}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("incident = %+v\nwant %+v", got, want)
+	}
+	if inc.Title != xiaomiEN.Title && inc.Title != xiaomiEN2.Title {
+		t.Errorf("title %q: want an English title (English is the majority)", inc.Title)
+	}
+	if !slices.Contains(inc.Keywords, "xiaomi") {
+		t.Errorf("keywords %v lack xiaomi", inc.Keywords)
+	}
+	if inc.Centroid[metaLangCount+"en"] != 2 || len(inc.Centroid) > centroidTerms+4 {
+		t.Errorf("centroid: en count %v, %d keys", inc.Centroid[metaLangCount+"en"], len(inc.Centroid))
+	}
+}
+
+func TestTitleLanguage(t *testing.T) {
+	zh2 := xiaomiZH
+	zh2.ID, zh2.Source, zh2.Title = "x-zh2", "sina", "小米浏览器被指在无痕模式下上传用户浏览记录"
+	tests := []struct {
+		name string
+		arts []newsmon.Article
+		want string // language of the title
+	}{
+		{"tie goes to English", []newsmon.Article{xiaomiZH, xiaomiEN}, "en"},
+		{"Chinese majority", []newsmon.Article{xiaomiEN, xiaomiZH, zh2}, "zh"},
+		{"single article", []newsmon.Article{xiaomiZH}, "zh"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New(Options{})
+			var inc newsmon.Incident
+			for _, a := range tt.arts {
+				inc, _ = c.Add(a)
+			}
+			if len(inc.ArticleIDs) != len(tt.arts) {
+				t.Fatalf("articles split: %v", inc.ArticleIDs)
+			}
+			if got := map[bool]string{true: "zh", false: "en"}[isHanDoc(inc.Title)]; got != tt.want {
+				t.Errorf("title %q in %s, want %s", inc.Title, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestScore(t *testing.T) {
+	ai := newsmon.Topic{Name: "ai-incidents",
+		Terms: []string{"AI", "人工智能", "algorithm", "facial recognition", "browser", "smartphone"},
+		Harms: []string{"privacy", "隐私", "leak", "incognito", "injury"}}
+	recall := newsmon.Topic{Name: "recalls", Terms: []string{"recall", "召回"}, Harms: []string{"injury", "fire"}}
+	incOf := func(arts ...newsmon.Article) newsmon.Incident {
+		c := New(Options{})
+		var inc newsmon.Incident
+		for _, a := range arts {
+			inc, _ = c.Add(a)
+		}
+		return inc
+	}
+	tests := []struct {
+		name      string
+		inc       newsmon.Incident
+		topics    []newsmon.Topic
+		wantScore float64
+		want      []string
+	}{
+		// browser, smartphone; incognito, privacy(no: not in text) -> terms 2, harms 1
+		{"english report", incOf(xiaomiEN), []newsmon.Topic{ai, recall}, 0.75 * 0.5, []string{"ai-incidents"}},
+		{"chinese report matches through the lexicon", incOf(xiaomiZH), []newsmon.Topic{ai, recall}, 0.75 * 0.5, []string{"ai-incidents"}},
+		{"terms without harms score zero", incOf(quakeEN), []newsmon.Topic{ai}, 0, nil},
+		{"no topics", incOf(xiaomiEN), nil, 0, nil},
+		{"title and keywords alone", newsmon.Incident{Title: "Facial recognition algorithm leaks faces"}, []newsmon.Topic{ai, recall},
+			0.75 * 0.5, []string{"ai-incidents"}},
+		{"two topics, best first", newsmon.Incident{Title: "Car maker recalls AI robot after fire and injury reports"},
+			[]newsmon.Topic{recall, ai}, 0.5 * 0.75, []string{"recalls", "ai-incidents"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			score, matched := Score(tt.inc, tt.topics)
+			if score != tt.wantScore || !reflect.DeepEqual(matched, tt.want) {
+				t.Errorf("Score = %v %v, want %v %v", score, matched, tt.wantScore, tt.want)
+			}
+		})
+	}
+	// Add scores with Options.Topics, the same way.
+	c := New(Options{Topics: []newsmon.Topic{ai}})
+	inc, _ := c.Add(xiaomiEN)
+	if s, m := Score(inc, []newsmon.Topic{ai}); inc.Score != s || !reflect.DeepEqual(inc.Topics, m) {
+		t.Errorf("Add scored %v %v, Score says %v %v", inc.Score, inc.Topics, s, m)
+	}
+}
+
+func TestRestoreDropsExpired(t *testing.T) {
+	c := New(Options{})
+	old, _ := c.Add(xiaomiEN)
+	fresh, _ := c.Add(football)
+	fresh.LastSeen = old.LastSeen.Add(8 * 24 * time.Hour)
+	c2 := New(Options{})
+	c2.Restore([]newsmon.Incident{old, fresh, {}}, map[string]int{"xiaomi": 1}, 2)
+	if _, ok := c2.active[old.ID]; ok || len(c2.active) != 1 {
+		t.Errorf("open after restore: %v, want only %s", slices.Collect(maps.Keys(c2.active)), fresh.ID)
+	}
+}

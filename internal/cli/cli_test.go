@@ -1,0 +1,402 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/internal/fakeweb"
+	"github.com/newsmon/newsmon/store"
+)
+
+// TestMain lets the tests run newsmon as a child process (for kill -9 and
+// for a second process holding the database): with NEWSMON_CLI_MAIN=1 the
+// test binary is newsmon.
+func TestMain(m *testing.M) {
+	if os.Getenv("NEWSMON_CLI_MAIN") == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// run runs newsmon in this process and returns its output and status.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// child starts newsmon as a separate process.
+func child(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "NEWSMON_CLI_MAIN=1")
+	return cmd
+}
+
+// writeConfig writes a configuration for the fake web's sources.
+func writeConfig(t *testing.T, dir string, srcs []newsmon.Source, delay time.Duration) string {
+	t.Helper()
+	type jsonList struct {
+		URL   string `yaml:"url"`
+		Links string `yaml:"links"`
+	}
+	type source struct {
+		Name        string            `yaml:"name"`
+		Lang        string            `yaml:"lang"`
+		Timezone    string            `yaml:"timezone"`
+		Feeds       []string          `yaml:"feeds,omitempty"`
+		Sitemaps    []string          `yaml:"sitemaps,omitempty"`
+		StartURLs   []string          `yaml:"start_urls,omitempty"`
+		JSONLists   []jsonList        `yaml:"json_lists,omitempty"`
+		ArticleURLs []string          `yaml:"article_urls,omitempty"`
+		MaxDepth    int               `yaml:"max_depth"`
+		Headers     map[string]string `yaml:"headers,omitempty"`
+		Rules       newsmon.Rules     `yaml:"rules,omitempty"`
+	}
+	var list []source
+	for _, s := range srcs {
+		x := source{Name: s.Name, Lang: s.Lang, Timezone: "Asia/Shanghai", Feeds: s.Feeds, Sitemaps: s.Sitemaps,
+			StartURLs: s.StartURLs, MaxDepth: s.MaxDepth, Headers: s.Headers, Rules: s.Rules}
+		for _, j := range s.JSONLists {
+			x.JSONLists = append(x.JSONLists, jsonList{j.URL, j.Links})
+		}
+		for _, re := range s.ArticleURLs {
+			x.ArticleURLs = append(x.ArticleURLs, re.String())
+		}
+		list = append(list, x)
+	}
+	doc := map[string]any{
+		"data_dir": filepath.Join(dir, "data"),
+		"crawl": map[string]any{
+			"parallelism":            4,
+			"per_host_delay":         delay.String(),
+			"timeout":                "5s",
+			"max_body_bytes":         "512KiB",
+			"allow_private_networks": true,
+			"retries":                2,
+		},
+		"sources": list,
+	}
+	data, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "newsmon.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// exportedArticle is one line of `export articles --format jsonl`.
+type exportedArticle struct {
+	ID         string   `json:"id"`
+	URL        string   `json:"url"`
+	Source     string   `json:"source"`
+	Lang       string   `json:"lang"`
+	Title      string   `json:"title"`
+	Published  *string  `json:"published"`
+	Body       string   `json:"body"`
+	Duplicates []string `json:"duplicates"`
+}
+
+func exportArticles(t *testing.T, cfg string) []exportedArticle {
+	t.Helper()
+	out, errOut, code := run(t, "export", "articles", "--format", "jsonl", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("export: status %d: %s", code, errOut)
+	}
+	var arts []exportedArticle
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var a exportedArticle
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("export line %q: %v", sc.Text(), err)
+		}
+		arts = append(arts, a)
+	}
+	return arts
+}
+
+// checkStoredOnce asserts that every article of the fake web is exported
+// exactly once with the right fields, and nothing else is.
+func checkStoredOnce(t *testing.T, web *fakeweb.Web, arts []exportedArticle) {
+	t.Helper()
+	want := web.Articles()
+	if len(arts) != len(want) {
+		var got []string
+		for _, a := range arts {
+			got = append(got, a.URL)
+		}
+		t.Errorf("exported %d articles, want %d: %v", len(arts), len(want), got)
+	}
+	for _, w := range want {
+		var found []exportedArticle
+		for _, a := range arts {
+			if a.URL == w.URL || slices.Contains(w.URLs, a.URL) {
+				found = append(found, a)
+			}
+		}
+		if len(found) != 1 {
+			t.Errorf("%s stored %d times, want once", w.URL, len(found))
+			continue
+		}
+		a := found[0]
+		if a.Source != w.Source || !strings.HasPrefix(a.Lang, "zh") || a.Title != w.Title {
+			t.Errorf("%s: source %q lang %q title %q; want %q zh %q", w.URL, a.Source, a.Lang, a.Title, w.Source, w.Title)
+		}
+		if a.Published == nil || *a.Published != w.Published.Format(time.RFC3339) {
+			t.Errorf("%s: published %v, want %s", w.URL, a.Published, w.Published.Format(time.RFC3339))
+		}
+		if !strings.Contains(a.Body, w.Snippet) {
+			t.Errorf("%s: body lacks %q (mojibake?):\n%.300s", w.URL, w.Snippet, a.Body)
+		}
+		if strings.ContainsRune(a.Body+a.Title, '\uFFFD') {
+			t.Errorf("%s: replacement characters in title or body", w.URL)
+		}
+	}
+}
+
+func TestCrawlThenExport(t *testing.T) {
+	web := fakeweb.New(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, web.Sources(), 50*time.Millisecond)
+
+	out, errOut, code := run(t, "crawl", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("crawl: status %d\n%s\n%s", code, out, errOut)
+	}
+	for _, name := range []string{"fakenews", "fakefinance", "total"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("summary lacks source %q:\n%s", name, out)
+		}
+	}
+	arts := exportArticles(t, cfg)
+	checkStoredOnce(t, web, arts)
+	for _, r := range web.Requests() {
+		if web.Disallowed == "http://"+r.Host+r.Path {
+			t.Errorf("disallowed %s was requested", web.Disallowed)
+		}
+	}
+
+	// A second crawl sends conditional requests and stores nothing new.
+	web.ResetRequests()
+	out, errOut, code = run(t, "crawl", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("second crawl: status %d\n%s\n%s", code, out, errOut)
+	}
+	if again := exportArticles(t, cfg); len(again) != len(arts) {
+		t.Errorf("second crawl: %d articles, want %d", len(again), len(arts))
+	}
+	conditional := 0
+	for _, r := range web.Requests() {
+		if r.IfNoneMatch != "" || r.IfModifiedSince != "" {
+			conditional++
+		}
+		for _, a := range web.Articles() {
+			if "http://"+r.Host+r.Path == a.URL {
+				t.Errorf("second crawl fetched stored article %s", a.URL)
+			}
+		}
+	}
+	if conditional == 0 {
+		t.Error("second crawl sent no conditional request")
+	}
+}
+
+func TestBadConfigExitsTwo(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", "data_dir: x\ncrawl:\n  parallelsim: 3\n", ":3:"},
+		{"bad duration", "crawl:\n  timeout: 3x\n", ":2:"},
+		{"bad regexp", "sources:\n  - name: a\n    feeds: [https://example.org/rss]\n    article_urls: ['(unclosed']\n", ":4:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.yaml")
+			os.WriteFile(path, []byte(tt.yaml), 0o644)
+			for _, cmd := range []string{"check", "crawl"} {
+				_, errOut, code := run(t, cmd, "--config", path)
+				if code != 2 {
+					t.Errorf("%s: status %d, want 2 (%s)", cmd, code, errOut)
+				}
+				if !strings.Contains(errOut, "bad.yaml"+tt.want) {
+					t.Errorf("%s: message %q does not name line %s", cmd, errOut, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"nosuchcommand"},
+		{"export", "--format", "xml"},
+		{"export", "things"},
+		{"crawl", "--nosuchflag"},
+		{"export", "--since", "yesterdayish"},
+	} {
+		if _, errOut, code := run(t, args...); code != 2 {
+			t.Errorf("%v: status %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+}
+
+func TestFlagsAfterOrBeforePositional(t *testing.T) {
+	web := fakeweb.New(t)
+	cfg := writeConfig(t, t.TempDir(), web.Sources(), 20*time.Millisecond)
+	if _, errOut, code := run(t, "crawl", "--config", cfg, "--source", "fakefinance"); code != 0 {
+		t.Fatal(errOut)
+	}
+	a, _, c1 := run(t, "export", "articles", "--format", "jsonl", "--config", cfg)
+	b, _, c2 := run(t, "export", "--format", "jsonl", "--config", cfg, "articles")
+	if c1 != 0 || c2 != 0 || a != b || a == "" {
+		t.Errorf("flag order changed the output (status %d, %d):\n%s\n---\n%s", c1, c2, a, b)
+	}
+}
+
+func TestCrawlWhileDatabaseInUse(t *testing.T) {
+	web := fakeweb.New(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, web.Sources(), 20*time.Millisecond)
+	st, err := store.Open(filepath.Join(dir, "data", "newsmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	_, errOut, code := run(t, "crawl", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "database is in use by another newsmon process") {
+		t.Errorf("status %d, message %q; want 1 and the in-use message", code, errOut)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s to give up: it should not hang", d)
+	}
+	if len(web.Requests()) != 0 {
+		t.Errorf("crawled %d pages without a database", len(web.Requests()))
+	}
+}
+
+func TestKillDuringCrawlThenResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 test")
+	}
+	web := fakeweb.New(t)
+	// More articles, so that the crawl is still running when it is killed.
+	for i := range 30 {
+		web.News.AddArticle(t, fakeweb.ArticleSpec{
+			Path:       fmt.Sprintf("/articles/tech/%d.htm", 7000+i),
+			Title:      fmt.Sprintf("测试新闻第%d号：本地服务器上的一篇文章", i),
+			Published:  time.Date(2026, 5, 2, 9, i, 0, 0, fakeweb.CST),
+			Paragraphs: []string{filler(i, 0), filler(i, 1)},
+		})
+	}
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, web.Sources(), 60*time.Millisecond)
+	db := filepath.Join(dir, "data", "newsmon.db")
+
+	for _, after := range []time.Duration{700 * time.Millisecond, 1500 * time.Millisecond} {
+		cmd := child(t, "crawl", "--config", cfg)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if err := store.Check(db); err != nil {
+			t.Fatalf("after kill -9 at %s: %v", after, err)
+		}
+	}
+	before := exportArticles(t, cfg)
+	web.ResetRequests()
+	out, errOut, code := run(t, "crawl", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("resume: status %d\n%s\n%s", code, out, errOut)
+	}
+	t.Logf("resumed crawl after %d articles stored:\n%s", len(before), out)
+	for _, r := range web.Requests() {
+		for _, a := range before {
+			if "http://"+r.Host+r.Path == a.URL {
+				t.Errorf("resumed crawl fetched %s again, stored before the kill", a.URL)
+			}
+		}
+	}
+	checkStoredOnce(t, web, exportArticles(t, cfg))
+}
+
+// filler makes a paragraph of made-up text that differs from every other
+// (seed, n): distinct articles must not look like copies of each other.
+func filler(seed, n int) string {
+	const chars = "天地人和日月山水风云春夏秋冬东南西北城市乡村工厂学校医院银行公司市场政府法院科技网络手机电脑数据安全隐私算法系统平台用户"
+	rs := []rune(chars)
+	x := uint32(seed*7919 + n*104729 + 1)
+	var b strings.Builder
+	for i := range 120 {
+		x = x*1664525 + 1013904223
+		b.WriteRune(rs[int(x>>8)%len(rs)])
+		if i%20 == 19 {
+			b.WriteString("。")
+		}
+	}
+	return b.String()
+}
+
+func TestExtractManifest(t *testing.T) {
+	dir := t.TempDir()
+	page := `<html lang="zh"><head><meta charset="utf-8"><title>示例标题_示例网</title></head><body>
+<h1>示例标题</h1><div class="content"><p>这是第一段正文，用来检查批量提取是否按顺序输出每一行结果。</p>
+<p>这是第二段正文，内容同样是我们自己写的测试文字，没有任何实际意义。</p></div></body></html>`
+	os.WriteFile(filepath.Join(dir, "a.html"), []byte(page), 0o644)
+	os.WriteFile(filepath.Join(dir, "bad.html"), []byte{}, 0o644)
+	manifest := strings.Join([]string{
+		`{"id":"one","url":"https://example.com/a","path":"a.html"}`,
+		`{"id":"missing","url":"https://example.com/b","path":"nope.html"}`,
+		`not json`,
+		`{"id":"three","url":"https://example.com/c","path":"a.html"}`,
+	}, "\n")
+	mpath := filepath.Join(dir, "m.jsonl")
+	os.WriteFile(mpath, []byte(manifest), 0o644)
+	out, errOut, code := run(t, "extract", "--manifest", mpath)
+	if code != 0 {
+		t.Fatalf("status %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d output lines, want 4:\n%s", len(lines), out)
+	}
+	wantIDs := []string{"one", "missing", "", "three"}
+	wantErr := []bool{false, true, true, false}
+	for i, line := range lines {
+		var got struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+			Body  string `json:"body"`
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if got.ID != wantIDs[i] || (got.Error != "") != wantErr[i] {
+			t.Errorf("line %d: id %q error %q; want id %q, error %v", i+1, got.ID, got.Error, wantIDs[i], wantErr[i])
+		}
+		if !wantErr[i] && (got.Title != "示例标题" || !strings.Contains(got.Body, "第二段正文")) {
+			t.Errorf("line %d: title %q body %q", i+1, got.Title, got.Body)
+		}
+	}
+}
