@@ -2,6 +2,7 @@ package charset
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -72,6 +73,63 @@ func TestDecode(t *testing.T) {
 			}
 			if string(got) != tt.want {
 				t.Errorf("text = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeUndeclaredCJK: pages with no charset declaration anywhere and
+// bytes that are not UTF-8 are read as GB18030 or Big5 when they decode
+// (nearly) cleanly into plausible Chinese text, and as windows-1252 only as
+// a last resort.
+func TestDecodeUndeclaredCJK(t *testing.T) {
+	const (
+		shortHans = "新闻"
+		shortHant = "這是一則新聞。"
+		hans2     = "市政府今天宣布，地铁三号线将在下个月开通，沿线居民出行会更加方便。"
+	)
+	gbk := func(s string) []byte { return enc(t, simplifiedchinese.GBK, s) }
+	big5 := func(s string) []byte { return enc(t, traditionalchinese.Big5, s) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	tests := []struct {
+		name, contentType string
+		raw               []byte
+		wantName          string
+		want              string // "" : only the charset is checked
+	}{
+		{"gbk page", "text/html", gbk(page("", hans2)), "gb18030", page("", hans2)},
+		{"gbk, no content type", "", gbk(page("", hans+hans2)), "gb18030", page("", hans+hans2)},
+		{"gbk title only", "", gbk("<title>" + shortHans + "</title>"), "gb18030", "<title>" + shortHans + "</title>"},
+		{"gbk bare text", "", gbk(hans2), "gb18030", hans2},
+		{"gbk with two stray bytes", "", cat(gbk(page("", hans)), []byte{0x80, 0xFF}, gbk(hans2)), "gb18030", ""},
+		{"gbk cut inside a character", "", gbk(hans)[:len(gbk(hans))-1], "gb18030", ""},
+		{"gbk stray bytes in a long page", "", cat(gbk(strings.Repeat(hans, 20)), []byte{0xFF}, gbk(strings.Repeat(hans2, 20))), "gb18030", ""},
+		{"gb18030 four-byte sequences", "", enc(t, simplifiedchinese.GB18030, page("", hans+"€©")), "gb18030", page("", hans+"€©")},
+		{"big5 page", "", big5(page("", hant)), "big5", page("", hant)},
+		{"big5 short", "text/html", big5(shortHant), "big5", shortHant},
+		{"big5 with a stray byte", "", cat(big5(page("", hant)), []byte{0xFF}, big5(hant)), "big5", ""},
+		{"header utf-8, gbk bytes with a stray byte", "text/html; charset=utf-8", cat(gbk(hans), []byte{0xFF}, gbk(hans2)), "gb18030", ""},
+		{"latin-1 prose", "", enc(t, charmap.Windows1252, "Le café de la gare ferme à midi ; déjà vu, c’était prévu."), "windows-1252", "Le café de la gare ferme à midi ; déjà vu, c’était prévu."},
+		{"latin-1 accents in pairs", "", enc(t, charmap.Windows1252, "ÀÉÈ àéè ÖÜß öüä ñÑ"), "windows-1252", "ÀÉÈ àéè ÖÜß öüä ñÑ"},
+		{"random high bytes", "", []byte{0x81, 0x30, 0xFE, 0xFF, 0x80, 0xA0}, "windows-1252", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, name, err := Decode(tt.raw, tt.contentType)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if name != tt.wantName {
+				t.Errorf("charset = %q, want %q", name, tt.wantName)
+			}
+			if tt.want != "" && string(got) != tt.want {
+				t.Errorf("text = %q, want %q", got, tt.want)
+			}
+			if !utf8.Valid(got) {
+				t.Errorf("invalid UTF-8 out")
+			}
+			if tt.wantName == "gb18030" && !strings.Contains(string(got), "浏览器") && !strings.Contains(string(got), "地铁") && !strings.Contains(string(got), shortHans) {
+				t.Errorf("Chinese text lost: %.80q", got)
 			}
 		})
 	}

@@ -34,6 +34,7 @@ var t2sData []byte
 type lexicon struct {
 	words     map[string]string // normalised word sequence -> concept token
 	exact     map[string]string // exact-case word sequence (acronyms: US, WHO) -> concept token
+	phrases   map[string]bool   // normalised first words of multi-word aliases
 	maxWords  int
 	han       map[string]string // simplified Han string -> concept token
 	maxHan    int               // in runes
@@ -45,6 +46,7 @@ var loadLexicon = sync.OnceValue(func() *lexicon {
 	lx := &lexicon{
 		words:     map[string]string{},
 		exact:     map[string]string{},
+		phrases:   map[string]bool{},
 		han:       map[string]string{},
 		t2s:       map[rune]rune{},
 		conceptOf: map[string]string{},
@@ -100,6 +102,9 @@ func (lx *lexicon) addAlias(alias, tok string) {
 		return
 	}
 	lx.maxWords = max(lx.maxWords, len(ws))
+	if len(ws) > 1 {
+		lx.phrases[normWord(ws[0])] = true
+	}
 	if strings.ToLower(alias) != alias && strings.ToUpper(alias) == alias {
 		lx.exact[strings.Join(ws, " ")] = tok
 		return
@@ -188,6 +193,9 @@ func isDigits(s string) bool {
 // bigramScript reports scripts written without spaces between words (other
 // than Han), which are indexed as character bigrams.
 func bigramScript(r rune) bool {
+	if r < 0x0e00 { // below Thai
+		return false
+	}
 	return unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar,
 		unicode.Hiragana, unicode.Katakana, unicode.Tibetan)
 }
@@ -318,20 +326,28 @@ func (lx *lexicon) analyzeWords(b bag, s string, w float64, hanDoc bool) {
 // matchWords returns the length of the longest lexicon alias starting at
 // word i (0 if none) and its concept token.
 func (lx *lexicon) matchWords(ws []word, norm []string, i int) (string, int) {
-	for n := min(lx.maxWords, len(ws)-i); n >= 1; n-- {
-		var exact, folded strings.Builder
-		for k := i; k < i+n; k++ {
-			if k > i {
-				exact.WriteByte(' ')
-				folded.WriteByte(' ')
+	longest := 1
+	if lx.phrases[norm[i]] {
+		longest = min(lx.maxWords, len(ws)-i)
+	}
+	for n := longest; n >= 1; n-- {
+		exact, folded := ws[i].text, norm[i]
+		if n > 1 {
+			var e, f strings.Builder
+			for k := i; k < i+n; k++ {
+				if k > i {
+					e.WriteByte(' ')
+					f.WriteByte(' ')
+				}
+				e.WriteString(ws[k].text)
+				f.WriteString(norm[k])
 			}
-			exact.WriteString(ws[k].text)
-			folded.WriteString(norm[k])
+			exact, folded = e.String(), f.String()
 		}
-		if tok, ok := lx.exact[exact.String()]; ok {
+		if tok, ok := lx.exact[exact]; ok {
 			return tok, n
 		}
-		if tok, ok := lx.words[folded.String()]; ok {
+		if tok, ok := lx.words[folded]; ok {
 			return tok, n
 		}
 	}

@@ -116,11 +116,15 @@ func BenchmarkAdd(b *testing.B) {
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := range b.N {
 		c.Add(arts[i])
 	}
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
+	// The machine is shared: CPU time is the fairer clock.
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+	b.ReportMetric(float64(b.N)/cpu.Seconds(), "articles/cpu-s")
 	b.ReportMetric(float64(len(c.active)), "open-incidents")
 	var m runtime.MemStats
 	runtime.GC()

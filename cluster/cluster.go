@@ -18,9 +18,9 @@
 package cluster
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -34,7 +34,7 @@ import (
 // Defaults for zero Options fields.
 const (
 	DefaultWindow    = 168 * time.Hour
-	DefaultThreshold = 0.25
+	DefaultThreshold = 0.22
 )
 
 // Tuning constants (one set for all data; see docs/benchmarks.md).
@@ -47,8 +47,10 @@ const (
 	articleTerms  = 120  // terms kept in an article vector
 	centroidTerms = 150  // terms kept in an incident centroid (Incident.Centroid)
 	probeTerms    = 24   // an article's heaviest terms used to find candidates
-	maxPosting    = 4000 // longer posting lists are not used to find candidates
-	maxCandidates = 64   // candidates scored exactly
+	minPosting    = 256  // posting lists longer than this and than
+	postingShare  = 8    // 1/postingShare of the open incidents are not used to find candidates
+	maxCandidates = 16   // candidates scored exactly
+	minPartial    = 0.25 // ... if their similarity over the probe terms reaches this share of the threshold
 	crossDiscount = 0.8  // weight of the translingual cosine
 	minCrossTerms = 2    // translingual terms shared before the translingual cosine counts
 	keywordCount  = 10
@@ -77,9 +79,9 @@ type Clusterer struct {
 	df      map[string]int
 	docs    int
 	active  map[string]*incident
-	posting map[string]map[*incident]struct{}
-	clock   time.Time // latest article time seen
-	swept   time.Time // when open incidents were last swept for expiry
+	posting map[string]map[*incident]float64 // term -> open incidents with its centroid weight
+	clock   time.Time                        // latest article time seen
+	swept   time.Time                        // when open incidents were last swept for expiry
 }
 
 // incident is the in-memory state of an open incident.
@@ -108,7 +110,7 @@ func New(opts Options) *Clusterer {
 		topics:  compileTopics(lx, opts.Topics),
 		df:      map[string]int{},
 		active:  map[string]*incident{},
-		posting: map[string]map[*incident]struct{}{},
+		posting: map[string]map[*incident]float64{},
 	}
 }
 
@@ -122,7 +124,7 @@ func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs i
 	}
 	c.docs = docs
 	c.active = map[string]*incident{}
-	c.posting = map[string]map[*incident]struct{}{}
+	c.posting = map[string]map[*incident]float64{}
 	c.clock, c.swept = time.Time{}, time.Time{}
 	for _, inc := range active {
 		if inc.LastSeen.After(c.clock) {
@@ -170,19 +172,24 @@ func fromIncident(inc newsmon.Incident) *incident {
 	return in
 }
 
-// norms recomputes the centroid norms, summing in key order so that the
-// result does not depend on map iteration order.
+// norms recomputes the centroid norms. The squares are summed in fixed
+// point, which is associative, so the result does not depend on map
+// iteration order (and a restored clusterer computes exactly the same).
 func (in *incident) norms() {
-	var n, x float64
-	for _, k := range slices.Sorted(maps.Keys(in.terms)) {
-		v := in.terms[k]
-		n += v * v
+	var n, x uint64
+	for k, v := range in.terms {
+		q := uint64(math.Round(v * v * fixedOne))
+		n += q
 		if translingual(k) {
-			x += v * v
+			x += q
 		}
 	}
-	in.norm, in.normX = math.Sqrt(n), math.Sqrt(x)
+	in.norm, in.normX = math.Sqrt(float64(n)/fixedOne), math.Sqrt(float64(x)/fixedOne)
 }
+
+// fixedOne is 1 in the fixed-point sums of norms: fine enough for squared
+// weights of 1e-6, room for sums up to 4e9.
+const fixedOne = 1 << 32
 
 // Add assigns article a to an open incident or opens a new one, and returns
 // that incident (a copy; with Centroid set for persistence) and the article's
@@ -218,11 +225,8 @@ func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
 	best, sim := c.best(vec, t)
 	if best == nil || sim < c.opts.Threshold {
 		best = c.open(a, t)
-	} else {
-		c.unindex(best)
 	}
 	c.join(best, a, t, vec)
-	c.index(best)
 	return c.export(best), terms
 }
 
@@ -271,6 +275,14 @@ type term struct {
 	w float64
 }
 
+// byWeight orders terms heaviest first, then by key.
+func byWeight(a, b term) int {
+	if a.w != b.w {
+		return cmp.Compare(b.w, a.w)
+	}
+	return strings.Compare(a.k, b.k)
+}
+
 // vec is an article's L2-normalised TF-IDF vector, heaviest terms first.
 type vec struct {
 	terms []term
@@ -287,7 +299,7 @@ func (c *Clusterer) vector(b bag, terms []string) vec {
 	for _, k := range terms {
 		v.terms = append(v.terms, term{k, math.Log1p(b[k]) * c.idf(k)})
 	}
-	sort.SliceStable(v.terms, func(i, j int) bool { return v.terms[i].w > v.terms[j].w })
+	slices.SortFunc(v.terms, byWeight)
 	if len(v.terms) > articleTerms {
 		v.terms = v.terms[:articleTerms]
 	}
@@ -342,22 +354,25 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 	}
 	type partial struct{ dot, dotX float64 }
 	acc := map[*incident]*partial{}
+	// Terms in very many open incidents say little; they still count in the
+	// exact similarity of the candidates found through rarer terms.
+	limit := max(minPosting, len(c.active)/postingShare)
 	for i, tm := range v.terms {
 		x := translingual(tm.k)
 		if i >= probeTerms && !x {
 			continue
 		}
 		p := c.posting[tm.k]
-		if len(p) > maxPosting {
+		if len(p) > limit {
 			continue
 		}
-		for in := range p {
+		for in, w := range p {
 			pa := acc[in]
 			if pa == nil {
 				pa = &partial{}
 				acc[in] = pa
 			}
-			d := tm.w * in.terms[tm.k]
+			d := tm.w * w
 			pa.dot += d
 			if x {
 				pa.dotX += d
@@ -373,13 +388,15 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 		if in.normX > 0 && v.normX > 0 {
 			s = max(s, crossDiscount*pa.dotX/(in.normX*v.normX))
 		}
-		cands = append(cands, cand{in, s})
-	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].score != cands[j].score {
-			return cands[i].score > cands[j].score
+		if s >= c.opts.Threshold*minPartial {
+			cands = append(cands, cand{in, s})
 		}
-		return cands[i].in.inc.ID < cands[j].in.inc.ID
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return strings.Compare(a.in.inc.ID, b.in.inc.ID)
 	})
 	if len(cands) > maxCandidates {
 		cands = cands[:maxCandidates]
@@ -422,23 +439,31 @@ func (c *Clusterer) sweep() {
 }
 
 func (c *Clusterer) index(in *incident) {
-	for k := range in.terms {
-		p := c.posting[k]
-		if p == nil {
-			p = map[*incident]struct{}{}
-			c.posting[k] = p
-		}
-		p[in] = struct{}{}
+	for k, w := range in.terms {
+		c.post(k, in, w)
 	}
 }
 
 func (c *Clusterer) unindex(in *incident) {
 	for k := range in.terms {
-		if p := c.posting[k]; p != nil {
-			delete(p, in)
-			if len(p) == 0 {
-				delete(c.posting, k)
-			}
+		c.unpost(k, in)
+	}
+}
+
+func (c *Clusterer) post(k string, in *incident, w float64) {
+	p := c.posting[k]
+	if p == nil {
+		p = map[*incident]float64{}
+		c.posting[k] = p
+	}
+	p[in] = w
+}
+
+func (c *Clusterer) unpost(k string, in *incident) {
+	if p := c.posting[k]; p != nil {
+		delete(p, in)
+		if len(p) == 0 {
+			delete(c.posting, k)
 		}
 	}
 }
@@ -482,6 +507,7 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 	inc.Languages = addSorted(inc.Languages, lang)
 	in.langs[lang]++
 
+	// Update the centroid and, for the terms that changed, the index.
 	for _, tm := range v.terms {
 		in.terms[tm.k] += tm.w
 	}
@@ -490,14 +516,15 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 		for k, w := range in.terms {
 			all = append(all, term{k, w})
 		}
-		sort.Slice(all, func(i, j int) bool {
-			if all[i].w != all[j].w {
-				return all[i].w > all[j].w
-			}
-			return all[i].k < all[j].k
-		})
+		slices.SortFunc(all, byWeight)
 		for _, tm := range all[centroidTerms:] {
 			delete(in.terms, tm.k)
+			c.unpost(tm.k, in)
+		}
+	}
+	for _, tm := range v.terms {
+		if w, ok := in.terms[tm.k]; ok {
+			c.post(tm.k, in, w)
 		}
 	}
 	in.norms()
@@ -512,7 +539,9 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 		in.tlang, in.score = lang, central
 	}
 	inc.Keywords = c.keywords(in)
-	inc.Score, inc.Topics = scoreTopics(c.topics, c.tokenSet(in))
+	if len(c.topics) > 0 {
+		inc.Score, inc.Topics = scoreTopics(c.topics, c.tokenSet(in))
+	}
 }
 
 func majority(langs map[string]int) string {
@@ -550,21 +579,24 @@ func addSorted(list []string, s string) []string {
 
 // keywords are the heaviest centroid terms, shown as words or concept names.
 func (c *Clusterer) keywords(in *incident) []string {
-	all := make([]term, 0, len(in.terms))
+	// Keep the top candidates in order; a few spare for duplicates.
+	top := make([]term, 0, keywordCount*2+1)
 	for k, w := range in.terms {
 		if k[0] == '#' || k[0] == '^' {
 			continue
 		}
-		all = append(all, term{k, w})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].w != all[j].w {
-			return all[i].w > all[j].w
+		t := term{k, w}
+		if len(top) == cap(top) && byWeight(t, top[len(top)-1]) >= 0 {
+			continue
 		}
-		return all[i].k < all[j].k
-	})
+		i, _ := slices.BinarySearchFunc(top, t, byWeight)
+		if len(top) == cap(top) {
+			top = top[:len(top)-1]
+		}
+		top = slices.Insert(top, i, t)
+	}
 	var out []string
-	for _, t := range all {
+	for _, t := range top {
 		k := t.k
 		if name, ok := c.lx.conceptOf[k]; ok {
 			k = name

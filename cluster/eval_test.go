@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -131,10 +132,15 @@ func crossPairs(items []evalItem, pred map[string]string) (recall, precision flo
 // and prints its scores. Run with
 //
 //	NEWSMON_CLUSTER_DATA=/work/shared/data/cluster/articles.jsonl go test ./cluster -run TestEvalCluster -v
+//
+// (the directory holding articles.jsonl works too).
 func TestEvalCluster(t *testing.T) {
 	path := os.Getenv("NEWSMON_CLUSTER_DATA")
 	if path == "" {
 		t.Skip("NEWSMON_CLUSTER_DATA not set")
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "articles.jsonl")
 	}
 	items, err := readEval(path)
 	if err != nil {

@@ -166,6 +166,7 @@ func (c *Crawler) Crawl(ctx context.Context, sources []newsmon.Source) (map[stri
 		pages:  map[string]int{},
 		stats:  map[string]*Stats{},
 		robots: map[string]*robotsEntry{},
+		jobs:   map[string]*job{},
 	}
 	for _, src := range sources {
 		cr.stats[src.Name] = &Stats{Reasons: map[string]int{}}
@@ -218,6 +219,9 @@ func (cr *crawl) newCollector() *colly.Collector {
 	col.OnRequest(func(r *colly.Request) {
 		if j, ok := r.Ctx.GetAny("job").(*job); ok {
 			j.start = time.Now()
+			cr.mu.Lock()
+			cr.jobs[r.URL.String()] = j // for checkRedirect
+			cr.mu.Unlock()
 		}
 	})
 	col.OnResponse(cr.onResponse)
@@ -269,6 +273,7 @@ type crawl struct {
 	pages   map[string]int  // requests per source (budget)
 	stats   map[string]*Stats
 	robots  map[string]*robotsEntry
+	jobs    map[string]*job // by the URL colly requested
 	pending []*listing
 }
 
@@ -328,6 +333,12 @@ func (cr *crawl) visit(j *job) bool {
 		}
 	}
 
+	if cr.c.set.RespectRobots && !cr.allowed(u) {
+		cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons["robots"]++ })
+		cr.emit(j, "robots-denied", 0, 0, nil)
+		return true
+	}
+
 	cr.mu.Lock()
 	over := cr.pages[j.src.Name] >= cr.budget(j.src)
 	if !over {
@@ -339,12 +350,6 @@ func (cr *crawl) visit(j *job) bool {
 		cr.count(j, func(s *Stats) { s.Reasons["budget"]++ })
 		cr.emit(j, "budget", 0, 0, nil)
 		return false
-	}
-
-	if cr.c.set.RespectRobots && !cr.allowed(u) {
-		cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons["robots"]++ })
-		cr.emit(j, "robots-denied", 0, 0, nil)
-		return true
 	}
 
 	hdr := http.Header{}
@@ -404,6 +409,11 @@ func (cr *crawl) onResponse(r *colly.Response) {
 func (cr *crawl) onError(r *colly.Response, err error) {
 	j, ok := r.Ctx.GetAny("job").(*job)
 	if !ok {
+		return
+	}
+	if errors.Is(err, errKnownRedirect) {
+		cr.count(j, func(s *Stats) { s.Known++ })
+		cr.emit(j, "known", 0, 0, nil)
 		return
 	}
 	reason, retryable := classify(err)
@@ -574,14 +584,24 @@ func (cr *crawl) commitValidators() error {
 	return errors.Join(errs...)
 }
 
-// checkRedirect bounds redirects and applies robots.txt to their targets
-// (private targets are refused by the transport).
+// errKnownRedirect stops a redirect to an article the caller already has.
+var errKnownRedirect = errors.New("redirect to a known article")
+
+// checkRedirect bounds redirects, applies robots.txt to their targets
+// (private targets are refused by the transport) and does not follow an
+// article's redirect to a URL that State already knows.
 func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > cr.c.set.MaxRedirects {
 		return fmt.Errorf("%s: %w (%d)", via[0].URL, errRedirects, len(via))
 	}
 	if cr.c.set.RespectRobots && !cr.allowed(req.URL) {
 		return fmt.Errorf("%s: %w", req.URL, errRobotsRedirect)
+	}
+	cr.mu.Lock()
+	j := cr.jobs[via[0].URL.String()]
+	cr.mu.Unlock()
+	if j != nil && j.typ == kindArticle && cr.c.opts.State != nil && cr.c.opts.State.Known(*j.src, req.URL.String()) {
+		return fmt.Errorf("%s: %w", req.URL, errKnownRedirect)
 	}
 	return nil
 }

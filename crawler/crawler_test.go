@@ -310,6 +310,16 @@ func TestPrivateNetworksRefused(t *testing.T) {
 		}
 	})
 
+	t.Run("literal targets", func(t *testing.T) {
+		tr := newTransport(http.DefaultTransport, settings{CrawlSettings: set})
+		for _, host := range []string{"localhost", "LocalHost.", "x.localhost", "127.0.0.1", "[::1]", "169.254.169.254", "10.0.0.1", "[::ffff:127.0.0.1]"} {
+			req, _ := http.NewRequest("GET", "http://"+host+":9/", nil)
+			if _, err := tr.RoundTrip(req); !errors.Is(err, ErrPrivateNetwork) {
+				t.Errorf("%s: %v, want ErrPrivateNetwork", host, err)
+			}
+		}
+	})
+
 	t.Run("dial time", func(t *testing.T) {
 		tr := defaultBase(settings{CrawlSettings: set})
 		_, err := tr.DialContext(context.Background(), "tcp", web.News.Name)
@@ -645,5 +655,27 @@ func TestRetryAfterTooLongSkipsHost(t *testing.T) {
 	}
 	if stats["busy"].Reasons["retry-after"] != 3 {
 		t.Errorf("reasons %v, want 3 \"retry-after\"", stats["busy"].Reasons)
+	}
+}
+
+func TestRedirectToKnownArticleNotFollowed(t *testing.T) {
+	web := fakeweb.New(t)
+	state := newMemState()
+	state.known[web.RedirectTo] = true
+	set := testSettings()
+	set.RespectRobots = false
+	src := newsmon.Source{Name: "fakenews", Articles: []string{web.Redirect}}
+	s := newSink(state)
+	stats := runCrawl(t, set, state, s, nil, []newsmon.Source{src})
+	target, _ := url.Parse(web.RedirectTo)
+	var paths []string
+	for _, r := range web.Requests() {
+		paths = append(paths, r.Path)
+		if r.Path == target.Path {
+			t.Errorf("followed the redirect to stored article %s", web.RedirectTo)
+		}
+	}
+	if len(paths) != 1 || stats["fakenews"].Known != 1 || stats["fakenews"].Failed != 0 || len(s.pages) != 0 {
+		t.Errorf("requests %v, stats %+v, pages %d: want only the redirect, one known", paths, *stats["fakenews"], len(s.pages))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -199,7 +200,8 @@ func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) 
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.allowPrivate {
-		if ip := net.ParseIP(req.URL.Hostname()); (ip != nil && !public(ip)) || req.URL.Hostname() == "localhost" {
+		h := strings.ToLower(strings.TrimSuffix(req.URL.Hostname(), "."))
+		if ip := net.ParseIP(h); (ip != nil && !public(ip)) || h == "localhost" || strings.HasSuffix(h, ".localhost") {
 			return nil, fmt.Errorf("%s: %w", req.URL.Host, ErrPrivateNetwork)
 		}
 	}

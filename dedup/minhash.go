@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"slices"
+	"unicode/utf8"
 )
 
 // Near-duplicate signature parameters. Chosen by the evaluation in
@@ -80,7 +81,7 @@ func tokens(n string) []uint64 {
 			flush(i)
 		case isHan(r):
 			flush(i)
-			out = append(out, fnv64(string(r)))
+			out = append(out, fnv64(n[i:i+utf8.RuneLen(r)]))
 		case start < 0:
 			start = i
 		}

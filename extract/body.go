@@ -3,6 +3,8 @@ package extract
 import (
 	"math"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -105,9 +107,23 @@ func hiddenClass(s string) bool {
 	return false
 }
 
-// inNeg reports whether block i or an ancestor below limit is boilerplate.
-func (p *page) inNeg(i, limit int32) bool {
-	for j := i; j >= 0 && j != limit; j = p.blocks[j].parent {
+// inComments reports whether block i lies inside comments, a share bar,
+// related or recommended articles (the strong boilerplate words).
+func (p *page) inComments(i int32) bool {
+	for j := i; j >= 0; j = p.blocks[j].parent {
+		v := strings.ToLower(attr(p.blocks[j].n, "class") + " " + attr(p.blocks[j].n, "id"))
+		for _, w := range strongNeg {
+			if strings.Contains(v, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inNeg reports whether block i or an ancestor is boilerplate.
+func (p *page) inNeg(i int32) bool {
+	for j := i; j >= 0; j = p.blocks[j].parent {
 		if p.blocks[j].neg {
 			return true
 		}
@@ -137,7 +153,7 @@ func (p *page) score() int32 {
 			continue
 		}
 		s := 1 + float64(b.ownPunct) + math.Min(w/100, 3)
-		if p.inNeg(int32(i), -1) {
+		if p.inNeg(int32(i)) {
 			s *= 0.2
 		}
 		if b.ownHan > 0 && b.ownPunct == 0 && w < 60 {
@@ -145,7 +161,7 @@ func (p *page) score() int32 {
 		}
 		s *= 1 - ld
 		b.sub += s
-		if !p.inNeg(int32(i), -1) {
+		if !p.inNeg(int32(i)) {
 			b.subText += b.ownChars - b.ownLinks
 		}
 		start := int32(i)
@@ -237,6 +253,10 @@ type textWriter struct {
 	buf       strings.Builder
 	paras     []string
 	total     int
+	inLink    int  // depth of <a href> around the text being written
+	linkBytes int  // bytes of link text in the paragraph being written
+	related   bool // after a "related articles" header
+	gallery   bool // after a slide counter ("3 of 12")
 }
 
 // uiWords are paragraphs that are only a widget's label.
@@ -256,6 +276,9 @@ func (w *textWriter) node(n *html.Node, depth int) {
 		switch c.Type {
 		case html.TextNode:
 			w.buf.WriteString(c.Data)
+			if w.inLink > 0 {
+				w.linkBytes += len(strings.TrimSpace(c.Data))
+			}
 		case html.ElementNode:
 			a := c.DataAtom
 			if skipTags[a] || hidden(c) {
@@ -272,12 +295,19 @@ func (w *textWriter) node(n *html.Node, depth int) {
 			if isBlock && w.boiler(idx) {
 				continue
 			}
+			link := a == atom.A && hasAttr(c, "href")
+			if link {
+				w.inLink++
+			}
 			if blockTags[a] {
 				w.flush()
 				w.node(c, depth+1)
 				w.flush()
 			} else {
 				w.node(c, depth+1)
+			}
+			if link {
+				w.inLink--
 			}
 		}
 	}
@@ -305,10 +335,38 @@ func (w *textWriter) flush() {
 	if w.buf.Len() == 0 {
 		return
 	}
-	s := collapse(w.buf.String())
+	raw := w.buf.String()
+	s := collapse(raw)
 	w.buf.Reset()
-	if s == "" || boilerLine(s) {
+	linkBytes := w.linkBytes
+	w.linkBytes = 0
+	if s == "" || boilerLine(s) || metaLine(s) {
 		return
+	}
+	// A line that is all link text is navigation or a list of related
+	// articles, unless it is long.
+	if linkBytes*10 > len(strings.TrimSpace(raw))*7 && len(s) < 300 {
+		return
+	}
+	if galleryCounter(s) {
+		w.gallery = true // the slide's caption follows
+		return
+	}
+	if w.gallery {
+		w.gallery = false
+		if len(s) < 600 {
+			return
+		}
+	}
+	if relatedHeader(s) {
+		w.related = true
+		return
+	}
+	if w.related {
+		if utf8.RuneCountInString(s) < 100 {
+			return // an item of a related-articles list
+		}
+		w.related = false
 	}
 	k := normKey(s)
 	if len(w.paras) == 0 && w.title != "" && k == w.title {
@@ -337,6 +395,68 @@ var creditPrefixes = []string{
 	"关注我们", "点击进入", "相关阅读", "相关新闻", "相关文章", "推荐阅读", "延伸阅读",
 	"【纠错】", "打印本页", "关闭窗口", "返回首页", "上一篇", "下一篇", "advertisement",
 	"share this", "read more:", "related:", "sign up for", "follow us", "click here",
+	"sign up to", "subscribe to", "subscribe now", "i would like to be emailed",
+	"for free real time", "we want to hear from you", "download the app", "get the app",
+	"this article was originally published", "listen to this article", "watch:", "watch now",
+}
+
+// relatedHeaders open a list of links to other articles.
+var relatedHeaders = map[string]bool{
+	"相关报道": true, "相关新闻": true, "相关阅读": true, "相关文章": true, "相关链接": true,
+	"延伸阅读": true, "推荐阅读": true, "热点推荐": true, "猜你喜欢": true, "相關新聞": true,
+	"relatedarticles": true, "relatedstories": true, "related": true, "readmore": true,
+	"moreonthisstory": true, "morefromthisauthor": true, "recommended": true, "youmightalsolike": true,
+}
+
+// galleryCounter reports a slideshow's position label: "3 of 12",
+// "3 / 12", "3/12 |".
+func galleryCounter(s string) bool {
+	if len(s) > 20 {
+		return false
+	}
+	f := strings.Fields(strings.Trim(s, " |"))
+	isNum := func(x string) bool { return x != "" && strings.Trim(x, "0123456789") == "" }
+	switch len(f) {
+	case 1:
+		a, b, ok := strings.Cut(f[0], "/")
+		return ok && isNum(a) && isNum(b)
+	case 3:
+		return isNum(f[0]) && (f[1] == "of" || f[1] == "/") && isNum(f[2])
+	}
+	return false
+}
+
+func relatedHeader(s string) bool {
+	if len(s) > 40 {
+		return false
+	}
+	k := strings.TrimRight(normKey(s), ":：")
+	return relatedHeaders[k]
+}
+
+// metaLine reports a short line of article metadata: a date with a
+// source, editor or view count ("2005-04-05 06:40 更新 来源：…"), or
+// page navigation ("第1页/共1页 上一页 | 下一页").
+func metaLine(s string) bool {
+	n := utf8.RuneCountInString(s)
+	if n > 60 {
+		return false
+	}
+	if strings.Contains(s, "上一页") || strings.Contains(s, "下一页") {
+		return true
+	}
+	has := false
+	for _, k := range []string{"来源", "來源", "更新", "发布", "編輯", "编辑", "作者", "浏览", "阅读", "点击", "字号"} {
+		if strings.Contains(s, k) {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return false
+	}
+	_, ok := parseNumeric(normalizeDigits(s), time.UTC)
+	return ok
 }
 
 func boilerLine(s string) bool {

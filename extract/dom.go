@@ -72,7 +72,7 @@ var blockTags = map[atom.Atom]bool{
 	atom.Header: true, atom.Footer: true, atom.Aside: true, atom.Nav: true, atom.Form: true,
 	atom.Figure: true, atom.Figcaption: true, atom.Center: true, atom.Body: true,
 	atom.Html: true, atom.Address: true, atom.Fieldset: true, atom.Details: true,
-	atom.Summary: true, atom.Caption: true, atom.Hr: true, atom.Br: false,
+	atom.Summary: true, atom.Caption: true, atom.Hr: true,
 }
 
 // skipTags never hold article text.

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -153,7 +154,36 @@ func (p *page) mainContent() []*html.Node {
 			out = append(out, c) // a summary or standfirst beside the text
 		}
 	}
-	return out
+	return p.sameClass(best, out)
+}
+
+// sameClass adds the blocks elsewhere on the page that share the best
+// block's tag and class and carry paragraph text too: an article whose
+// text is split across repeated containers ("article__content" ×3).
+func (p *page) sameClass(best int32, out []*html.Node) []*html.Node {
+	b := &p.blocks[best]
+	cls := attr(b.n, "class")
+	if cls == "" || b.sub <= 0 {
+		return out
+	}
+	var extra []*html.Node
+	for i := range p.blocks {
+		o := &p.blocks[i]
+		if int32(i) == best || o.n.DataAtom != b.n.DataAtom || o.sub < 0.3*b.sub || o.chars == 0 || attr(o.n, "class") != cls {
+			continue
+		}
+		if float64(o.links) > 0.3*float64(o.chars) || contains(b.n, o.n) || contains(o.n, b.n) || contains(b.n.Parent, o.n) || p.inComments(int32(i)) {
+			continue
+		}
+		extra = append(extra, o.n)
+	}
+	if len(extra) == 0 {
+		return out
+	}
+	// Document order: blocks were recorded in it.
+	all := append(out, extra...)
+	sort.Slice(all, func(i, j int) bool { return p.index[all[i]] < p.index[all[j]] })
+	return all
 }
 
 // leadClass reports a class or id naming a summary or standfirst.
@@ -214,7 +244,7 @@ func (p *page) published(rule string, ld ldArticle, head *html.Node, in Input, l
 			if i > 5000 {
 				break
 			}
-			if len(s.text) > 200 || p.inNeg(s.block, -1) || (labelled && !dateLabel(s.text)) {
+			if len(s.text) > 200 || p.inNeg(s.block) || (labelled && !dateLabel(s.text)) {
 				continue
 			}
 			if t, ok := findDate(s.text, time.Time{}, loc); ok && plausible(t, now) {

@@ -337,3 +337,86 @@ func BenchmarkExtract(b *testing.B) {
 		}
 	}
 }
+
+func TestBoilerplateInsideContainer(t *testing.T) {
+	// An old portal page: the article is one cell with <br> breaks, then a
+	// related list and page navigation in the same cell, without classes.
+	page := `<title>示例标题</title><table><tr><td>
+2005-04-05 06:40更新 来源：转载文章<br>
+　　第一段正文，讲述事情的起因，以及各方的反应，内容较长一些。<br>
+　　第二段正文，讲述事情的经过，并且引用了当事人的说法，内容也较长。<br>
+第1页/共1页 &lt;&lt; 上一页 | 下一页 &gt;&gt;<br>
+相关报道：<br>
+·<a href="/1">另一条新闻的标题（2005-04-03 17:19）</a><br>
+·<a href="/2">再一条新闻的标题（2005-04-01 16:19）</a><br>
+</td></tr></table>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "第一段正文，讲述事情的起因，以及各方的反应，内容较长一些。\n\n第二段正文，讲述事情的经过，并且引用了当事人的说法，内容也较长。"
+	if art.Body != want {
+		t.Errorf("Body =\n%q\nwant\n%q", art.Body, want)
+	}
+}
+
+func TestLineFilters(t *testing.T) {
+	tests := []struct {
+		line string
+		drop bool
+	}{
+		{"（责任编辑：王五）", true},
+		{"原标题：无人驾驶公交来了", true},
+		{"来源：示例日报", true},
+		{"文章纠错", true},
+		{"免责声明：本文仅代表作者观点。", true},
+		{"Copyright © 2020 Example", true},
+		{"Sign up to our free breaking news emails", true},
+		{"2005-04-05 06:40更新 来源：转载文章", true},
+		{"第1页/共2页 上一页 | 下一页", true},
+		{"新华社北京5月1日电（记者 张三）今天上午，示例会议在北京开幕，来自各地的代表参加。", false},
+		{"来自各地的代表参加了会议，来源广泛。", false},
+		{"The council voted on Thursday.", false},
+	}
+	for _, tt := range tests {
+		if got := boilerLine(tt.line) || metaLine(tt.line); got != tt.drop {
+			t.Errorf("drop(%q) = %v, want %v", tt.line, got, tt.drop)
+		}
+	}
+	for s, want := range map[string]bool{"3 of 12": true, "1 of 12 |": true, "3/12": true, "12 / 12": true,
+		"3 of us went": false, "2020/5": true, "Chapter 3 of 12 begins": false, "a/b": false} {
+		if got := galleryCounter(s); got != want {
+			t.Errorf("galleryCounter(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for s, want := range map[string]bool{"相关报道：": true, "Related stories": true, "Read more": true, "相关报道显示，事情正在好转。": false} {
+		if got := relatedHeader(s); got != want {
+			t.Errorf("relatedHeader(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestTextSplitAcrossRepeatedContainers(t *testing.T) {
+	part := func(s string) string {
+		return `<div class="grid__wrap"><div class="story__text"><p>` + s + `</p></div></div><div class="ad-slot"><a href="/ad">Advert</a></div>`
+	}
+	page := `<title>Harbour reopens after storm repairs</title><h1>Harbour reopens after storm repairs</h1><div class="grid">` +
+		part("The harbour reopened on Monday, three months after a winter storm tore away part of the sea wall, and the first fishing boats returned at dawn.") +
+		part("Engineers rebuilt the damaged section with heavier stone, and the town council says the new wall should withstand storms for fifty years.") +
+		part("Harbour traders, who lost most of their spring income, welcomed the reopening, though several said they still await promised compensation.") +
+		`</div><div class="comments"><div class="story__text"><p>Great news, finally, after all this time waiting, and waiting, and waiting for the council to act.</p></div></div>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"The harbour reopened on Monday", "Engineers rebuilt", "Harbour traders"} {
+		if !strings.Contains(art.Body, s) {
+			t.Errorf("body lacks %q:\n%s", s, art.Body)
+		}
+	}
+	for _, s := range []string{"Advert", "Great news"} {
+		if strings.Contains(art.Body, s) {
+			t.Errorf("body has %q:\n%s", s, art.Body)
+		}
+	}
+}

@@ -208,8 +208,9 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 
 	state := &crawlState{p: p, validators: map[string][2]string{}}
 	c, err := crawler.New(crawler.Options{
-		Settings: cfg.Crawl,
-		State:    state,
+		Settings:  cfg.Crawl,
+		State:     state,
+		Canonical: canonical,
 		OnPage: func(ctx context.Context, page newsmon.Page) error {
 			src := bySource[page.Source]
 			if src == nil {
@@ -516,6 +517,15 @@ func shortReason(err error) string {
 	return s
 }
 
+// canonical folds the URLs by which the crawler recognises an article.
+func canonical(src newsmon.Source, raw string) string {
+	u, err := dedup.CanonicalURL(raw, src.HostAliases)
+	if err != nil {
+		return raw
+	}
+	return u
+}
+
 // crawlState lets the crawler ask the store what it already has. New
 // validators are held until the cycle's articles are committed.
 type crawlState struct {
@@ -525,10 +535,7 @@ type crawlState struct {
 }
 
 func (s *crawlState) Known(src newsmon.Source, rawURL string) bool {
-	u, err := dedup.CanonicalURL(rawURL, src.HostAliases)
-	if err != nil {
-		return false
-	}
+	u := canonical(src, rawURL)
 	s.p.mu.Lock()
 	_, pending := s.p.pending.urls[u]
 	s.p.mu.Unlock()

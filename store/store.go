@@ -207,12 +207,18 @@ type ArticleWrite struct {
 // article stored with it. Each distinct term counts once, and the document
 // count grows by one when Terms is not empty.
 func (s *Store) SaveArticle(w ArticleWrite) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return saveArticle(tx, w) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		df := &termCounts{}
+		if err := saveArticle(tx, w, df); err != nil {
+			return err
+		}
+		return df.write(tx)
+	})
 }
 
 // saveArticle is SaveArticle inside tx. It checks for an existing article
 // before it writes anything, so an ErrExists leaves tx untouched.
-func saveArticle(tx *bolt.Tx, w ArticleWrite) error {
+func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
 	if w.Article == nil {
 		return errors.New("save article: nil article")
 	}
@@ -277,9 +283,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite) error {
 				return err
 			}
 		}
-		if err := addTerms(tx, w.Terms); err != nil {
-			return err
-		}
+		df.add(w.Terms)
 		return addUint(tx.Bucket(bucketMeta), keyArticles, 1)
 	}()
 	if err != nil {
@@ -313,11 +317,12 @@ type Write struct {
 func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 	errs = make([]error, len(writes))
 	err = s.db.Update(func(tx *bolt.Tx) error {
+		df := &termCounts{}
 		for i, w := range writes {
 			var werr error
 			switch {
 			case w.Article != nil:
-				werr = saveArticle(tx, *w.Article)
+				werr = saveArticle(tx, *w.Article, df)
 			case w.Duplicate != nil:
 				d := w.Duplicate
 				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident)
@@ -329,7 +334,7 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				errs[i] = werr
 			}
 		}
-		return nil
+		return df.write(tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save batch of %d: %w", len(writes), err)
@@ -725,20 +730,47 @@ func (s *Store) SetNextDue(source string, t time.Time) error {
 	return nil
 }
 
-// addTerms counts each distinct term once more and, if there are any terms,
-// one more document.
-func addTerms(tx *bolt.Tx, terms []string) error {
+// termCounts gathers document-frequency increments over the articles of one
+// transaction, so that each term is read and written once per transaction.
+type termCounts struct {
+	terms map[string]uint64
+	docs  uint64
+}
+
+// add counts each distinct term of one document once; a document without
+// terms does not count.
+func (c *termCounts) add(terms []string) {
 	terms = uniqueNonEmpty(terms)
 	if len(terms) == 0 {
+		return
+	}
+	if c.terms == nil {
+		c.terms = make(map[string]uint64, len(terms))
+	}
+	for _, t := range terms {
+		c.terms[t]++
+	}
+	c.docs++
+}
+
+// write adds the counts to the docfreq bucket, in key order (bbolt writes
+// sorted keys fastest).
+func (c *termCounts) write(tx *bolt.Tx) error {
+	if c.docs == 0 {
 		return nil
 	}
+	keys := make([]string, 0, len(c.terms))
+	for t := range c.terms {
+		keys = append(keys, t)
+	}
+	slices.Sort(keys)
 	b := tx.Bucket(bucketDocFreq)
-	for _, t := range terms {
-		if err := addUint(b, []byte(t), 1); err != nil {
+	for _, t := range keys {
+		if err := addUint(b, []byte(t), c.terms[t]); err != nil {
 			return fmt.Errorf("term %.100q: %w", t, err)
 		}
 	}
-	return addUint(tx.Bucket(bucketMeta), keyDocs, 1)
+	return addUint(tx.Bucket(bucketMeta), keyDocs, c.docs)
 }
 
 // DocFreq returns the clusterer's document frequencies: for each term, the
