@@ -33,8 +33,10 @@ func newSynth(seed uint64) *synth {
 	for i := range 50_000 {
 		s.vocab = append(s.vocab, synthWord(i))
 	}
-	for r := rune(0x4e00); r < 0x4e00+3000; r++ {
-		s.han = append(s.han, r)
+	// Han "words" of two characters drawn from 3,000 characters, so that
+	// the bigram vocabulary grows the way real text's does, not without bound.
+	for i := range 50_000 {
+		s.han = append(s.han, rune(0x4e00+i*7%3000), rune(0x4e00+i*13%2999))
 	}
 	return s
 }
@@ -85,8 +87,9 @@ func (s *synth) next() newsmon.Article {
 	lang := "en"
 	if s.n%4 == 0 {
 		lang = "zh"
-		for range 60 {
-			body.WriteRune(s.han[int(s.zipf.Uint64())%len(s.han)])
+		for range 30 {
+			i := 2 * int(s.zipf.Uint64())
+			body.WriteString(string(s.han[i : i+2]))
 		}
 	}
 	return newsmon.Article{

@@ -82,6 +82,7 @@ type Clusterer struct {
 	posting map[string]map[*incident]float64 // term -> open incidents with its centroid weight
 	clock   time.Time                        // latest article time seen
 	swept   time.Time                        // when open incidents were last swept for expiry
+	bag     bag                              // scratch: the article's term frequencies
 }
 
 // incident is the in-memory state of an open incident.
@@ -109,6 +110,7 @@ func New(opts Options) *Clusterer {
 		lx:      lx,
 		topics:  compileTopics(lx, opts.Topics),
 		df:      map[string]int{},
+		bag:     bag{},
 		active:  map[string]*incident{},
 		posting: map[string]map[*incident]float64{},
 	}
@@ -202,7 +204,8 @@ func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
 	c.sweep()
 
 	hanDoc := isHanDoc(a.Title + " " + a.Body)
-	b := bag{}
+	b := c.bag
+	clear(b)
 	c.lx.analyze(b, a.Title, titleWeight, hanDoc)
 	lead, rest := splitLead(a.Body)
 	if lead == "" {

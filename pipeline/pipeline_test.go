@@ -1,0 +1,197 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/internal/fakeweb"
+	"github.com/newsmon/newsmon/store"
+)
+
+// Our own texts: one story, and a different story on the same subject.
+var (
+	storyA = []string{
+		"本报讯 一家名为清风科技的扫地机器人厂商近日被安全研究人员发现，其产品会在用户不知情的情况下把家中拍到的照片上传到境外服务器。",
+		"研究人员在实验室里拆解了三台不同型号的机器，发现摄像头每隔十分钟拍摄一张图片，并通过未加密的连接发送出去。",
+		"清风科技在回应中表示，这些图片仅用于训练避障算法，公司已经在新版固件中关闭了这一功能，并承诺删除已收集的数据。",
+		"多位律师认为，这种做法可能违反个人信息保护法中关于告知和同意的规定，监管部门应当尽快介入调查。",
+	}
+	storyB = []string{
+		"扫地机器人的摄像头正在引发新一轮隐私争议。记者走访多家电器卖场发现，带视觉导航功能的机型已经占到销量的一半以上。",
+		"业内人士介绍，视觉导航依靠摄像头识别家具和障碍物，比激光雷达便宜，但如何处理拍到的画面，各家厂商说法不一。",
+		"消费者协会提醒，购买前应仔细阅读隐私条款，关注设备是否支持本地处理，以及能否在手机应用中关闭图像上传。",
+		"一位家电分析师认为，行业需要统一的数据安全标准，否则消费者很难判断哪款产品真正保护了家庭隐私。",
+	}
+)
+
+func newPipeline(t *testing.T, settings newsmon.CrawlSettings) (*Pipeline, *store.Store) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Crawl = settings
+	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p, err := New(cfg, st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, st
+}
+
+func storedArticles(t *testing.T, st *store.Store) []newsmon.Article {
+	t.Helper()
+	var arts []newsmon.Article
+	if err := st.Articles(time.Time{}, func(a newsmon.Article) error {
+		arts = append(arts, a)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return arts
+}
+
+func TestSyndicatedCopyStoredOnceWithDuplicate(t *testing.T) {
+	web := fakeweb.New(t)
+	published := time.Date(2026, 5, 3, 9, 30, 0, 0, fakeweb.CST)
+	orig := web.News.AddArticle(t, fakeweb.ArticleSpec{
+		Path: "/articles/tech/5001.htm", Title: "清风科技扫地机器人被曝上传用户家中照片",
+		Published: published, Paragraphs: storyA,
+	})
+	// The same story on another outlet, in another template, retitled and
+	// with an editor line added.
+	copied := append(slices.Clone(storyA), "责任编辑：王小明")
+	cp := web.Finance.AddArticle(t, fakeweb.ArticleSpec{
+		Path: "/tech/2026-05-03/doc-icopy5001.shtml", Title: "扫地机器人偷拍用户家庭照片上传境外",
+		Published: published.Add(2 * time.Hour), Paragraphs: copied,
+	})
+	other := web.Finance.AddArticle(t, fakeweb.ArticleSpec{
+		Path: "/tech/2026-05-04/doc-iother5002.shtml", Title: "扫地机器人摄像头引发隐私担忧",
+		Published: published.Add(24 * time.Hour), Paragraphs: storyB,
+	})
+
+	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+	sum, err := p.Run(context.Background(), web.Sources(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot := sum.Totals(); tot.Duplicates < 1 {
+		t.Errorf("summary counts %d duplicates, want at least 1: %+v", tot.Duplicates, sum.Sources)
+	}
+
+	arts := storedArticles(t, st)
+	find := func(u string) []newsmon.Article {
+		var out []newsmon.Article
+		for _, a := range arts {
+			if a.URL == u {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	// Whichever copy arrived first is the representative; the other is its
+	// duplicate.
+	a, b := find(orig.URL), find(cp.URL)
+	if len(a)+len(b) != 1 {
+		t.Fatalf("the story is stored %d times (at %s) and %d times (at %s); want once in all", len(a), orig.URL, len(b), cp.URL)
+	}
+	rep, dupURL := append(a, b...)[0], cp.URL
+	if rep.URL == cp.URL {
+		dupURL = orig.URL
+	}
+	if len(rep.Duplicates) != 1 || rep.Duplicates[0].URL != dupURL {
+		t.Errorf("representative %s has duplicates %+v, want one: %s", rep.URL, rep.Duplicates, dupURL)
+	}
+	if id, ok, _ := st.ArticleIDByURL(dupURL); !ok || id != rep.ID {
+		t.Errorf("copy's URL is indexed to %q, want the representative %q", id, rep.ID)
+	}
+	// A different article on the same subject is an article of its own.
+	if got := find(other.URL); len(got) != 1 || !strings.Contains(got[0].Body, "消费者协会") {
+		t.Errorf("different article on the same subject: stored %d times", len(got))
+	}
+	if n, _, _ := st.Stats(); n != len(web.Articles())-1 {
+		t.Errorf("stored %d articles, want %d (every article, the copy once)", n, len(web.Articles())-1)
+	}
+}
+
+func TestRunAgainStoresNothingNew(t *testing.T) {
+	web := fakeweb.New(t)
+	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+	if _, err := p.Run(context.Background(), web.Sources(), nil); err != nil {
+		t.Fatal(err)
+	}
+	first, incidents, _ := st.Stats()
+	if first != len(web.Articles()) {
+		t.Errorf("first cycle stored %d articles, want %d", first, len(web.Articles()))
+	}
+	if incidents == 0 {
+		t.Error("no incident was opened")
+	}
+	sum, err := p.Run(context.Background(), web.Sources(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.Stats(); n != first || sum.Totals().New != 0 {
+		t.Errorf("second cycle: %d articles (was %d), %d new", n, first, sum.Totals().New)
+	}
+	// Every article is in exactly one incident, and the incident lists it.
+	for _, a := range storedArticles(t, st) {
+		inc, err := st.Incident(a.IncidentID)
+		if err != nil {
+			t.Errorf("%s: incident %q: %v", a.URL, a.IncidentID, err)
+			continue
+		}
+		if !slices.Contains(inc.ArticleIDs, a.ID) {
+			t.Errorf("%s: incident %s does not list it", a.URL, inc.ID)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	cfg := config.Default()
+	tests := []struct {
+		name    string
+		names   []string
+		urls    []string
+		want    []string // source names
+		wantErr bool
+	}{
+		{"all", nil, nil, sourceNames(cfg.Sources), false},
+		{"one", []string{"cnbeta"}, nil, []string{"cnbeta"}, false},
+		{"unknown", []string{"nope"}, nil, nil, true},
+		{"url of a configured host", nil, []string{"https://www.cnbeta.com.tw/articles/tech/1.htm"}, []string{"cnbeta"}, false},
+		{"url of another host", nil, []string{"https://news.example.org/a/1.html"}, []string{"news.example.org"}, false},
+		{"not http", nil, []string{"ftp://example.org/x"}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Select(cfg, tt.names, tt.urls)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if !slices.Equal(sourceNames(got), tt.want) {
+				t.Errorf("sources = %v, want %v", sourceNames(got), tt.want)
+			}
+			for _, s := range got {
+				if len(tt.urls) > 0 && (len(s.Feeds)+len(s.Sitemaps)+len(s.StartURLs)+len(s.JSONLists) != 0 || !slices.Equal(s.Articles, tt.urls)) {
+					t.Errorf("--url source %s should fetch only %v, got %+v", s.Name, tt.urls, s)
+				}
+			}
+		})
+	}
+}
+
+func sourceNames(srcs []newsmon.Source) []string {
+	var out []string
+	for _, s := range srcs {
+		out = append(out, s.Name)
+	}
+	return out
+}
