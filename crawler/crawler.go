@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -333,10 +334,12 @@ func (cr *crawl) visit(j *job) bool {
 		}
 	}
 
-	if cr.c.set.RespectRobots && !cr.allowed(u) {
-		cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons["robots"]++ })
-		cr.emit(j, "robots-denied", 0, 0, nil)
-		return true
+	if cr.c.set.RespectRobots {
+		if ok, why := cr.robotsAllow(u); !ok {
+			cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons[why]++ })
+			cr.emit(j, "robots-denied", 0, 0, errors.New(why))
+			return true
+		}
 	}
 
 	cr.mu.Lock()
@@ -429,7 +432,13 @@ func (cr *crawl) onError(r *colly.Response, err error) {
 
 func classify(err error) (reason string, retryable bool) {
 	var nerr interface{ Timeout() bool }
+	var dnsErr *net.DNSError
 	switch {
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return "dns: no such host", false
+		}
+		return "dns", true
 	case errors.Is(err, ErrTooLarge):
 		return "too large", false
 	case errors.Is(err, ErrPrivateNetwork):

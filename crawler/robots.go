@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ type robotsEntry struct {
 	done  chan struct{}
 	group *robotstxt.Group // nil: allow everything
 	deny  bool             // disallow everything (robots.txt unreachable)
+	why   string           // the reason for deny, for the summary
 	// private: the host is refused anyway; its pages fail with that reason.
 	private bool
 }
@@ -26,6 +28,14 @@ type robotsEntry struct {
 // caller for a host fetches its robots.txt; others wait for it (bounded by
 // the request timeout and ctx).
 func (cr *crawl) allowed(u *url.URL) bool {
+	ok, _ := cr.robotsAllow(u)
+	return ok
+}
+
+// robotsAllow is allowed with the reason for a refusal: "robots" for a
+// Disallow rule, or why robots.txt could not be read (RFC 9309 then asks to
+// disallow everything), so that a summary tells the two apart.
+func (cr *crawl) robotsAllow(u *url.URL) (bool, string) {
 	key := u.Scheme + "://" + u.Host
 	cr.mu.Lock()
 	e, ok := cr.robots[key]
@@ -41,15 +51,15 @@ func (cr *crawl) allowed(u *url.URL) bool {
 	select {
 	case <-e.done:
 	case <-cr.ctx.Done():
-		return false
+		return false, "canceled"
 	}
 	switch {
 	case e.private:
-		return true
+		return true, ""
 	case e.deny:
-		return false
+		return false, e.why
 	case e.group == nil:
-		return true
+		return true, ""
 	}
 	path := u.EscapedPath()
 	if path == "" {
@@ -58,7 +68,7 @@ func (cr *crawl) allowed(u *url.URL) bool {
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	return e.group.Test(path)
+	return e.group.Test(path), "robots"
 }
 
 // fetchRobots follows RFC 9309: 2xx is parsed, 4xx (and too many
@@ -67,7 +77,7 @@ func (cr *crawl) allowed(u *url.URL) bool {
 func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
 	req, err := http.NewRequestWithContext(cr.ctx, http.MethodGet, base+"/robots.txt", nil)
 	if err != nil {
-		e.deny = true
+		e.deny, e.why = true, "robots.txt: bad url"
 		return
 	}
 	req.Header.Set("User-Agent", cr.c.set.UserAgent)
@@ -82,17 +92,18 @@ func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
 	if err != nil {
 		e.private = errors.Is(err, ErrPrivateNetwork)
 		e.deny = !errors.Is(err, errRedirects)
+		e.why = "robots.txt unreachable: " + errReason(err)
 		return
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes))
 	if err != nil && !errors.Is(err, ErrTooLarge) {
-		e.deny = true
+		e.deny, e.why = true, "robots.txt unreachable: "+errReason(err)
 		return
 	}
 	switch {
 	case resp.StatusCode >= 500:
-		e.deny = true
+		e.deny, e.why = true, fmt.Sprintf("robots.txt http %d", resp.StatusCode)
 		return
 	case resp.StatusCode >= 300:
 		return
@@ -105,4 +116,10 @@ func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
 	if e.group != nil && e.group.CrawlDelay > 0 {
 		cr.c.tr.setCrawlDelay(host, e.group.CrawlDelay)
 	}
+}
+
+// errReason names why a request failed, as in the summary's reasons.
+func errReason(err error) string {
+	r, _ := classify(err)
+	return r
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,6 +60,9 @@ func crawlCommand(e *env) *cobra.Command {
 			printSummary(e.stdout, sum)
 			if runErr != nil {
 				return fmt.Errorf("crawl: %w", runErr)
+			}
+			if t := sum.Totals(); t.Fetched+t.NotModified+t.Known == 0 && t.Failed+t.RobotsDenied > 0 {
+				return errors.New("crawl: no source could be reached (see the reasons above)")
 			}
 			return nil
 		},
