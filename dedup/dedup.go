@@ -98,7 +98,10 @@ func Normalise(text string) string {
 // punctuation or traditional/simplified script hash the same. Text with no
 // letters or digits hashes to the empty string (nothing to compare).
 func ContentHash(text string) string {
-	n := Normalise(text)
+	return hashNormalised(Normalise(text))
+}
+
+func hashNormalised(n string) string {
 	if n == "" {
 		return ""
 	}

@@ -83,3 +83,26 @@ func TestT2STable(t *testing.T) {
 		}
 	}
 }
+
+func TestFingerprint(t *testing.T) {
+	tests := []struct{ title, body, hashOf string }{
+		{"标题甲", "正文，一样的正文。", "正文，一样的正文。"},
+		{"Title", "", "Title"},
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		hash, sig := Fingerprint(tt.title, tt.body)
+		if want := ContentHash(tt.hashOf); hash != want {
+			t.Errorf("Fingerprint(%q, %q) hash = %q, want ContentHash(%q) = %q", tt.title, tt.body, hash, tt.hashOf, want)
+		}
+		if want := Sign(tt.title, tt.body); string(sig) != string(want) {
+			t.Errorf("Fingerprint(%q, %q) signature differs from Sign", tt.title, tt.body)
+		}
+	}
+	// Copies retitled by another outlet have the same exact fingerprint.
+	h1, _ := Fingerprint("原标题", "同一篇文章的正文。")
+	h2, _ := Fingerprint("新标题", "同一篇文章的正文。")
+	if h1 != h2 {
+		t.Error("retitled copy has another content hash")
+	}
+}

@@ -57,11 +57,21 @@ func mix64(z uint64) uint64 {
 // outlets retitle copies freely. Text is normalised first (see Normalise), so
 // width, case, punctuation and traditional/simplified script do not matter.
 func Sign(title, body string) Signature {
-	toks := tokens(Normalise(body))
+	_, sig := Fingerprint(title, body)
+	return sig
+}
+
+// Fingerprint returns both fingerprints of an article, normalising its text
+// once: the exact ContentHash of its body (of its title when the body has no
+// text; outlets retitle copies freely) and its near-duplicate Signature.
+func Fingerprint(title, body string) (hash string, sig Signature) {
+	n := Normalise(body)
+	toks := tokens(n)
 	if len(toks) == 0 {
-		toks = tokens(Normalise(title))
+		n = Normalise(title)
+		toks = tokens(n)
 	}
-	return signTokens(toks, shingleLen)
+	return hashNormalised(n), signTokens(toks, shingleLen)
 }
 
 // tokens splits normalised text into token hashes: each Han character is a

@@ -331,9 +331,8 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	if a.Lang == "" {
 		a.Lang = src.Lang
 	}
-	a.ContentHash = dedup.ContentHash(a.Title + "\n" + a.Body)
-	sig := dedup.Sign(a.Title, a.Body)
-	a.Signature = sig
+	hash, sig := dedup.Fingerprint(a.Title, a.Body)
+	a.ContentHash, a.Signature = hash, sig
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
