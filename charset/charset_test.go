@@ -36,11 +36,7 @@ func TestDecode(t *testing.T) {
 	gbkEquiv := page(`<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`, hans)
 	big5Page := page(`<meta charset="big5">`, hant)
 	plain := page("", hans)
-	tests := []struct {
-		name, contentType string
-		raw               []byte
-		wantName, want    string
-	}{
+	runDecodeCases(t, []decodeCase{
 		{"utf-8 header", "text/html; charset=utf-8", []byte(plain), "utf-8", plain},
 		{"utf-8 no declaration", "text/html", []byte(plain), "utf-8", plain},
 		{"gbk in meta charset only", "text/html", enc(t, simplifiedchinese.GBK, gbkMeta), "gb18030", gbkMeta},
@@ -61,7 +57,19 @@ func TestDecode(t *testing.T) {
 		{"unknown label, utf-8", "text/html; charset=x-no-such", []byte(plain), "utf-8", plain},
 		{"ascii keeps declared name", "text/html; charset=gbk", []byte("<p>hello</p>"), "gb18030", "<p>hello</p>"},
 		{"empty", "", nil, "utf-8", ""},
-	}
+	})
+}
+
+// decodeCase is one Decode input and its expected charset and text; a
+// want ending in "..." is a prefix (inputs with stray bytes).
+type decodeCase struct {
+	name, contentType string
+	raw               []byte
+	wantName, want    string
+}
+
+func runDecodeCases(t *testing.T, tests []decodeCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, name, err := Decode(tt.raw, tt.contentType)
@@ -71,8 +79,15 @@ func TestDecode(t *testing.T) {
 			if name != tt.wantName {
 				t.Errorf("charset = %q, want %q", name, tt.wantName)
 			}
-			if string(got) != tt.want {
+			if prefix, ok := strings.CutSuffix(tt.want, "..."); ok {
+				if !strings.HasPrefix(string(got), prefix) {
+					t.Errorf("text = %.80q, want it to start %q", got, prefix)
+				}
+			} else if string(got) != tt.want {
 				t.Errorf("text = %q, want %q", got, tt.want)
+			}
+			if !utf8.Valid(got) {
+				t.Errorf("invalid UTF-8 out")
 			}
 		})
 	}
@@ -91,48 +106,23 @@ func TestDecodeUndeclaredCJK(t *testing.T) {
 	gbk := func(s string) []byte { return enc(t, simplifiedchinese.GBK, s) }
 	big5 := func(s string) []byte { return enc(t, traditionalchinese.Big5, s) }
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-	tests := []struct {
-		name, contentType string
-		raw               []byte
-		wantName          string
-		want              string // "" : only the charset is checked
-	}{
+	runDecodeCases(t, []decodeCase{
 		{"gbk page", "text/html", gbk(page("", hans2)), "gb18030", page("", hans2)},
 		{"gbk, no content type", "", gbk(page("", hans+hans2)), "gb18030", page("", hans+hans2)},
 		{"gbk title only", "", gbk("<title>" + shortHans + "</title>"), "gb18030", "<title>" + shortHans + "</title>"},
 		{"gbk bare text", "", gbk(hans2), "gb18030", hans2},
-		{"gbk with two stray bytes", "", cat(gbk(page("", hans)), []byte{0x80, 0xFF}, gbk(hans2)), "gb18030", ""},
-		{"gbk cut inside a character", "", gbk(hans)[:len(gbk(hans))-1], "gb18030", ""},
-		{"gbk stray bytes in a long page", "", cat(gbk(strings.Repeat(hans, 20)), []byte{0xFF}, gbk(strings.Repeat(hans2, 20))), "gb18030", ""},
+		{"gbk with two stray bytes", "", cat(gbk(page("", hans)), []byte{0x80, 0xFF}, gbk(hans2)), "gb18030", page("", hans) + "€\uFFFD" + hans2},
+		{"gbk cut inside a character", "", gbk(hans)[:len(gbk(hans))-1], "gb18030", strings.TrimSuffix(hans, "。") + "\uFFFD"},
+		{"gbk stray bytes in a long page", "", cat(gbk(strings.Repeat(hans, 20)), []byte{0xFF}, gbk(strings.Repeat(hans2, 20))), "gb18030", strings.Repeat(hans, 20) + "\uFFFD" + hans2 + "..."},
 		{"gb18030 four-byte sequences", "", enc(t, simplifiedchinese.GB18030, page("", hans+"€©")), "gb18030", page("", hans+"€©")},
 		{"big5 page", "", big5(page("", hant)), "big5", page("", hant)},
 		{"big5 short", "text/html", big5(shortHant), "big5", shortHant},
-		{"big5 with a stray byte", "", cat(big5(page("", hant)), []byte{0xFF}, big5(hant)), "big5", ""},
-		{"header utf-8, gbk bytes with a stray byte", "text/html; charset=utf-8", cat(gbk(hans), []byte{0xFF}, gbk(hans2)), "gb18030", ""},
+		{"big5 with a stray byte", "", cat(big5(page("", hant)), []byte{0xFF}, big5(hant)), "big5", page("", hant) + "\uFFFD" + hant},
+		{"header utf-8, gbk bytes with a stray byte", "text/html; charset=utf-8", cat(gbk(hans), []byte{0xFF}, gbk(hans2)), "gb18030", hans + "\uFFFD" + hans2},
 		{"latin-1 prose", "", enc(t, charmap.Windows1252, "Le café de la gare ferme à midi ; déjà vu, c’était prévu."), "windows-1252", "Le café de la gare ferme à midi ; déjà vu, c’était prévu."},
 		{"latin-1 accents in pairs", "", enc(t, charmap.Windows1252, "ÀÉÈ àéè ÖÜß öüä ñÑ"), "windows-1252", "ÀÉÈ àéè ÖÜß öüä ñÑ"},
-		{"random high bytes", "", []byte{0x81, 0x30, 0xFE, 0xFF, 0x80, 0xA0}, "windows-1252", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, name, err := Decode(tt.raw, tt.contentType)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			if name != tt.wantName {
-				t.Errorf("charset = %q, want %q", name, tt.wantName)
-			}
-			if tt.want != "" && string(got) != tt.want {
-				t.Errorf("text = %q, want %q", got, tt.want)
-			}
-			if !utf8.Valid(got) {
-				t.Errorf("invalid UTF-8 out")
-			}
-			if tt.wantName == "gb18030" && !strings.Contains(string(got), "浏览器") && !strings.Contains(string(got), "地铁") && !strings.Contains(string(got), shortHans) {
-				t.Errorf("Chinese text lost: %.80q", got)
-			}
-		})
-	}
+		{"random high bytes", "", []byte{0x81, 0x30, 0xFE, 0xFF, 0x80, 0xA0}, "windows-1252", "..."},
+	})
 }
 
 func TestDecodeInvalidUTF8IsRepaired(t *testing.T) {

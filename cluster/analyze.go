@@ -115,6 +115,25 @@ func (lx *lexicon) addAlias(alias, tok string) {
 	lx.words[strings.Join(ws, " ")] = tok
 }
 
+// alias returns the concept token of s when all of s is a lexicon alias.
+func (lx *lexicon) alias(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if isHanString(s) {
+		tok, ok := lx.han[lx.simplify(s)]
+		return tok, ok
+	}
+	ws := splitWords(s)
+	if len(ws) == 0 || len(ws) > lx.maxWords {
+		return "", false
+	}
+	norm := make([]string, len(ws))
+	for i, w := range ws {
+		norm[i] = normWord(w.text)
+	}
+	tok, n := lx.matchWords(ws, norm, 0)
+	return tok, n == len(ws)
+}
+
 func isHanString(s string) bool {
 	for _, r := range s {
 		if unicode.Is(unicode.Han, r) {

@@ -21,6 +21,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -34,7 +35,7 @@ import (
 // Defaults for zero Options fields.
 const (
 	DefaultWindow    = 168 * time.Hour
-	DefaultThreshold = 0.22
+	DefaultThreshold = 0.20
 )
 
 // Tuning constants (one set for all data; see docs/benchmarks.md).
@@ -44,11 +45,11 @@ const (
 	bodyWeight    = 1.0
 	leadRunes     = 600  // the lead: this much of the body's start
 	bodyRunes     = 6000 // body text beyond this is ignored
-	articleTerms  = 120  // terms kept in an article vector
-	centroidTerms = 150  // terms kept in an incident centroid (Incident.Centroid)
+	articleTerms  = 64   // terms kept in an article vector
+	centroidTerms = 100  // terms kept in an incident centroid (Incident.Centroid)
 	probeTerms    = 24   // an article's heaviest terms used to find candidates
-	minPosting    = 256  // posting lists longer than this and than
-	postingShare  = 8    // 1/postingShare of the open incidents are not used to find candidates
+	minPosting    = 256  // a term in more open incidents than this and than
+	postingShare  = 8    // 1/postingShare of them is not used to find candidates
 	maxCandidates = 16   // candidates scored exactly
 	minPartial    = 0.25 // ... if their similarity over the probe terms reaches this share of the threshold
 	crossDiscount = 0.8  // weight of the translingual cosine
@@ -177,21 +178,43 @@ func fromIncident(inc newsmon.Incident) *incident {
 // norms recomputes the centroid norms. The squares are summed in fixed
 // point, which is associative, so the result does not depend on map
 // iteration order (and a restored clusterer computes exactly the same).
+// Incidents too large for the fixed-point range sum in key order instead.
 func (in *incident) norms() {
 	var n, x uint64
+	big := false
 	for k, v := range in.terms {
-		q := uint64(math.Round(v * v * fixedOne))
+		sq := v * v
+		if sq > fixedMax {
+			big = true
+			break
+		}
+		q := uint64(math.Round(sq * fixedOne))
 		n += q
 		if translingual(k) {
 			x += q
 		}
 	}
-	in.norm, in.normX = math.Sqrt(float64(n)/fixedOne), math.Sqrt(float64(x)/fixedOne)
+	if !big {
+		in.norm, in.normX = math.Sqrt(float64(n)/fixedOne), math.Sqrt(float64(x)/fixedOne)
+		return
+	}
+	var fn, fx float64
+	for _, k := range slices.Sorted(maps.Keys(in.terms)) {
+		sq := in.terms[k] * in.terms[k]
+		fn += sq
+		if translingual(k) {
+			fx += sq
+		}
+	}
+	in.norm, in.normX = math.Sqrt(fn), math.Sqrt(fx)
 }
 
 // fixedOne is 1 in the fixed-point sums of norms: fine enough for squared
-// weights of 1e-6, room for sums up to 4e9.
-const fixedOne = 1 << 32
+// weights of 1e-6; fixedMax keeps a sum of centroidTerms squares in range.
+const (
+	fixedOne = 1 << 32
+	fixedMax = (1 << 63) / fixedOne / (2 * centroidTerms)
+)
 
 // Add assigns article a to an open incident or opens a new one, and returns
 // that incident (a copy; with Centroid set for persistence) and the article's

@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"maps"
+	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -320,6 +322,10 @@ func TestScore(t *testing.T) {
 		{"no topics", incOf(xiaomiEN), nil, 0, nil},
 		{"title and keywords alone", newsmon.Incident{Title: "Facial recognition algorithm leaks faces"}, []newsmon.Topic{ai, recall},
 			0.75 * 0.5, []string{"ai-incidents"}},
+		{"a multi-word term needs all its words", newsmon.Incident{Title: "New data privacy rules"},
+			[]newsmon.Topic{{Name: "dc", Terms: []string{"data collection"}, Harms: []string{"privacy"}}}, 0, nil},
+		{"a multi-word term matches whole", newsmon.Incident{Title: "Data collection raises privacy fears"},
+			[]newsmon.Topic{{Name: "dc", Terms: []string{"data collection"}, Harms: []string{"privacy"}}}, 0.25, []string{"dc"}},
 		{"two topics, best first", newsmon.Incident{Title: "Car maker recalls AI robot after fire and injury reports"},
 			[]newsmon.Topic{recall, ai}, 0.5 * 0.75, []string{"recalls", "ai-incidents"}},
 	}
@@ -348,5 +354,83 @@ func TestRestoreDropsExpired(t *testing.T) {
 	c2.Restore([]newsmon.Incident{old, fresh, {}}, map[string]int{"xiaomi": 1}, 2)
 	if _, ok := c2.active[old.ID]; ok || len(c2.active) != 1 {
 		t.Errorf("open after restore: %v, want only %s", slices.Collect(maps.Keys(c2.active)), fresh.ID)
+	}
+}
+
+// The lexicon is data: every line parses, every concept keeps an alias that
+// survives normalisation, and no alias means two concepts.
+func TestLexiconData(t *testing.T) {
+	lx := loadLexicon()
+	owner := map[string]string{}
+	seen := map[string]bool{}
+	forLines(lexiconData, func(line string) {
+		name, aliases, ok := strings.Cut(line, ":")
+		if !ok {
+			t.Errorf("line %q: no colon", line)
+			return
+		}
+		tok := conceptPrefix + strings.TrimSpace(name)
+		if seen[tok] {
+			t.Errorf("concept %s defined twice", tok)
+		}
+		seen[tok] = true
+		kept := 0
+		for _, a := range strings.Split(aliases, ",") {
+			a = strings.TrimSpace(a)
+			b := bag{}
+			lx.analyze(b, a, 1, isHanDoc(a))
+			if b[tok] > 0 {
+				kept++
+			}
+			key := strings.ToLower(lx.simplify(a))
+			if prev, ok := owner[key]; ok && prev != tok {
+				t.Errorf("alias %q in %s and %s", a, prev, tok)
+			}
+			owner[key] = tok
+		}
+		if kept == 0 {
+			t.Errorf("concept %s: no alias yields it", tok)
+		}
+	})
+	if len(seen) < 300 {
+		t.Errorf("%d concepts: lexicon did not load", len(seen))
+	}
+}
+
+func TestAddOddArticles(t *testing.T) {
+	c := New(Options{})
+	empty, terms := c.Add(newsmon.Article{ID: "empty"})
+	if len(terms) != 0 || empty.ID != IncidentID("empty") || len(empty.ArticleIDs) != 1 {
+		t.Errorf("empty article: %+v, terms %v", empty, terms)
+	}
+	noID, _ := c.Add(newsmon.Article{Title: "Untitled note about a harbour", URL: "https://example.org/n"})
+	if noID.ID == "" || noID.ID == empty.ID {
+		t.Errorf("article without id: incident id %q", noID.ID)
+	}
+	// An empty article is never joined by a later one.
+	other, _ := c.Add(newsmon.Article{ID: "other", Title: "Harbour note"})
+	if other.ID == empty.ID {
+		t.Error("joined the empty article's incident")
+	}
+}
+
+func TestNorms(t *testing.T) {
+	tests := []struct {
+		name          string
+		terms         map[string]float64
+		norm, normTrn float64
+	}{
+		{"small weights in fixed point", map[string]float64{"a": 0.6, "~b": 0.8}, 1, 0.8},
+		{"large weights in floating point", map[string]float64{"a": 30000, "#7": 40000}, 50000, 40000},
+		{"empty", map[string]float64{}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &incident{terms: tt.terms}
+			in.norms()
+			if math.Abs(in.norm-tt.norm) > 1e-6*max(1, tt.norm) || math.Abs(in.normX-tt.normTrn) > 1e-6*max(1, tt.normTrn) {
+				t.Errorf("norms = %v, %v; want %v, %v", in.norm, in.normX, tt.norm, tt.normTrn)
+			}
+		})
 	}
 }

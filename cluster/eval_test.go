@@ -129,7 +129,8 @@ func crossPairs(items []evalItem, pred map[string]string) (recall, precision flo
 }
 
 // TestEvalCluster replays the shared evaluation data through the clusterer
-// and prints its scores. Run with
+// and prints its scores; it also checks that replaying in batches, restoring
+// between them, assigns every item to the same incident. Run with
 //
 //	NEWSMON_CLUSTER_DATA=/work/shared/data/cluster/articles.jsonl go test ./cluster -run TestEvalCluster -v
 //
@@ -160,6 +161,22 @@ func TestEvalCluster(t *testing.T) {
 		pred[it.ID] = inc.ID
 	}
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+
+	// The same stream in batches of 100, each with a fresh clusterer restored
+	// from what a store would have kept, gives the same incidents.
+	st := &store{incidents: map[string]newsmon.Incident{}, df: map[string]int{}}
+	var batched *Clusterer
+	for i, it := range items {
+		if i%100 == 0 {
+			batched = New(opts)
+			batched.Restore(st.active(), st.df, st.docs)
+		}
+		inc, terms := batched.Add(it.article())
+		st.save(inc, terms)
+		if inc.ID != pred[it.ID] {
+			t.Fatalf("item %d (%s): incident %s in batches, %s in one run", i, it.ID, inc.ID, pred[it.ID])
+		}
+	}
 
 	zhen := func(it evalItem) bool { return it.Dataset == "itn" && (it.Lang == "zh" || it.Lang == "en") }
 	for _, s := range []struct {

@@ -14,8 +14,9 @@ type topic struct {
 	terms, harms []phrase
 }
 
-// phrase is one configured term: its lexicon concepts and its plain tokens.
-// It matches an incident that has all of either.
+// phrase is one configured term: its lexicon concept (when the whole term is
+// an alias) and its plain tokens. It matches an incident that has the
+// concept or all of the plain tokens.
 type phrase struct {
 	concepts, plain []string
 }
@@ -37,12 +38,12 @@ func compilePhrases(lx *lexicon, list []string) []phrase {
 		b := bag{}
 		lx.analyze(b, s, 1, isHanDoc(s))
 		var p phrase
+		if tok, ok := lx.alias(s); ok {
+			// The whole term is a lexicon alias: its translations match too.
+			p.concepts = []string{tok}
+		}
 		for k := range b {
-			switch {
-			case strings.HasPrefix(k, conceptPrefix):
-				p.concepts = append(p.concepts, k)
-			case strings.HasPrefix(k, namePrefix):
-			default:
+			if !strings.HasPrefix(k, conceptPrefix) && !strings.HasPrefix(k, namePrefix) {
 				p.plain = append(p.plain, k)
 			}
 		}
@@ -89,8 +90,8 @@ func countIn(ps []phrase, set map[string]bool) int {
 // scoreTopics scores an incident's token set against each topic.
 //
 // For a topic with t of its terms and h of its harms present in the incident
-// (its centroid terms, title and keywords; a term is present when all of its
-// lexicon concepts, or all of its words or bigrams, are), the topic scores
+// (its centroid terms, title and keywords; a term is present when its
+// lexicon concept, or all of its words or bigrams, are), the topic scores
 // (1 - 2^-t) · (1 - 2^-h): zero unless the incident has both a term and a
 // harm, 0.25 for one of each, approaching 1 as more match. The incident's
 // score is its best topic's; matched lists the topics scoring above zero,

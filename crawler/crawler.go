@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/gocolly/colly/v2"
+	"golang.org/x/net/idna"
 
 	"github.com/newsmon/newsmon"
 )
@@ -310,6 +311,10 @@ func (cr *crawl) visit(j *job) bool {
 		cr.fail(j, 0, "bad url", fmt.Errorf("crawler: %q has credentials", j.url))
 		return true
 	}
+	if u.Host, err = asciiHost(u); err != nil {
+		cr.fail(j, 0, "bad url", fmt.Errorf("crawler: %q: %w", j.url, err))
+		return true
+	}
 	u.Fragment, u.RawFragment = "", ""
 	j.url = u.String()
 	key := cr.key(j, j.url)
@@ -373,6 +378,37 @@ func (cr *crawl) visit(j *job) bool {
 	ctx.Put("job", j)
 	if err := cr.col.Request(http.MethodGet, j.url, nil, ctx, hdr); err != nil {
 		cr.fail(j, 0, "bad url", err)
+	}
+	return true
+}
+
+// asciiHost returns u's host lower-cased, without a trailing dot and, for
+// an IDN, in punycode: one spelling per host, so that robots.txt, pacing
+// and the seen set cannot be dodged by writing a host another way.
+func asciiHost(u *url.URL) (string, error) {
+	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if net.ParseIP(h) != nil {
+		if strings.Contains(h, ":") {
+			h = "[" + h + "]"
+		}
+	} else if !isASCII(h) {
+		a, err := idna.Lookup.ToASCII(h)
+		if err != nil {
+			return "", fmt.Errorf("host: %w", err)
+		}
+		h = a
+	}
+	if p := u.Port(); p != "" {
+		return h + ":" + p, nil
+	}
+	return h, nil
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
 	}
 	return true
 }

@@ -126,7 +126,7 @@ func feedLinks(body []byte) ([]link, error) {
 }
 
 // sitemapLinks reads a sitemap or sitemap index (news sitemaps included:
-// their extra elements are ignored).
+// their extra elements are ignored), up to one link past maxLinks.
 func sitemapLinks(body []byte) ([]link, error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.CharsetReader = xcharset.NewReaderLabel
@@ -170,6 +170,9 @@ func sitemapLinks(body []byte) ([]link, error) {
 						typ = kindSitemap
 					}
 					links = append(links, link{u, typ})
+					if len(links) > maxLinks {
+						return links, nil // discover stops at maxLinks; read no further
+					}
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,11 @@ func (cr *crawl) allowed(u *url.URL) bool {
 // Disallow rule, or why robots.txt could not be read (RFC 9309 then asks to
 // disallow everything), so that a summary tells the two apart.
 func (cr *crawl) robotsAllow(u *url.URL) (bool, string) {
-	key := u.Scheme + "://" + u.Host
+	host, err := asciiHost(u) // redirect targets arrive unnormalised
+	if err != nil {
+		return false, "bad url"
+	}
+	key := u.Scheme + "://" + host
 	cr.mu.Lock()
 	e, ok := cr.robots[key]
 	if !ok {
@@ -45,7 +50,7 @@ func (cr *crawl) robotsAllow(u *url.URL) (bool, string) {
 	}
 	cr.mu.Unlock()
 	if !ok {
-		cr.fetchRobots(e, key, u.Host)
+		cr.fetchRobots(e, key, host)
 		close(e.done)
 	}
 	select {
@@ -75,7 +80,7 @@ func (cr *crawl) robotsAllow(u *url.URL) (bool, string) {
 // redirects) allows everything, 5xx and unreachable disallow everything for
 // this crawl. A Crawl-delay is handed to the transport.
 func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
-	req, err := http.NewRequestWithContext(cr.ctx, http.MethodGet, base+"/robots.txt", nil)
+	req, err := http.NewRequestWithContext(context.WithValue(cr.ctx, robotsKey{}, true), http.MethodGet, base+"/robots.txt", nil)
 	if err != nil {
 		e.deny, e.why = true, "robots.txt: bad url"
 		return
@@ -116,6 +121,15 @@ func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
 	if e.group != nil && e.group.CrawlDelay > 0 {
 		cr.c.tr.setCrawlDelay(host, e.group.CrawlDelay)
 	}
+}
+
+// robotsKey marks the context of a robots.txt request (redirects
+// included), which the transport limits to maxRobotsBytes instead of
+// max_body_bytes.
+type robotsKey struct{}
+
+func robotsRequest(req *http.Request) bool {
+	return req.Context().Value(robotsKey{}) != nil
 }
 
 // errReason names why a request failed, as in the summary's reasons.

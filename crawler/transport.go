@@ -201,7 +201,11 @@ func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.allowPrivate {
 		h := strings.ToLower(strings.TrimSuffix(req.URL.Hostname(), "."))
-		if ip := net.ParseIP(h); (ip != nil && !public(ip)) || h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		ip := net.ParseIP(h)
+		if ip == nil {
+			ip = legacyIPv4(h) // a proxy or the C resolver may read "2130706433" as 127.0.0.1
+		}
+		if (ip != nil && !public(ip)) || h == "localhost" || strings.HasSuffix(h, ".localhost") {
 			return nil, fmt.Errorf("%s: %w", req.URL.Host, ErrPrivateNetwork)
 		}
 	}
@@ -241,7 +245,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.holdOff(req.URL.Host, d)
 		}
 	}
-	if t.maxBody > 0 && resp.ContentLength > t.maxBody {
+	// robots.txt has its own limit: its first maxRobotsBytes are read
+	// (RFC 9309), however long it says it is.
+	limit := t.maxBody
+	if robotsRequest(req) {
+		limit = maxRobotsBytes
+	} else if limit > 0 && resp.ContentLength > limit {
 		resp.Body.Close()
 		cancel()
 		release()
@@ -260,8 +269,38 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Bodies are decompressed by net/http or not at all: never by colly,
 	// whose gzip reader is unbounded.
 	resp.Uncompressed = true
-	resp.Body = &limitedBody{rc: resp.Body, left: t.maxBody, limited: t.maxBody > 0, done: func() { cancel(); release() }}
+	resp.Body = &limitedBody{rc: resp.Body, left: limit, limited: limit > 0, done: func() { cancel(); release() }}
 	return resp, nil
+}
+
+// legacyIPv4 parses the IPv4 forms inet_aton accepts beyond dotted decimal:
+// one to four parts, each decimal, octal (leading 0) or hex (0x), the last
+// filling the remaining bytes ("2130706433", "0x7f.1", "0177.0.0.1",
+// "127.1"). Anything else gives nil.
+func legacyIPv4(h string) net.IP {
+	parts := strings.Split(h, ".")
+	if len(parts) > 4 {
+		return nil
+	}
+	var v uint64
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 0, 32)
+		if err != nil {
+			return nil
+		}
+		if i < len(parts)-1 {
+			if n > 255 {
+				return nil
+			}
+			v |= n << (24 - 8*i)
+			continue
+		}
+		if n >= 1<<(8*(4-i)) {
+			return nil
+		}
+		v |= n
+	}
+	return net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }
 
 // retryAfter parses a Retry-After value (seconds or an HTTP date).

@@ -6,6 +6,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type Options struct {
 	Log    *slog.Logger
 	// Ready, when not nil, receives the HTTP address once the server listens.
 	Ready chan<- string
+	// ShutdownGrace is how long in-flight cycles may run after ctx is
+	// cancelled before they are cancelled too; 0 means ShutdownGrace.
+	ShutdownGrace time.Duration
 }
 
 // Daemon is a running service.
@@ -53,6 +57,10 @@ type Daemon struct {
 	running  atomic.Bool
 	cfg      atomic.Pointer[config.Config]
 	cycleCtx context.Context // cancelled when in-flight work must stop
+
+	wg     sync.WaitGroup // every source loop started, across reloads
+	busyMu sync.Mutex
+	busy   map[string]chan struct{} // per source, held while a cycle runs
 }
 
 // Run serves until ctx is cancelled (the caller wires SIGINT/SIGTERM into
@@ -71,7 +79,7 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 	if err != nil {
 		return err
 	}
-	d := &Daemon{opts: opts, log: log, pipe: pipe, metrics: metrics}
+	d := &Daemon{opts: opts, log: log, pipe: pipe, metrics: metrics, busy: map[string]chan struct{}{}}
 	d.cfg.Store(cfg)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -100,7 +108,7 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 	d.cycleCtx = cycleCtx
 
 	schedCtx, stopSched := context.WithCancel(ctx)
-	wg := d.schedule(schedCtx, cfg)
+	d.schedule(schedCtx, cfg)
 	d.running.Store(true)
 
 	var runErr error
@@ -118,23 +126,25 @@ loop:
 				log.Error("reload failed; keeping the old configuration", "err", err)
 				continue
 			}
+			// The old loops stop waiting; a cycle they are running
+			// finishes, and the new loop of its source waits for it.
 			stopSched()
-			wg.Wait()
 			schedCtx, stopSched = context.WithCancel(ctx)
-			wg = d.schedule(schedCtx, newCfg)
+			d.schedule(schedCtx, newCfg)
 			log.Info("configuration reloaded", "sources", len(newCfg.Sources))
 		}
 	}
 
-	log.Info("shutting down")
+	grace := cmp.Or(opts.ShutdownGrace, ShutdownGrace)
+	log.Info("shutting down", "grace", grace)
 	d.running.Store(false)
 	stopSched()
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() { d.wg.Wait(); close(finished) }()
 	select {
 	case <-finished:
-	case <-time.After(ShutdownGrace):
-		log.Warn("cancelling in-flight fetches", "grace", ShutdownGrace)
+	case <-time.After(grace):
+		log.Warn("cancelling in-flight fetches", "grace", grace)
 		cancelCycles()
 		<-finished
 	}
@@ -167,22 +177,57 @@ func (d *Daemon) reload() (*config.Config, error) {
 	if err := d.pipe.SetConfig(cfg); err != nil {
 		return nil, err
 	}
+	old := d.cfg.Load()
+	if cfg.Server != old.Server {
+		d.log.Warn("server.listen and server.token changes take effect at the next restart")
+	}
 	d.cfg.Store(cfg)
 	return cfg, nil
 }
 
-// schedule starts one loop per source: a source is never crawled twice at
-// once, and a slow or failing source never delays another.
-func (d *Daemon) schedule(ctx context.Context, cfg *config.Config) *sync.WaitGroup {
-	var wg sync.WaitGroup
+// schedule starts one loop per source: a slow or failing source never
+// delays another.
+func (d *Daemon) schedule(ctx context.Context, cfg *config.Config) {
 	for _, src := range cfg.Sources {
-		wg.Add(1)
+		d.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer d.wg.Done()
 			d.loop(ctx, src)
 		}()
 	}
-	return &wg
+}
+
+// sourceLock is held while a cycle of the named source runs, so that a
+// source is never crawled twice at once, not even by the loops of an old
+// and a new configuration.
+func (d *Daemon) sourceLock(name string) chan struct{} {
+	d.busyMu.Lock()
+	defer d.busyMu.Unlock()
+	l := d.busy[name]
+	if l == nil {
+		l = make(chan struct{}, 1)
+		d.busy[name] = l
+	}
+	return l
+}
+
+// waitDue waits until the source is due (per the store) or ctx is done.
+func (d *Daemon) waitDue(ctx context.Context, name string) bool {
+	due, err := d.opts.Store.NextDue(name)
+	if err != nil {
+		d.log.Error("read schedule", "source", name, "err", err)
+		due = time.Now()
+	}
+	if wait := time.Until(due); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // loop crawls one source whenever it is due. The next due time is kept in
@@ -192,27 +237,30 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 	if interval <= 0 {
 		interval = defaultInterval
 	}
+	lock := d.sourceLock(src.Name)
 	failures := 0
 	for {
-		due, err := d.opts.Store.NextDue(src.Name)
-		if err != nil {
-			d.log.Error("read schedule", "source", src.Name, "err", err)
-			due = time.Now()
-		}
-		if wait := time.Until(due); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		if ctx.Err() != nil {
+		if !d.waitDue(ctx, src.Name) {
 			return
+		}
+		select {
+		case lock <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		// A loop of the previous configuration may have run it meanwhile.
+		if due, err := d.opts.Store.NextDue(src.Name); ctx.Err() != nil || (err == nil && time.Until(due) > 0) {
+			<-lock
+			continue
 		}
 		sum, err := d.pipe.Run(d.cycleCtx, []newsmon.Source{src}, nil)
 		t := sum.Totals()
+		if d.cycleCtx.Err() != nil {
+			// Cut short by shutdown: still due, so the next start resumes it.
+			<-lock
+			d.log.Warn("crawl cycle interrupted", "source", src.Name, "fetched", t.Fetched, "new", t.New, "err", err)
+			return
+		}
 		failed := err != nil || (t.Failed > 0 && t.Fetched == 0 && t.NotModified == 0)
 		if failed {
 			failures++
@@ -223,9 +271,10 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 		if serr := d.opts.Store.SetNextDue(src.Name, next); serr != nil {
 			d.log.Error("save schedule", "source", src.Name, "err", serr)
 		}
+		<-lock
 		d.log.Info("crawl cycle", "source", src.Name, "discovered", t.Discovered, "fetched", t.Fetched,
 			"new", t.New, "duplicates", t.Duplicates, "known", t.Known, "not_modified", t.NotModified,
-			"failed", t.Failed, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond),
+			"failed", t.Failed, "reasons", t.Reasons, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond),
 			"next", next.Format(time.RFC3339), "err", err)
 		if ctx.Err() != nil {
 			return

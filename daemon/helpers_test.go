@@ -204,6 +204,14 @@ func (p *daemonProc) stop(sig os.Signal, timeout time.Duration) int {
 	return p.state.ExitCode()
 }
 
+// terminate sends SIGTERM and fails the test unless the daemon exits 0.
+func (p *daemonProc) terminate() {
+	p.t.Helper()
+	if code := p.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+		p.t.Fatalf("exit status %d after SIGTERM, want 0", code)
+	}
+}
+
 // get fetches path from the daemon with an optional bearer token.
 func (p *daemonProc) get(path, token string) (int, []byte) {
 	p.t.Helper()

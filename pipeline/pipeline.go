@@ -104,7 +104,17 @@ func (p *Pipeline) SetConfig(cfg *config.Config) error {
 		Threshold: cfg.Cluster.Threshold,
 		Topics:    cfg.Topics,
 	})
-	active, err := p.store.ActiveIncidents(time.Now().Add(-cfg.Cluster.Window))
+	// The clusterer's clock is article time: its window reaches back from
+	// the newest incident, not from now (backfills, a paused daemon).
+	latest, err := p.store.LatestIncidentSeen()
+	if err != nil {
+		return fmt.Errorf("restore incidents: %w", err)
+	}
+	window := cfg.Cluster.Window
+	if window <= 0 {
+		window = cluster.DefaultWindow
+	}
+	active, err := p.store.ActiveIncidents(latest.Add(-window))
 	if err != nil {
 		return fmt.Errorf("restore incidents: %w", err)
 	}
@@ -381,6 +391,9 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 
 	a.ID = store.ArticleID(a.URL)
 	inc, terms := p.clusterer.Add(a)
+	if inc.Score < p.cfg.Cluster.MinScore {
+		inc.Topics = nil // below the bar for review under any topic
+	}
 	a.IncidentID = inc.ID
 	if len(inc.ArticleIDs) == 1 {
 		p.incidents++

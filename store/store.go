@@ -840,3 +840,19 @@ func uniqueNonEmpty(in []string) []string {
 	}
 	return out
 }
+
+// LatestIncidentSeen returns the newest LastSeen of any incident (zero when
+// there is none), read from the last-seen index: the clusterer's clock is
+// article time, so its open window is measured back from here.
+func (s *Store) LatestIncidentSeen() (time.Time, error) {
+	var t time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketIncidentSeen).Cursor().Last()
+		if len(k) >= timeKeyLen {
+			sec := int64(binary.BigEndian.Uint64(k) ^ (1 << 63))
+			t = time.Unix(sec, int64(binary.BigEndian.Uint32(k[8:timeKeyLen])))
+		}
+		return nil
+	})
+	return t, err
+}

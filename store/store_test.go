@@ -777,3 +777,23 @@ func TestSaveBatch(t *testing.T) {
 		t.Errorf("articles = %d, want 2", n)
 	}
 }
+
+func TestLatestIncidentSeen(t *testing.T) {
+	s := openTest(t)
+	if got, err := s.LatestIncidentSeen(); err != nil || !got.IsZero() {
+		t.Fatalf("empty store: %v, %v; want zero time", got, err)
+	}
+	for i, seen := range []time.Time{t0.Add(time.Hour), t0.Add(-48 * time.Hour), t0.Add(3 * time.Hour), t0} {
+		if err := s.SaveIncident(newsmon.Incident{ID: fmt.Sprintf("inc-%d", i), LastSeen: seen}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Moving an incident's LastSeen back must not leave its old, newer entry.
+	if err := s.SaveIncident(newsmon.Incident{ID: "inc-2", LastSeen: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LatestIncidentSeen()
+	if err != nil || !got.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("LatestIncidentSeen = %v, %v; want %v", got, err, t0.Add(2*time.Hour))
+	}
+}

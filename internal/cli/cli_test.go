@@ -62,6 +62,7 @@ func writeConfig(t *testing.T, dir string, srcs []newsmon.Source, delay time.Dur
 		Sitemaps    []string          `yaml:"sitemaps,omitempty"`
 		StartURLs   []string          `yaml:"start_urls,omitempty"`
 		JSONLists   []jsonList        `yaml:"json_lists,omitempty"`
+		Articles    []string          `yaml:"articles,omitempty"`
 		ArticleURLs []string          `yaml:"article_urls,omitempty"`
 		MaxDepth    int               `yaml:"max_depth"`
 		Headers     map[string]string `yaml:"headers,omitempty"`
@@ -70,7 +71,7 @@ func writeConfig(t *testing.T, dir string, srcs []newsmon.Source, delay time.Dur
 	var list []source
 	for _, s := range srcs {
 		x := source{Name: s.Name, Lang: s.Lang, Timezone: "Asia/Shanghai", Feeds: s.Feeds, Sitemaps: s.Sitemaps,
-			StartURLs: s.StartURLs, MaxDepth: s.MaxDepth, Headers: s.Headers, Rules: s.Rules}
+			StartURLs: s.StartURLs, Articles: s.Articles, MaxDepth: s.MaxDepth, Headers: s.Headers, Rules: s.Rules}
 		for _, j := range s.JSONLists {
 			x.JSONLists = append(x.JSONLists, jsonList{j.URL, j.Links})
 		}

@@ -2,28 +2,41 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/daemon"
+	"github.com/newsmon/newsmon/server"
 )
 
 func daemonCommand(e *env) *cobra.Command {
-	return &cobra.Command{
+	var grace time.Duration
+	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Crawl every source on its schedule and serve health, metrics and the API",
 		Long: "Run until SIGINT or SIGTERM: crawl each source every interval, serve /healthz,\n" +
 			"/readyz, /metrics and /api/v1/ on server.listen. SIGHUP reloads the configuration\n" +
-			"(a bad new configuration is reported and the old one kept).",
+			"(a bad new configuration is reported and the old one kept). On SIGTERM, cycles in\n" +
+			"progress get --shutdown-grace to finish before they are cancelled; a second signal\n" +
+			"ends the process at once.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := e.loadConfig()
 			if err != nil {
 				return err
+			}
+			// A configuration problem: refused before the database is touched.
+			if err := server.ListenAddrAllowed(cfg.Server.Listen, cfg.Server.Token); err != nil {
+				return usageError{err}
+			}
+			if grace <= 0 {
+				return usageError{fmt.Errorf("--shutdown-grace %s: must be positive", grace)}
 			}
 			log, err := e.logger()
 			if err != nil {
@@ -37,6 +50,8 @@ func daemonCommand(e *env) *cobra.Command {
 
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// After the first signal, a second one gets the default action.
+			context.AfterFunc(ctx, stop)
 			hup := make(chan struct{}, 1)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGHUP)
@@ -53,11 +68,15 @@ func daemonCommand(e *env) *cobra.Command {
 					}
 					return next, err
 				},
-				Store: st,
-				Log:   log,
+				Store:         st,
+				Log:           log,
+				ShutdownGrace: grace,
 			}, hup)
 		},
 	}
+	cmd.Flags().DurationVar(&grace, "shutdown-grace", daemon.ShutdownGrace,
+		"how long cycles in progress may run after SIGTERM before they are cancelled")
+	return cmd
 }
 
 func forwardHUP(ctx context.Context, sig <-chan os.Signal, hup chan<- struct{}) {

@@ -1,25 +1,44 @@
 // Package hostile is a local hostile web for tests: servers that misbehave
-// in the ways a crawler meets on the open web (hanging, dripping, endless
-// and compressed-bomb bodies, absurd markup, lying headers, redirect loops,
-// crawl traps, broken robots.txt, feeds and sitemaps that are not what they
-// say). Each case is one host or one path; Sources lists them as newsmon
-// sources (one per behaviour family) so a crawl of the whole hostile web is
-// one call, and Requests tells what the servers saw. All text is ours.
+// in the ways a crawler meets on the open web. All text is ours; large
+// bodies are generated while they are written, never held in memory.
 //
-// Every host is an httptest server on 127.0.0.1: crawl it with
+//   - Pages (source "hostile"): a front page / linking every case below plus
+//     relative, protocol-relative, fragment, credential, javascript:, data:
+//     and mailto: links; /a/drip (a byte a second), /a/endless (endless
+//     body), /a/bomb (gzip, 1 GiB unpacked from 1 MiB), /a/deep (10,000
+//     nested elements), /a/huge (50 MB, no line breaks), /a/binary (binary
+//     as text/html), /a/pdf, /a/lying-charset (header UTF-8, bytes GBK),
+//     /a/invalid-utf8, /a/loop (redirects to itself), /a/chain/N (endless
+//     chain), /a/short-chain/N (three hops, then a page), /a/redirect?to=URL
+//     (an open redirect), /a/future and /a/epoch (dated 2999 and 1970);
+//     /feed-not-xml.xml, /feed-dates.xml, /sitemap-million.xml (a million
+//     URLs, streamed).
+//   - Silent: accepts connections and never answers.
+//   - Traps (source "traps", max_depth 3, budget 40): an endless calendar
+//     /cal/YYYY/MM, endless pagination /list?page=N with a fresh session id
+//     in every link, tracking-parameter copies and one page under ever new
+//     query strings.
+//   - Robots hosts (sources "robots-<kind>", articles /a/1 and /a/secret):
+//     robots.txt "huge" (2 MiB, announced, Disallow /a/secret first),
+//     "malformed", "redirect" (to a robots.txt disallowing /a/secret),
+//     "5xx", "4xx".
+//
+// Every host is an httptest server on 127.0.0.1, so crawl it with
 // allow_private_networks (the crawler tests show refusal with a dialer that
-// maps public-looking names here). Large bodies are generated while they are
-// written, never held in memory.
+// maps public-looking names here). Sources lists the cases as newsmon
+// sources; Requests and Count tell what the servers saw.
 package hostile
 
 import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,10 +97,15 @@ func New(t testing.TB) *Web {
 	w.Traps = w.serve(t, traps())
 	for kind, h := range map[string]http.HandlerFunc{
 		"huge": func(rw http.ResponseWriter, r *http.Request) {
+			// Rules first, then comments past every body limit; the
+			// length is announced.
+			head := "User-agent: *\nDisallow: /a/secret\n"
+			line := []byte("# " + strings.Repeat("padding ", 20) + "\n")
+			n := (RobotsHugeBytes - len(head)) / len(line)
 			rw.Header().Set("Content-Type", "text/plain")
-			fmt.Fprint(rw, "User-agent: *\nDisallow: /a/secret\n")
-			line := []byte("# " + strings.Repeat("filler ", 20) + "\n")
-			for n := 0; n < RobotsHugeBytes; n += len(line) {
+			rw.Header().Set("Content-Length", strconv.Itoa(len(head)+n*len(line)))
+			fmt.Fprint(rw, head)
+			for range n {
 				if _, err := rw.Write(line); err != nil {
 					return
 				}
@@ -103,7 +127,7 @@ func New(t testing.TB) *Web {
 			fmt.Fprint(rw, "User-agent: *\nDisallow: /a/secret\n")
 		})
 		mux.HandleFunc("/a/", func(rw http.ResponseWriter, r *http.Request) {
-			article(rw, "text/html; charset=utf-8", "Robots test page "+r.URL.Path, "", "Plain text for the robots test.")
+			article(rw, "Robots test page "+r.URL.Path, "", len(r.URL.Path)+int(r.URL.Path[len(r.URL.Path)-1]))
 		})
 		w.Robots[kind] = w.serve(t, mux)
 	}
@@ -198,18 +222,40 @@ func silent(t testing.TB) string {
 	return "http://" + ln.Addr().String()
 }
 
-// article writes a small article page.
-func article(rw http.ResponseWriter, contentType, title, published, text string) {
-	rw.Header().Set("Content-Type", contentType)
+// article writes a small article page whose text is its own: seed picks
+// the words, so that no two pages read as near-duplicates.
+func article(rw http.ResponseWriter, title, published string, seed int) {
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	meta := ""
 	if published != "" {
 		meta = `<meta property="article:published_time" content="` + published + `">`
 	}
 	fmt.Fprintf(rw, "<!DOCTYPE html><html><head><title>%s</title>%s</head><body><article><h1>%s</h1><p>%s</p><p>%s</p></article></body></html>",
-		title, meta, title, text, text)
+		title, meta, title, text(seed), text(seed+7919))
 }
 
-const filler = "The council said the work would be finished before the holidays, and residents were asked to follow the signs."
+var words = strings.Fields(`council river harbour bridge library garden school ferry market station
+museum tram festival bakery stadium orchard clinic theatre harbourmaster tunnel village lighthouse
+volunteers residents engineers teachers farmers drivers nurses students visitors shopkeepers
+repaired opened closed widened painted inspected extended delayed welcomed approved funded planned
+monday tuesday wednesday thursday friday saturday sunday spring summer autumn winter morning evening`)
+
+// text returns a paragraph of about sixty words chosen by seed.
+func text(seed int) string {
+	var b strings.Builder
+	x := uint32(seed)*2654435761 + 12345
+	for i := range 60 {
+		x = x*1664525 + 1013904223
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(words[int(x>>8)%len(words)])
+		if i%12 == 11 {
+			b.WriteByte('.')
+		}
+	}
+	return b.String() + "."
+}
 
 // pages serves the hostile pages of source "hostile".
 func (w *Web) pages() http.Handler {
@@ -237,8 +283,8 @@ func (w *Web) pages() http.Handler {
 	})
 	mux.HandleFunc("/a/drip", func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/html")
-		for i := 0; ; i++ {
-			if _, err := rw.Write([]byte("<")[:1]); err != nil {
+		for {
+			if _, err := rw.Write([]byte("<")); err != nil {
 				return
 			}
 			rw.(http.Flusher).Flush()
@@ -276,7 +322,7 @@ func (w *Web) pages() http.Handler {
 		for range DeepNesting / 100 {
 			rw.Write(open)
 		}
-		fmt.Fprintf(rw, "<h1>%s</h1><p>%s</p><p>%s</p>", TitleDeep, filler, filler)
+		fmt.Fprintf(rw, "<h1>%s</h1><p>%s</p><p>%s</p>", TitleDeep, text(1), text(2))
 		closing := []byte(strings.Repeat("</div>", 100))
 		for range DeepNesting / 100 {
 			rw.Write(closing)
@@ -316,7 +362,7 @@ func (w *Web) pages() http.Handler {
 	mux.HandleFunc("/a/invalid-utf8", func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(rw, "<!DOCTYPE html><html><head><title>%s</title></head><body><article><h1>%s</h1><p>Ferries leave \xff\xfe every hour from the \xc3 north pier \xed\xa0\x80 from Monday.</p><p>%s</p></article></body></html>",
-			TitleInvalidUTF8, TitleInvalidUTF8, filler)
+			TitleInvalidUTF8, TitleInvalidUTF8, text(3))
 	})
 	mux.HandleFunc("/a/loop", func(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, "/a/loop", http.StatusFound)
@@ -333,19 +379,23 @@ func (w *Web) pages() http.Handler {
 			http.Redirect(rw, r, fmt.Sprintf("/a/short-chain/%d", n+1), http.StatusFound)
 			return
 		}
-		article(rw, "text/html; charset=utf-8", TitleRedirected, "", filler)
+		article(rw, TitleRedirected, "", 4)
+	})
+	mux.HandleFunc("/a/redirect", func(rw http.ResponseWriter, r *http.Request) {
+		// An open redirect: ?to= anywhere (internal addresses included).
+		http.Redirect(rw, r, r.URL.Query().Get("to"), http.StatusFound)
 	})
 	mux.HandleFunc("/a/relative", func(rw http.ResponseWriter, r *http.Request) {
-		article(rw, "text/html; charset=utf-8", TitleRelative, "", filler)
+		article(rw, TitleRelative, "", 5)
 	})
 	mux.HandleFunc("/a/protocol-relative", func(rw http.ResponseWriter, r *http.Request) {
-		article(rw, "text/html; charset=utf-8", TitleProtoRel, "", filler)
+		article(rw, TitleProtoRel, "", 6)
 	})
 	mux.HandleFunc("/a/future", func(rw http.ResponseWriter, r *http.Request) {
-		article(rw, "text/html; charset=utf-8", TitleFuture, "2999-01-01T09:00:00Z", filler)
+		article(rw, TitleFuture, "2999-01-01T09:00:00Z", 7)
 	})
 	mux.HandleFunc("/a/epoch", func(rw http.ResponseWriter, r *http.Request) {
-		article(rw, "text/html; charset=utf-8", TitleEpoch, "1970-01-01T00:00:00Z", filler)
+		article(rw, TitleEpoch, "1970-01-01T00:00:00Z", 8)
 	})
 	mux.HandleFunc("/a/", func(rw http.ResponseWriter, r *http.Request) {
 		// Anything else the crawler should never have asked for.
@@ -381,7 +431,7 @@ func (w *Web) pages() http.Handler {
 	return mux
 }
 
-const bombMemberBytes = 64 << 20
+const bombMemberBytes = 4 << 20
 
 var bombMember = sync.OnceValue(func() []byte {
 	var buf bytes.Buffer
@@ -432,7 +482,9 @@ func traps() http.Handler {
 		fmt.Fprint(rw, "</body></html>")
 	})
 	mux.HandleFunc("/a/", func(rw http.ResponseWriter, r *http.Request) {
-		article(rw, "text/html; charset=utf-8", "Trap article "+r.URL.Path, "", filler)
+		h := fnv.New32a()
+		h.Write([]byte(r.URL.Path))
+		article(rw, "Trap article "+r.URL.Path, "", int(h.Sum32()))
 	})
 	return mux
 }
