@@ -252,6 +252,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"export", "things"},
 		{"crawl", "--nosuchflag"},
 		{"export", "--since", "yesterdayish"},
+		{"export", "--topic", "no-such-topic"},
 	} {
 		if _, errOut, code := run(t, args...); code != 2 {
 			t.Errorf("%v: status %d, want 2 (%s)", args, code, errOut)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,6 +49,13 @@ func exportCommand(e *env) *cobra.Command {
 			cfg, err := e.loadConfig()
 			if err != nil {
 				return err
+			}
+			if topic != "" && !slices.ContainsFunc(cfg.Topics, func(t newsmon.Topic) bool { return t.Name == topic }) {
+				var names []string
+				for _, t := range cfg.Topics {
+					names = append(names, t.Name)
+				}
+				return usageError{fmt.Errorf("--topic %q: no such topic in the configuration (have: %s)", topic, strings.Join(names, ", "))}
 			}
 			st, err := e.openStore(cfg)
 			if err != nil {
