@@ -195,3 +195,31 @@ func sourceNames(srcs []newsmon.Source) []string {
 	}
 	return out
 }
+
+func TestMinScoreKeepsWeakIncidentsOutOfTopics(t *testing.T) {
+	for _, tt := range []struct {
+		minScore   float64
+		wantTopics bool
+	}{{0, true}, {0.999, false}} { // topic scores stay below 1
+		web := fakeweb.New(t)
+		p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+		cfg := *p.Config()
+		cfg.Cluster.MinScore = tt.minScore
+		if err := p.SetConfig(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Run(context.Background(), web.Sources(), nil); err != nil {
+			t.Fatal(err)
+		}
+		withTopics := 0
+		st.Incidents(func(inc newsmon.Incident) error {
+			if len(inc.Topics) > 0 {
+				withTopics++
+			}
+			return nil
+		})
+		if (withTopics > 0) != tt.wantTopics {
+			t.Errorf("min_score %v: %d incidents under a topic, want some: %v", tt.minScore, withTopics, tt.wantTopics)
+		}
+	}
+}
