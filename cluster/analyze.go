@@ -8,6 +8,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/newsmon/newsmon/internal/hanzi"
 )
 
 // Token kinds. A term is a plain word ("earthquake"), a Han bigram ("地震"),
@@ -27,19 +29,16 @@ func translingual(term string) bool {
 //go:embed data/lexicon.txt
 var lexiconData []byte
 
-//go:embed data/t2s.txt
-var t2sData []byte
-
 // lexicon maps aliases in any language to shared concept tokens.
 type lexicon struct {
 	words     map[string]string // normalised word sequence -> concept token
 	exact     map[string]string // exact-case word sequence (acronyms: US, WHO) -> concept token
 	phrases   map[string]bool   // normalised first words of multi-word aliases
 	maxWords  int
-	han       map[string]string // simplified Han string -> concept token
-	maxHan    int               // in runes
-	t2s       map[rune]rune
-	conceptOf map[string]string // concept token -> display name
+	han       map[string]string    // simplified Han string -> concept token
+	hanPrefix map[uint64]uint8     // first two characters of Han aliases (bigramKey) -> longest such alias, in runes
+	prefixBit [1 << 16 / 64]uint64 // hanPrefix's keys hashed to bits: most bigrams start no alias
+	conceptOf map[string]string    // concept token -> display name
 }
 
 var loadLexicon = sync.OnceValue(func() *lexicon {
@@ -48,15 +47,9 @@ var loadLexicon = sync.OnceValue(func() *lexicon {
 		exact:     map[string]string{},
 		phrases:   map[string]bool{},
 		han:       map[string]string{},
-		t2s:       map[rune]rune{},
+		hanPrefix: map[uint64]uint8{},
 		conceptOf: map[string]string{},
 	}
-	forLines(t2sData, func(line string) {
-		r := []rune(line)
-		if len(r) == 2 {
-			lx.t2s[r[0]] = r[1]
-		}
-	})
 	forLines(lexiconData, func(line string) {
 		name, aliases, ok := strings.Cut(line, ":")
 		if !ok {
@@ -87,10 +80,14 @@ func (lx *lexicon) addAlias(alias, tok string) {
 		return
 	}
 	if isHanString(alias) {
-		s := lx.simplify(alias)
-		if n := utf8.RuneCountInString(s); n >= 2 {
+		s := hanzi.FoldString(alias)
+		if n := utf8.RuneCountInString(s); n >= 2 && n <= 255 {
 			lx.han[s] = tok
-			lx.maxHan = max(lx.maxHan, n)
+			r := []rune(s)
+			p := bigramKey(r[0], r[1])
+			lx.hanPrefix[p] = max(lx.hanPrefix[p], uint8(n))
+			h := prefixHash(p)
+			lx.prefixBit[h/64] |= 1 << (h % 64)
 		}
 		return
 	}
@@ -119,7 +116,7 @@ func (lx *lexicon) addAlias(alias, tok string) {
 func (lx *lexicon) alias(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if isHanString(s) {
-		tok, ok := lx.han[lx.simplify(s)]
+		tok, ok := lx.han[hanzi.FoldString(s)]
 		return tok, ok
 	}
 	ws := splitWords(s)
@@ -136,20 +133,11 @@ func (lx *lexicon) alias(s string) (string, bool) {
 
 func isHanString(s string) bool {
 	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if hanzi.IsHan(r) {
 			return true
 		}
 	}
 	return false
-}
-
-func (lx *lexicon) simplify(s string) string {
-	return strings.Map(func(r rune) rune {
-		if t, ok := lx.t2s[r]; ok {
-			return t
-		}
-		return r
-	}, s)
 }
 
 // word is one alphabetic or numeric token of Latin-like text, original case.
@@ -157,8 +145,10 @@ type word struct{ text string }
 
 // splitWords cuts text (no Han) into words: letters and digits, with dotted
 // acronyms such as "U.S." kept together as "U.S".
-func splitWords(s string) []word {
-	var out []word
+func splitWords(s string) []word { return appendWords(nil, s) }
+
+// appendWords appends the words of s to out (see splitWords).
+func appendWords(out []word, s string) []word {
 	start := -1
 	for i, r := range s {
 		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
@@ -219,95 +209,176 @@ func bigramScript(r rune) bool {
 		unicode.Hiragana, unicode.Katakana, unicode.Tibetan)
 }
 
-// bag collects weighted term frequencies of one article.
+// bag collects weighted term frequencies of one article. Its keys may be
+// substrings of the analysed text: clone them before keeping them.
 type bag map[string]float64
+
+// bigramKey packs a character bigram into a map key cheaper to hash than
+// its string.
+func bigramKey(a, b rune) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
+
+func prefixHash(k uint64) uint64 { return k * 0x9e3779b97f4a7c15 >> 48 }
+
+// longestAlias returns the length in runes of the longest Han alias that
+// starts with bigram k, 0 if none.
+func (lx *lexicon) longestAlias(k uint64) int {
+	if h := prefixHash(k); lx.prefixBit[h/64]&(1<<(h%64)) == 0 {
+		return 0 // most bigrams start no alias
+	}
+	return int(lx.hanPrefix[k])
+}
+
+// appendBigram appends the term of bigram key k to buf.
+func appendBigram(buf []byte, k uint64) []byte {
+	return utf8.AppendRune(utf8.AppendRune(buf, rune(k>>32)), rune(uint32(k)))
+}
+
+// isBigram reports whether term is a character bigram, which analyze counts
+// by bigramKey when it is given a bigram bag.
+func isBigram(term string) (uint64, bool) {
+	a, n := utf8.DecodeRuneInString(term)
+	if n == len(term) || a == utf8.RuneError || !(hanzi.IsHan(a) || bigramScript(a)) {
+		return 0, false
+	}
+	b, m := utf8.DecodeRuneInString(term[n:])
+	if n+m != len(term) || !(hanzi.IsHan(b) || bigramScript(b)) {
+		return 0, false
+	}
+	return bigramKey(a, b), true
+}
+
+// analyzer holds the scratch buffers of analyze, reused from one text to the
+// next. With bigrams set, character bigrams are counted there, by
+// bigramKey, instead of in the bag.
+type analyzer struct {
+	lx      *lexicon
+	bigrams map[uint64]float64
+	buf     []byte // the current run, folded, when folding changed it
+	offs    []int  // byte offset of each rune of the current run
+	runes   []rune // the runes of the current run
+	ws      []word
+	norm    []string
+	covered []bool
+}
 
 // analyze adds the terms of text to b with weight w. hanDoc says whether the
 // article is written mainly in Han script, where any Latin word is a name.
 func (lx *lexicon) analyze(b bag, text string, w float64, hanDoc bool) {
-	var run []rune // current Han or bigram-script run
-	runHan := false
-	flushRun := func() {
-		if len(run) > 0 {
-			lx.analyzeRun(b, run, runHan, w)
-			run = run[:0]
-		}
-	}
-	other := strings.Builder{} // current stretch of non-Han text
-	flushOther := func() {
-		if other.Len() > 0 {
-			lx.analyzeWords(b, other.String(), w, hanDoc)
-			other.Reset()
-		}
-	}
-	for _, r := range text {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			flushOther()
-			if len(run) > 0 && !runHan {
-				flushRun()
-			}
-			runHan = true
-			if t, ok := lx.t2s[r]; ok {
-				r = t
-			}
-			run = append(run, r)
-		case bigramScript(r):
-			flushOther()
-			if len(run) > 0 && runHan {
-				flushRun()
-			}
-			runHan = false
-			run = append(run, r)
-		default:
-			flushRun()
-			other.WriteRune(r)
-		}
-	}
-	flushRun()
-	flushOther()
+	a := analyzer{lx: lx}
+	a.analyze(b, text, w, hanDoc)
 }
 
-// analyzeRun indexes a run of Han (already simplified) or other unspaced
-// script as character bigrams, and Han runs also through the lexicon.
-func (lx *lexicon) analyzeRun(b bag, run []rune, han bool, w float64) {
-	if len(run) == 1 {
-		if !han || !hanStop[run[0]] {
-			b[string(run)] += w
+func (a *analyzer) analyze(b bag, text string, w float64, hanDoc bool) {
+	runStart, otherStart := -1, -1 // current Han or bigram-script run; current other text
+	runHan, folded := false, false
+	flushRun := func(end int) {
+		s := text[runStart:end]
+		if folded {
+			s = string(a.buf)
+		}
+		a.run(b, s, runHan, w)
+		runStart = -1
+	}
+	for i, r := range text {
+		han := hanzi.IsHan(r)
+		if !han && !bigramScript(r) {
+			if runStart >= 0 {
+				flushRun(i)
+			}
+			if otherStart < 0 {
+				otherStart = i
+			}
+			continue
+		}
+		if otherStart >= 0 {
+			a.words(b, text[otherStart:i], w, hanDoc)
+			otherStart = -1
+		}
+		if runStart >= 0 && runHan != han {
+			flushRun(i)
+		}
+		if runStart < 0 {
+			runStart, runHan, folded = i, han, false
+			a.buf, a.offs, a.runes = a.buf[:0], a.offs[:0], a.runes[:0]
+		}
+		if han {
+			if f := hanzi.Fold(r); f != r {
+				r, folded = f, true
+			}
+		}
+		a.offs = append(a.offs, len(a.buf))
+		a.runes = append(a.runes, r)
+		a.buf = utf8.AppendRune(a.buf, r)
+	}
+	if runStart >= 0 {
+		flushRun(len(text))
+	}
+	if otherStart >= 0 {
+		a.words(b, text[otherStart:], w, hanDoc)
+	}
+}
+
+// run indexes a run of Han (already simplified) or other unspaced script as
+// character bigrams, and Han runs also through the lexicon. a.offs holds the
+// byte offset of each rune of s.
+func (a *analyzer) run(b bag, s string, han bool, w float64) {
+	offs := a.offs
+	n := len(offs)
+	end := func(i int) int { // byte offset where rune i ends
+		if i+1 < n {
+			return offs[i+1]
+		}
+		return len(s)
+	}
+	if n == 1 {
+		if r, _ := utf8.DecodeRuneInString(s); !han || !hanStop[r] {
+			b[s] += w
 		}
 		return
 	}
-	for i := 0; i+1 < len(run); i++ {
-		b[string(run[i:i+2])] += w
+	rs := a.runes
+	if a.bigrams != nil {
+		for i := 0; i+1 < n; i++ {
+			a.bigrams[bigramKey(rs[i], rs[i+1])] += w
+		}
+	} else {
+		for i := 0; i+1 < n; i++ {
+			b[s[offs[i]:end(i+1)]] += w
+		}
 	}
 	if !han {
 		return
 	}
-	for i := 0; i < len(run); {
-		n := min(lx.maxHan, len(run)-i)
-		for ; n >= 2; n-- {
-			if tok, ok := lx.han[string(run[i:i+n])]; ok {
-				b[tok] += w
-				break
+	lx := a.lx
+	for i := 0; i+1 < n; {
+		k := 0
+		if longest := lx.longestAlias(bigramKey(rs[i], rs[i+1])); longest > 0 {
+			for k = min(longest, n-i); k >= 2; k-- {
+				if tok, ok := lx.han[s[offs[i]:end(i+k-1)]]; ok {
+					b[tok] += w
+					break
+				}
 			}
 		}
-		if n >= 2 {
-			i += n
+		if k >= 2 {
+			i += k
 		} else {
 			i++
 		}
 	}
 }
 
-// analyzeWords indexes spaced text: words without stop words, numbers, names
-// and lexicon concepts.
-func (lx *lexicon) analyzeWords(b bag, s string, w float64, hanDoc bool) {
-	ws := splitWords(s)
-	norm := make([]string, len(ws))
-	for i, x := range ws {
-		norm[i] = normWord(x.text)
+// words indexes spaced text: words without stop words, numbers, names and
+// lexicon concepts.
+func (a *analyzer) words(b bag, s string, w float64, hanDoc bool) {
+	lx := a.lx
+	ws := appendWords(a.ws[:0], s)
+	norm, covered := a.norm[:0], a.covered[:0]
+	for _, x := range ws {
+		norm = append(norm, normWord(x.text))
+		covered = append(covered, false)
 	}
-	covered := make([]bool, len(ws))
+	a.ws, a.norm, a.covered = ws, norm, covered
 	for i := 0; i < len(ws); {
 		tok, n := lx.matchWords(ws, norm, i)
 		if n == 0 {
@@ -373,15 +444,18 @@ func (lx *lexicon) matchWords(ws []word, norm []string, i int) (string, int) {
 	return "", 0
 }
 
-// isHanDoc reports whether Han characters outnumber other letters.
-func isHanDoc(s string) bool {
+// isHanDoc reports whether Han characters outnumber other letters in the
+// texts together.
+func isHanDoc(texts ...string) bool {
 	han, other := 0, 0
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.IsLetter(r):
-			other++
+	for _, s := range texts {
+		for _, r := range s {
+			switch {
+			case hanzi.IsHan(r):
+				han++
+			case unicode.IsLetter(r):
+				other++
+			}
 		}
 	}
 	return han > 0 && han*2 >= other

@@ -138,3 +138,50 @@ func BenchmarkAdd(b *testing.B) {
 
 // benchStored is how many articles BenchmarkAdd clusters before timing.
 var benchStored = 100_000
+
+// hanArticle is a made-up Chinese article of about 6,800 characters (20 KB),
+// like the pages of the pipeline benchmark: sentences drawn from 3,000
+// characters with Zipfian frequencies, different for every n.
+func hanArticle(n int) newsmon.Article {
+	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	zipf := rand.NewZipf(rng, 1.05, 10, 2999)
+	var b strings.Builder
+	for b.Len() < 20<<10 {
+		for range 20 + rng.IntN(20) {
+			b.WriteRune(rune(0x4e00 + zipf.Uint64()*7%3000))
+		}
+		b.WriteString("，")
+		if rng.IntN(4) == 0 {
+			b.WriteString("。\n\n")
+		}
+	}
+	return newsmon.Article{
+		ID:        fmt.Sprintf("han%05d", n),
+		Lang:      "zh",
+		Title:     fmt.Sprintf("测试第%d篇", n),
+		Body:      b.String(),
+		Published: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute),
+	}
+}
+
+// BenchmarkAddHan measures Add on long Chinese articles (the pipeline's
+// main cost per page), from an empty clusterer.
+//
+//	go test ./cluster -run '^$' -bench BenchmarkAddHan -benchmem
+func BenchmarkAddHan(b *testing.B) {
+	arts := make([]newsmon.Article, 200)
+	for i := range arts {
+		arts[i] = hanArticle(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	var c *Clusterer
+	for i := range b.N {
+		if i%len(arts) == 0 {
+			c = New(Options{})
+		}
+		c.Add(arts[i%len(arts)])
+	}
+	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
+}

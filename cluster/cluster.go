@@ -24,7 +24,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -77,13 +76,19 @@ type Clusterer struct {
 	opts    Options
 	lx      *lexicon
 	topics  []topic
-	df      map[string]int
+	dfIndex map[string]int32 // term -> its document frequency in dfCount
+	dfBig   map[uint64]int32 // the same for character bigrams, by bigramKey
+	dfCount []int
 	docs    int
 	active  map[string]*incident
 	posting map[string]map[*incident]float64 // term -> open incidents with its centroid weight
 	clock   time.Time                        // latest article time seen
 	swept   time.Time                        // when open incidents were last swept for expiry
 	bag     bag                              // scratch: the article's term frequencies
+	idfMemo [512]float64                     // scratch: idf by document frequency for the current docs (0: not yet)
+	arena   []byte                           // scratch: the article's bigram terms, one after the other
+	bigs    []bigramTF                       // scratch: the article's bigrams
+	an      analyzer                         // scratch buffers of analyze
 }
 
 // incident is the in-memory state of an open incident.
@@ -110,8 +115,10 @@ func New(opts Options) *Clusterer {
 		opts:    opts,
 		lx:      lx,
 		topics:  compileTopics(lx, opts.Topics),
-		df:      map[string]int{},
+		dfIndex: map[string]int32{},
+		dfBig:   map[uint64]int32{},
 		bag:     bag{},
+		an:      analyzer{lx: lx, bigrams: map[uint64]float64{}},
 		active:  map[string]*incident{},
 		posting: map[string]map[*incident]float64{},
 	}
@@ -121,9 +128,15 @@ func New(opts Options) *Clusterer {
 // document frequencies (as persisted from earlier Add results). Incidents
 // older than the window relative to the newest of them are dropped.
 func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs int) {
-	c.df = make(map[string]int, len(df))
+	c.dfIndex, c.dfBig = map[string]int32{}, map[uint64]int32{}
+	c.dfCount = make([]int, 0, len(df))
 	for k, v := range df {
-		c.df[k] = v
+		if bk, ok := isBigram(k); ok {
+			c.dfBig[bk] = int32(len(c.dfCount))
+		} else {
+			c.dfIndex[k] = int32(len(c.dfCount))
+		}
+		c.dfCount = append(c.dfCount, v)
 	}
 	c.docs = docs
 	c.active = map[string]*incident{}
@@ -218,7 +231,8 @@ const (
 
 // Add assigns article a to an open incident or opens a new one, and returns
 // that incident (a copy; with Centroid set for persistence) and the article's
-// distinct terms, sorted, for the store's document frequencies.
+// distinct terms, in no particular order, for the store's document
+// frequencies.
 func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
 	t := c.articleTime(a)
 	if t.After(c.clock) {
@@ -226,27 +240,18 @@ func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
 	}
 	c.sweep()
 
-	hanDoc := isHanDoc(a.Title + " " + a.Body)
+	hanDoc := isHanDoc(a.Title, a.Body)
 	b := c.bag
 	clear(b)
-	c.lx.analyze(b, a.Title, titleWeight, hanDoc)
+	clear(c.an.bigrams)
+	c.an.analyze(b, a.Title, titleWeight, hanDoc)
 	lead, rest := splitLead(a.Body)
 	if lead == "" {
 		lead = a.Description
 	}
-	c.lx.analyze(b, lead, leadWeight, hanDoc)
-	c.lx.analyze(b, rest, bodyWeight, hanDoc)
-
-	terms := make([]string, 0, len(b))
-	for k := range b {
-		terms = append(terms, k)
-	}
-	sort.Strings(terms)
-	c.docs++
-	for _, k := range terms {
-		c.df[k]++
-	}
-	vec := c.vector(b, terms)
+	c.an.analyze(b, lead, leadWeight, hanDoc)
+	c.an.analyze(b, rest, bodyWeight, hanDoc)
+	vec, terms := c.vector(b)
 
 	best, sim := c.best(vec, t)
 	if best == nil || sim < c.opts.Threshold {
@@ -315,19 +320,88 @@ type vec struct {
 	normX float64 // |translingual part|
 }
 
-func (c *Clusterer) idf(k string) float64 {
-	df := max(c.df[k], 1)
+// bigramTF is a bigram of an article, its frequency and where its term
+// ends in Clusterer.arena.
+type bigramTF struct {
+	k   uint64
+	tf  float64
+	end int
+}
+
+// idf is the inverse document frequency of a term in df of c.docs
+// documents. Most terms are rare, so the values of small df are memoised
+// for the current c.docs (vector clears the memo).
+func (c *Clusterer) idf(df int) float64 {
+	if df < len(c.idfMemo) {
+		if v := c.idfMemo[df]; v != 0 {
+			return v
+		}
+		v := math.Log(1 + float64(c.docs)/float64(df))
+		c.idfMemo[df] = v
+		return v
+	}
 	return math.Log(1 + float64(c.docs)/float64(df))
 }
 
-func (c *Clusterer) vector(b bag, terms []string) vec {
-	v := vec{terms: make([]term, 0, len(terms))}
-	for _, k := range terms {
-		v.terms = append(v.terms, term{k, math.Log1p(b[k]) * c.idf(k)})
+// tfWeight dampens a term frequency: log(1+tf), from a table for the
+// small whole numbers most frequencies are.
+func tfWeight(tf float64) float64 {
+	if i := int(tf); float64(i) == tf && i >= 0 && i < len(log1pTable) {
+		return log1pTable[i]
 	}
-	slices.SortFunc(v.terms, byWeight)
-	if len(v.terms) > articleTerms {
-		v.terms = v.terms[:articleTerms]
+	return math.Log1p(tf)
+}
+
+var log1pTable = func() (t [256]float64) {
+	for i := range t {
+		t[i] = math.Log1p(float64(i))
+	}
+	return t
+}()
+
+// vector counts the article with terms b in the document frequencies and
+// returns its vector and its distinct terms.
+func (c *Clusterer) vector(b bag) (vec, []string) {
+	c.docs++
+	clear(c.idfMemo[:])
+	terms := make([]string, 0, len(b)+len(c.an.bigrams))
+	v := vec{terms: make([]term, 0, articleTerms)}
+
+	// Bigrams: their terms are cut from one string.
+	c.arena, c.bigs = c.arena[:0], c.bigs[:0]
+	for k, tf := range c.an.bigrams {
+		c.arena = appendBigram(c.arena, k)
+		c.bigs = append(c.bigs, bigramTF{k, tf, len(c.arena)})
+	}
+	arena, start := string(c.arena), 0
+	for _, bg := range c.bigs {
+		key := arena[start:bg.end]
+		start = bg.end
+		i, ok := c.dfBig[bg.k]
+		if !ok {
+			i = int32(len(c.dfCount))
+			c.dfBig[bg.k] = i
+			c.dfCount = append(c.dfCount, 0)
+		}
+		c.dfCount[i]++
+		terms = append(terms, key)
+		v.terms = pushTop(v.terms, term{key, tfWeight(bg.tf) * c.idf(c.dfCount[i])}, articleTerms)
+	}
+	for k, tf := range b {
+		i, ok := c.dfIndex[k]
+		if !ok {
+			k = strings.Clone(k) // b's keys may point into the article text
+			i = int32(len(c.dfCount))
+			c.dfIndex[k] = i
+			c.dfCount = append(c.dfCount, 0)
+		}
+		c.dfCount[i]++
+		terms = append(terms, k)
+		v.terms = pushTop(v.terms, term{k, tfWeight(tf) * c.idf(c.dfCount[i])}, articleTerms)
+	}
+	for i := range v.terms {
+		// Kept in centroids: do not hold on to the article text.
+		v.terms[i].k = strings.Clone(v.terms[i].k)
 	}
 	var n, x float64
 	for _, t := range v.terms {
@@ -338,13 +412,25 @@ func (c *Clusterer) vector(b bag, terms []string) vec {
 	}
 	n = math.Sqrt(n)
 	if n == 0 {
-		return v
+		return v, terms
 	}
 	for i := range v.terms {
 		v.terms[i].w /= n
 	}
 	v.normX = math.Sqrt(x) / n
-	return v
+	return v, terms
+}
+
+// pushTop adds t to top, which holds at most k terms, heaviest first.
+func pushTop(top []term, t term, k int) []term {
+	if len(top) == k && byWeight(t, top[k-1]) >= 0 {
+		return top
+	}
+	i, _ := slices.BinarySearchFunc(top, t, byWeight)
+	if len(top) == k {
+		top = top[:k-1]
+	}
+	return slices.Insert(top, i, t)
 }
 
 // similarity of an article vector to an incident centroid.
@@ -606,20 +692,13 @@ func addSorted(list []string, s string) []string {
 // keywords are the heaviest centroid terms, shown as words or concept names.
 func (c *Clusterer) keywords(in *incident) []string {
 	// Keep the top candidates in order; a few spare for duplicates.
-	top := make([]term, 0, keywordCount*2+1)
+	const keep = keywordCount*2 + 1
+	top := make([]term, 0, keep)
 	for k, w := range in.terms {
 		if k[0] == '#' || k[0] == '^' {
 			continue
 		}
-		t := term{k, w}
-		if len(top) == cap(top) && byWeight(t, top[len(top)-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(top, t, byWeight)
-		if len(top) == cap(top) {
-			top = top[:len(top)-1]
-		}
-		top = slices.Insert(top, i, t)
+		top = pushTop(top, term{k, w}, keep)
 	}
 	var out []string
 	for _, t := range top {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/internal/hanzi"
 )
 
 var t0 = time.Date(2020, 5, 1, 8, 0, 0, 0, time.UTC)
@@ -382,7 +383,7 @@ func TestLexiconData(t *testing.T) {
 			if b[tok] > 0 {
 				kept++
 			}
-			key := strings.ToLower(lx.simplify(a))
+			key := strings.ToLower(hanzi.FoldString(a))
 			if prev, ok := owner[key]; ok && prev != tok {
 				t.Errorf("alias %q in %s and %s", a, prev, tok)
 			}
@@ -432,5 +433,33 @@ func TestNorms(t *testing.T) {
 				t.Errorf("norms = %v, %v; want %v, %v", in.norm, in.normX, tt.norm, tt.normTrn)
 			}
 		})
+	}
+}
+
+// Restore tells bigram terms (counted by key) from the others by their form.
+func TestIsBigram(t *testing.T) {
+	tests := []struct {
+		term string
+		want bool
+	}{
+		{"地震", true},
+		{"ภาษ", false}, // three runes
+		{"ภา", true},
+		{"地", false},
+		{"地震局", false},
+		{"ab", false},
+		{"~earthquake", false},
+		{"#2022", false},
+		{"地a", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		k, ok := isBigram(tt.term)
+		if ok != tt.want {
+			t.Errorf("isBigram(%q) = %v, want %v", tt.term, ok, tt.want)
+		}
+		if ok && string(appendBigram(nil, k)) != tt.term {
+			t.Errorf("bigram %q comes back as %q", tt.term, appendBigram(nil, k))
+		}
 	}
 }

@@ -398,6 +398,9 @@ func asciiHost(u *url.URL) (string, error) {
 		}
 		h = a
 	}
+	if h == "" { // e.g. only characters IDNA ignores
+		return "", errors.New("empty host")
+	}
 	if p := u.Port(); p != "" {
 		return h + ":" + p, nil
 	}
@@ -645,7 +648,25 @@ func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
 	cr.mu.Lock()
 	j := cr.jobs[via[0].URL.String()]
 	cr.mu.Unlock()
-	if j != nil && j.typ == kindArticle && cr.c.opts.State != nil && cr.c.opts.State.Known(*j.src, req.URL.String()) {
+	if j == nil || j.typ != kindArticle {
+		return nil
+	}
+	if cr.c.opts.State != nil && cr.c.opts.State.Known(*j.src, req.URL.String()) {
+		return fmt.Errorf("%s: %w", req.URL, errKnownRedirect)
+	}
+	// An article this cycle already queued or fetched by its own URL is
+	// not fetched a second time through a redirect.
+	key := cr.key(j, req.URL.String())
+	for _, v := range via {
+		if cr.key(j, v.URL.String()) == key {
+			return fmt.Errorf("%s: %w (loop)", via[0].URL, errRedirects)
+		}
+	}
+	cr.mu.Lock()
+	dup := cr.seen[key]
+	cr.seen[key] = true
+	cr.mu.Unlock()
+	if dup {
 		return fmt.Errorf("%s: %w", req.URL, errKnownRedirect)
 	}
 	return nil

@@ -339,8 +339,10 @@ func TestASCIIHost(t *testing.T) {
 			t.Errorf("asciiHost(%s) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	u, _ := url.Parse("http://a\u200d\u200db.example/")
-	if _, err := asciiHost(u); err == nil {
-		t.Errorf("invalid IDN accepted")
+	for _, bad := range []string{"http://a\u200d\u200db.example/", "http://\u034f/", "http://./"} {
+		u, _ := url.Parse(bad)
+		if h, err := asciiHost(u); err == nil {
+			t.Errorf("asciiHost(%q) = %q, want an error", bad, h)
+		}
 	}
 }

@@ -261,7 +261,7 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 			d.log.Warn("crawl cycle interrupted", "source", src.Name, "fetched", t.Fetched, "new", t.New, "err", err)
 			return
 		}
-		failed := err != nil || (t.Failed > 0 && t.Fetched == 0 && t.NotModified == 0)
+		failed := err != nil || t.Unreachable()
 		if failed {
 			failures++
 		} else {

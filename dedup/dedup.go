@@ -14,47 +14,12 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/newsmon/newsmon/internal/hanzi"
 )
 
-//go:generate sh -c "go run gen_t2s.go -in \"$(go list -m -f '{{.Dir}}' github.com/longbridgeapp/opencc)/dictionary/TSCharacters.txt\""
-
-// t2s folds traditional Chinese characters to simplified ones; built from the
-// generated t2sPairs table (OpenCC TSCharacters, one-to-one BMP pairs).
-var t2s = func() map[rune]rune {
-	m := make(map[rune]rune, utf8.RuneCountInString(t2sPairs)/2)
-	var from rune
-	first := true
-	for _, r := range t2sPairs {
-		if first {
-			from = r
-		} else {
-			m[from] = r
-		}
-		first = !first
-	}
-	return m
-}()
-
-// foldChinese maps traditional Chinese characters to their simplified form,
-// character by character. It is meant for comparison, not display: a few
-// characters fold the same way whatever the context (乾 → 干).
-func foldChinese(r rune) rune {
-	if r < 0x3400 {
-		return r
-	}
-	if s, ok := t2s[r]; ok {
-		return s
-	}
-	return r
-}
-
 // isHan reports whether r is a CJK ideograph (written without spaces).
-func isHan(r rune) bool {
-	if r >= 0x4E00 && r <= 0x9FFF { // CJK Unified Ideographs, the common case
-		return true
-	}
-	return r >= 0x2E80 && unicode.Is(unicode.Han, r)
-}
+func isHan(r rune) bool { return hanzi.IsHan(r) }
 
 // Normalise returns text in the form used for comparison: NFKC (which also
 // folds full-width and half-width forms), lower case, traditional Chinese
@@ -65,12 +30,33 @@ func isHan(r rune) bool {
 // "iPhone手机" and in hard line wraps). The result has no leading or trailing
 // space.
 func Normalise(text string) string {
-	text = norm.NFKC.String(text)
+	if n, ok := normalise(text, true); ok {
+		return n
+	}
+	n, _ := normalise(norm.NFKC.String(text), false)
+	return n
+}
+
+// normalise is Normalise after NFKC. With quick set it assumes text may not
+// be in NFKC yet and gives up (false) at the first rune whose NFKC form it
+// does not know: most text is ASCII, Han ideographs, full-width forms and
+// common punctuation, for which NFKC is a rune-by-rune mapping.
+func normalise(text string, quick bool) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(text))
 	pending := false // a separator is waiting to be written
 	prevHan := false
 	for _, r := range text {
+		if quick {
+			switch {
+			case r < utf8.RuneSelf, r >= 0x4E00 && r <= 0x9FFF:
+			case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+				r -= 0xFF01 - '!'
+			case r >= nfkcStableLo && r < nfkcStableHi && nfkcStable[r-nfkcStableLo]:
+			default:
+				return "", false
+			}
+		}
 		han := isHan(r)
 		if !han && !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) {
 			if r < 0xAD || !unicode.Is(unicode.Cf, r) { // Cf: zero-width space, soft hyphen, BOM
@@ -79,7 +65,7 @@ func Normalise(text string) string {
 			continue
 		}
 		if han {
-			r = foldChinese(r)
+			r = hanzi.Fold(r)
 		} else {
 			r = unicode.ToLower(r)
 		}
@@ -90,8 +76,25 @@ func Normalise(text string) string {
 		b.WriteRune(r)
 		prevHan = han
 	}
-	return b.String()
+	return b.String(), true
 }
+
+// nfkcStable marks the punctuation in [nfkcStableLo, nfkcStableHi) (general
+// and CJK punctuation) that NFKC leaves alone and that never combines with
+// its neighbours, so normalise may take it as it is.
+const (
+	nfkcStableLo = 0x2000
+	nfkcStableHi = 0x3040
+)
+
+var nfkcStable = func() (t [nfkcStableHi - nfkcStableLo]bool) {
+	for r := rune(nfkcStableLo); r < nfkcStableHi; r++ {
+		s := string(r)
+		p := norm.NFKC.PropertiesString(s)
+		t[r-nfkcStableLo] = norm.NFKC.String(s) == s && p.CCC() == 0 && p.BoundaryBefore() && p.BoundaryAfter()
+	}
+	return t
+}()
 
 // ContentHash is the exact fingerprint of text: the hex SHA-256 of
 // Normalise(text), so copies that differ only in width, case, spacing,

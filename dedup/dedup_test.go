@@ -1,6 +1,12 @@
 package dedup
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 func TestNormalise(t *testing.T) {
 	tests := []struct{ name, in, want string }{
@@ -72,18 +78,6 @@ func TestContentHash(t *testing.T) {
 	}
 }
 
-func TestT2STable(t *testing.T) {
-	if n := len(t2s); n < 2500 || n > 4000 {
-		t.Errorf("t2s has %d pairs, want a few thousand", n)
-	}
-	for trad, simp := range t2s {
-		if _, ok := t2s[simp]; ok && t2s[simp] != simp {
-			// Folding must be stable: a simplified target never folds again.
-			t.Errorf("t2s %c -> %c -> %c: not a fixed point", trad, simp, t2s[simp])
-		}
-	}
-}
-
 func TestFingerprint(t *testing.T) {
 	tests := []struct{ title, body, hashOf string }{
 		{"标题甲", "正文，一样的正文。", "正文，一样的正文。"},
@@ -104,5 +98,23 @@ func TestFingerprint(t *testing.T) {
 	h2, _ := Fingerprint("新标题", "同一篇文章的正文。")
 	if h1 != h2 {
 		t.Error("retitled copy has another content hash")
+	}
+}
+
+// The quick path of Normalise (no NFKC pass when every rune's NFKC form is
+// known) gives exactly what NFKC followed by the rest gives.
+func TestNormaliseQuickPath(t *testing.T) {
+	alphabet := []rune("aZ09 ,.-_'\n\t中國发數隱ＡＺａ０９，。！（）：；“”‘’—…、《》「」\u3000\u00a0ｶﾞ\u0301\uF900é²½ﬁ\u200b\u00ad")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 5000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		s := b.String()
+		want, _ := normalise(norm.NFKC.String(s), false)
+		if got := Normalise(s); got != want {
+			t.Fatalf("case %d: Normalise(%q) = %q, want %q", i, s, got, want)
+		}
 	}
 }

@@ -10,11 +10,18 @@ import (
 
 // Near-duplicate signature parameters. Chosen by the evaluation in
 // eval_test.go (see docs/benchmarks.md, section Dedup); changing any of them
-// changes the stored format, so bump sigVersion too.
+// or the method changes the stored format, so bump sigVersion too.
+//
+// Version 2 is one-permutation MinHash (Li, Owen and Zhang 2012): each
+// shingle is hashed once, the hash picks one of numHashes bins and the bin
+// keeps its smallest value; a bin no shingle fell in borrows the value of a
+// filled bin chosen by a fixed sequence of its own (optimal densification,
+// Shrivastava 2017), so two texts borrow alike. Version 1 hashed every
+// shingle numHashes times.
 const (
-	sigVersion = 1
+	sigVersion = 2
 	shingleLen = 4   // tokens per shingle: Han characters, or words otherwise
-	numHashes  = 126 // MinHash values per signature
+	numHashes  = 126 // MinHash values (bins) per signature
 	bandRows   = 3   // MinHash values per LSH band
 	numBands   = numHashes / bandRows
 	headerLen  = 5 // version byte + uint32 shingle count
@@ -28,23 +35,6 @@ const (
 // sketch over its shingles. It is a plain byte slice so the store can keep it
 // as is (newsmon.Article.Signature).
 type Signature []byte
-
-// hashParams are the multipliers and offsets of the numHashes hash functions
-// h_i(x) = (a_i*x + b_i) >> 32, from a fixed seed: signatures are stored, so
-// they must not change between runs.
-var hashParams = func() (p [numHashes][2]uint64) {
-	s := uint64(0x6e6577736d6f6e31) // "newsmon1"
-	for i := range p {
-		p[i][0] = splitmix(&s) | 1
-		p[i][1] = splitmix(&s)
-	}
-	return p
-}()
-
-func splitmix(s *uint64) uint64 {
-	*s += 0x9e3779b97f4a7c15
-	return mix64(*s)
-}
 
 func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
@@ -109,39 +99,78 @@ func fnv64(s string) uint64 {
 	return h
 }
 
-// signTokens builds the MinHash sketch over the set of k-token shingles.
+// signTokens builds the one-permutation MinHash sketch over the set of
+// k-token shingles (one shingle of all tokens when there are fewer than k).
+// The header counts shingles, repeats included.
 func signTokens(toks []uint64, k int) Signature {
-	sh := shingles(toks, k)
+	var bins [numHashes]uint32
+	var filled [2]uint64 // bit i: bin i has a value of its own
+	n := 0
+	eachShingle(toks, k, func(h uint64) {
+		// The high half picks the bin, the low half is the value.
+		i := (h >> 32) * numHashes >> 32
+		v := uint32(h)
+		if filled[i/64]&(1<<(i%64)) == 0 || v < bins[i] {
+			bins[i] = v
+			filled[i/64] |= 1 << (i % 64)
+		}
+		n++
+	})
 	sig := make(Signature, headerLen+4*numHashes)
 	sig[0] = sigVersion
-	binary.LittleEndian.PutUint32(sig[1:], uint32(min(len(sh), math.MaxUint32)))
-	for i, p := range hashParams {
-		a, b, m := p[0], p[1], uint32(math.MaxUint32)
-		for _, x := range sh {
-			if v := uint32((a*x + b) >> 32); v < m {
-				m = v
-			}
+	binary.LittleEndian.PutUint32(sig[1:], uint32(min(n, math.MaxUint32)))
+	if n == 0 {
+		return sig
+	}
+	for i := range uint64(numHashes) {
+		v := bins[i]
+		if filled[i/64]&(1<<(i%64)) == 0 {
+			v = bins[donor(i, &filled)]
 		}
-		binary.LittleEndian.PutUint32(sig[headerLen+4*i:], m)
+		binary.LittleEndian.PutUint32(sig[headerLen+4*i:], v)
 	}
 	return sig
 }
 
-// shingles returns the sorted, distinct hashes of the k-token shingles of
-// toks (one shingle of all tokens when there are fewer than k).
-func shingles(toks []uint64, k int) []uint64 {
+// donor is the bin an empty bin i borrows from: the first filled bin in a
+// pseudo-random sequence that depends only on i (after 4·numHashes tries, the
+// next filled bin after i; some bin is filled).
+func donor(i uint64, filled *[2]uint64) uint64 {
+	has := func(j uint64) bool { return filled[j/64]&(1<<(j%64)) != 0 }
+	for try := uint64(1); try <= 4*numHashes; try++ {
+		if j := (mix64(i<<32|try) >> 32) * numHashes >> 32; has(j) {
+			return j
+		}
+	}
+	for j := (i + 1) % numHashes; ; j = (j + 1) % numHashes {
+		if has(j) {
+			return j
+		}
+	}
+}
+
+// eachShingle calls fn with the hash of each k-token shingle of toks, in
+// order, repeats included (one shingle of all tokens when there are fewer
+// than k; none when there are no tokens).
+func eachShingle(toks []uint64, k int, fn func(uint64)) {
 	n := len(toks) - k + 1
 	if len(toks) > 0 && n < 1 {
 		n = 1
 	}
-	sh := make([]uint64, 0, max(n, 0))
 	for i := 0; i < n; i++ {
 		h := uint64(k)
 		for _, t := range toks[i:min(i+k, len(toks))] {
 			h = mix64(h ^ t)
 		}
-		sh = append(sh, h)
+		fn(h)
 	}
+}
+
+// shingles returns the sorted, distinct hashes of the k-token shingles of
+// toks (the evaluation compares other sketches over them).
+func shingles(toks []uint64, k int) []uint64 {
+	var sh []uint64
+	eachShingle(toks, k, func(h uint64) { sh = append(sh, h) })
 	slices.Sort(sh)
 	return slices.Compact(sh)
 }

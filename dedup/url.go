@@ -113,6 +113,9 @@ func canonicalHost(u *url.URL, scheme string, aliases map[string]string) (string
 				return "", fmt.Errorf("host %q: %w", host, err)
 			}
 			host = h
+			if host == "" { // the name mapped to nothing (ignorable characters only)
+				return "", errNoHost
+			}
 		}
 		if strings.ContainsAny(host, "/?#@[]%\\ ") {
 			return "", fmt.Errorf("host %q: invalid character", host)

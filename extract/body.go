@@ -479,16 +479,30 @@ func boilerLine(s string) bool {
 // normKey is s without spaces and case, for comparing titles and lines.
 func normKey(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if r == ' ' || r == '\u3000' || r == '\u00a0' || r == '\n' || r == '\t' {
-			continue
+	b.Grow(len(s))
+	for i, r := range s {
+		switch {
+		case r == ' ' || r == '\u3000' || r == '\u00a0' || r == '\n' || r == '\t':
+		case r >= 'A' && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+		default:
+			writeRuneAt(&b, s, i, r)
 		}
-		if r >= 'A' && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// writeRuneAt writes r, which starts at s[i], copying its bytes rather than
+// encoding it again (an invalid byte is written as U+FFFD, as WriteRune does).
+func writeRuneAt(b *strings.Builder, s string, i int, r rune) {
+	switch {
+	case r < utf8.RuneSelf:
+		b.WriteByte(byte(r))
+	case r == utf8.RuneError:
+		b.WriteRune(r)
+	default:
+		b.WriteString(s[i : i+utf8.RuneLen(r)])
+	}
 }
 
 func hasHan(s string) bool {

@@ -389,22 +389,34 @@ func collapse(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
-	for _, r := range s {
-		if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\u00a0' || r == '\u3000' || (r > 0x7f && unicode.IsSpace(r)) {
-			space = b.Len() > 0
-			continue
+	start := -1 // kept text from here on is not written yet
+	flush := func(end int) {
+		if start >= 0 {
+			b.WriteString(s[start:end])
+			start = -1
 		}
-		if r == utf8.RuneError || r == '\u200b' || r == '\ufeff' {
-			if r != utf8.RuneError {
-				continue
+	}
+	for i, r := range s {
+		switch {
+		case r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\u00a0' || r == '\u3000' || (r > 0x7f && unicode.IsSpace(r)):
+			flush(i)
+			space = b.Len() > 0
+		case r == '\u200b' || r == '\ufeff':
+			flush(i)
+		case start < 0 || r == utf8.RuneError:
+			flush(i)
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			if r == utf8.RuneError {
+				b.WriteRune(r) // an invalid byte becomes U+FFFD
+			} else {
+				start = i
 			}
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
 	}
+	flush(len(s))
 	return b.String()
 }
 

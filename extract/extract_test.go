@@ -420,3 +420,22 @@ func TestTextSplitAcrossRepeatedContainers(t *testing.T) {
 		}
 	}
 }
+
+func TestCollapse(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", ""},
+		{"trimmed", "  a b  ", "a b"},
+		{"runs of white space", "a \t\n\u3000\u00a0 b", "a b"},
+		{"han kept", "小米 手机\n\n浏览器", "小米 手机 浏览器"},
+		{"invisible characters dropped", "a\u200bb \ufeffc", "ab c"},
+		{"invalid byte becomes U+FFFD", "a\xffb \xfe", "a\ufffdb \ufffd"},
+		{"unchanged", "plain text", "plain text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := collapse(tt.in); got != tt.want {
+				t.Errorf("collapse(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -9,15 +9,23 @@ const (
 	simpOnly = "这们来时会说对为与发经过关于问当还后将动学国际区实现点业开华电长体网资讯机产务报导从话头们让见并给进应种还爱"
 )
 
-var tradSet, simpSet = runeSet(tradOnly), runeSet(simpOnly)
+// scriptMark marks, for each CJK Unified Ideograph, whether it is one of
+// tradOnly (markTrad) or simpOnly (markSimp): a flat table, as detectLang
+// looks up every character of the text.
+const (
+	markTrad = 1
+	markSimp = 2
+)
 
-func runeSet(s string) map[rune]bool {
-	m := make(map[rune]bool)
-	for _, r := range s {
-		m[r] = true
+var scriptMark = func() (t [0xA000 - 0x4E00]uint8) {
+	for _, r := range simpOnly {
+		t[r-0x4E00] = markSimp
 	}
-	return m
-}
+	for _, r := range tradOnly {
+		t[r-0x4E00] = markTrad
+	}
+	return t
+}()
 
 // detectLang names the language of an article from its text: "zh" or
 // "zh-Hant" when Han characters dominate, "ja" or "ko" by their scripts;
@@ -32,10 +40,13 @@ func detectLang(text, htmlLang, srcLang string) string {
 		switch {
 		case isHan(r):
 			han++
-			if tradSet[r] {
-				trad++
-			} else if simpSet[r] {
-				simp++
+			if r >= 0x4E00 && r < 0xA000 {
+				switch scriptMark[r-0x4E00] {
+				case markTrad:
+					trad++
+				case markSimp:
+					simp++
+				}
 			}
 		case r >= 0x3040 && r <= 0x30FF:
 			kana++

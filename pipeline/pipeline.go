@@ -49,6 +49,9 @@ type Pipeline struct {
 	clusterer *cluster.Clusterer
 	incidents int
 	pending   pending // writes not yet committed
+	// commitFailures counts failed commits; a cycle during which it grew
+	// reports an error and saves no validators.
+	commitFailures int
 }
 
 // batchSize is how many writes share one transaction (one disk sync);
@@ -158,6 +161,12 @@ type SourceSummary struct {
 	Reasons       map[string]int `json:"reasons,omitempty"`
 }
 
+// Unreachable reports whether nothing of the source could be read: every
+// request failed or was refused, none answered.
+func (s SourceSummary) Unreachable() bool {
+	return s.Failed+s.RobotsDenied > 0 && s.Fetched+s.NotModified+s.Known == 0
+}
+
 // Summary is the outcome of one cycle, one entry per source.
 type Summary struct {
 	Started  time.Time       `json:"started"`
@@ -184,6 +193,8 @@ func (s Summary) Totals() SourceSummary {
 	}
 	return t
 }
+
+var errNoText = errors.New("no article text found")
 
 // outcome is what became of one article page.
 type outcome int
@@ -229,7 +240,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			out, err := p.handlePage(*src, page)
 			if err != nil {
 				p.log.Warn("article failed", "source", page.Source, "url", page.URL, "err", err)
-				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons["extract: "+shortReason(err)]++ })
+				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons[failReason(err)]++ })
 				if p.metrics != nil {
 					p.metrics.ExtractFailed(page.Source)
 				}
@@ -258,8 +269,11 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 		OnEvent: func(ev crawler.Event) {
 			if p.metrics != nil {
 				switch ev.Kind {
-				case "fetched", "failed", "not-modified":
-					if ev.Status != 0 {
+				case "fetched", "failed", "not-modified", "known":
+					// A request was made when there is a status or a time
+					// spent (timeouts, resets: status "error"); refusals
+					// before any request (robots, bad URL) have neither.
+					if ev.Status != 0 || ev.Duration > 0 {
 						p.metrics.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
 					}
 				case "robots-denied":
@@ -274,16 +288,28 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	if err != nil {
 		return sum, fmt.Errorf("crawler: %w", err)
 	}
+	p.mu.Lock()
+	failuresBefore := p.commitFailures
+	p.mu.Unlock()
 	stopFlusher := p.startFlusher()
 	stats, err := c.Crawl(ctx, sources)
 	stopFlusher()
-	if ferr := p.Flush(); ferr != nil && err == nil {
-		err = ferr
-	}
-	// Validators are saved only now, after the articles they led to: a
-	// cycle killed halfway leaves the listings to be fetched again in full.
-	if verr := state.save(); verr != nil && err == nil {
-		err = verr
+	ferr := p.Flush()
+	p.mu.Lock()
+	commitFailed := p.commitFailures != failuresBefore
+	p.mu.Unlock()
+	switch {
+	case ferr != nil:
+		err = errors.Join(err, ferr)
+	case commitFailed:
+		err = errors.Join(err, errors.New("some articles could not be committed during the cycle; they will be fetched again"))
+	default:
+		// Validators are saved only now, after the articles they led to
+		// are committed: a cycle killed or failing halfway leaves the
+		// listings to be fetched again in full.
+		if verr := state.save(); verr != nil {
+			err = errors.Join(err, verr)
+		}
 	}
 	sum.Finished = time.Now()
 	for _, src := range sources {
@@ -329,7 +355,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		return 0, err
 	}
 	if a.Title == "" && a.Body == "" {
-		return 0, errors.New("no article text found")
+		return 0, errNoText
 	}
 	urls, err := articleURLs(src, page, a.CanonicalURL)
 	if err != nil {
@@ -443,12 +469,15 @@ func (p *Pipeline) flushLocked() error {
 	if len(p.pending.writes) == 0 {
 		return nil
 	}
-	writes := p.pending.writes
-	p.pending.reset()
-	errs, err := p.store.SaveBatch(writes)
+	errs, err := p.store.SaveBatch(p.pending.writes)
 	if err != nil {
-		return err
+		// Nothing of the batch was written: keep it for the next flush, and
+		// let the cycles that are running know, so that they keep their
+		// listings' validators unsaved and fetch the listings again.
+		p.commitFailures++
+		return fmt.Errorf("commit %d writes: %w", len(p.pending.writes), err)
 	}
+	p.pending.reset()
 	for i, werr := range errs {
 		if werr != nil {
 			p.log.Warn("write refused", "err", werr, "index", i)
@@ -521,12 +550,18 @@ func articleURLs(src newsmon.Source, page newsmon.Page, declared string) ([]stri
 	return urls, nil
 }
 
-func shortReason(err error) string {
-	s := err.Error()
-	if len(s) > 60 {
-		s = s[:60]
+// failReason names why a page gave no article, for the summary: a few
+// kinds, not one key per page.
+func failReason(err error) string {
+	switch {
+	case errors.Is(err, extract.ErrEmpty):
+		return "extract: empty page"
+	case errors.Is(err, extract.ErrNoArticle):
+		return "extract: no article text"
+	case errors.Is(err, errNoText):
+		return "extract: no article text"
 	}
-	return s
+	return "other error (see the log)"
 }
 
 // canonical folds the URLs by which the crawler recognises an article.

@@ -98,7 +98,9 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	// A larger first mapping spares a growing database most remaps (each
+	// copies the nodes a write transaction holds); it is address space only.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMmap})
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -134,6 +136,8 @@ func migrate(tx *bolt.Tx) error {
 }
 
 // Path returns the database file's path.
+const initialMmap = 64 << 20
+
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
@@ -733,24 +737,41 @@ func (s *Store) SetNextDue(source string, t time.Time) error {
 // termCounts gathers document-frequency increments over the articles of one
 // transaction, so that each term is read and written once per transaction.
 type termCounts struct {
-	terms map[string]uint64
+	terms map[string]*termCount
 	docs  uint64
+}
+
+type termCount struct {
+	n    uint64 // documents with the term
+	last uint64 // the last document (1-based) counted, so repeats count once
 }
 
 // add counts each distinct term of one document once; a document without
 // terms does not count.
 func (c *termCounts) add(terms []string) {
-	terms = uniqueNonEmpty(terms)
-	if len(terms) == 0 {
-		return
-	}
 	if c.terms == nil {
-		c.terms = make(map[string]uint64, len(terms))
+		c.terms = make(map[string]*termCount, len(terms))
 	}
+	doc := c.docs + 1
+	counted := false
 	for _, t := range terms {
-		c.terms[t]++
+		if t == "" {
+			continue
+		}
+		e := c.terms[t]
+		if e == nil {
+			e = &termCount{}
+			c.terms[t] = e
+		}
+		if e.last != doc {
+			e.last = doc
+			e.n++
+			counted = true
+		}
 	}
-	c.docs++
+	if counted {
+		c.docs = doc
+	}
 }
 
 // write adds the counts to the docfreq bucket, in key order (bbolt writes
@@ -764,9 +785,20 @@ func (c *termCounts) write(tx *bolt.Tx) error {
 		keys = append(keys, t)
 	}
 	slices.Sort(keys)
+	size := 0
+	for _, t := range keys {
+		size += len(t)
+	}
+	// Keys and values must stay valid until the transaction ends: one
+	// buffer for all of them instead of two allocations per term.
+	buf := make([]byte, 0, size+8*len(keys))
 	b := tx.Bucket(bucketDocFreq)
 	for _, t := range keys {
-		if err := addUint(b, []byte(t), c.terms[t]); err != nil {
+		start := len(buf)
+		buf = append(buf, t...)
+		k := buf[start:len(buf):len(buf)]
+		buf = binary.BigEndian.AppendUint64(buf, getUint(b, k)+c.terms[t].n)
+		if err := b.Put(k, buf[start+len(t):len(buf):len(buf)]); err != nil {
 			return fmt.Errorf("term %.100q: %w", t, err)
 		}
 	}

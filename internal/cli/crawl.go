@@ -61,7 +61,7 @@ func crawlCommand(e *env) *cobra.Command {
 			if runErr != nil {
 				return fmt.Errorf("crawl: %w", runErr)
 			}
-			if t := sum.Totals(); t.Fetched+t.NotModified+t.Known == 0 && t.Failed+t.RobotsDenied > 0 {
+			if sum.Totals().Unreachable() {
 				return errors.New("crawl: no source could be reached (see the reasons above)")
 			}
 			return nil

@@ -218,14 +218,11 @@ func TestStoreCannotBeWritten(t *testing.T) {
 				lost = append(lost, a.URL)
 			}
 		}
-		if len(lost) > 0 || !strings.Contains(res.Err, "file too large") {
-			// KNOWN BUG in package pipeline (reported with issue 7): a
-			// failed commit is only logged by the periodic flusher, and
-			// Run saves the listings' validators after a failed commit,
-			// so the next crawl gets 304s and never refetches the lost
-			// articles. Remove this skip when pipeline is fixed.
-			t.Skipf("pipeline loses articles on a full disk: error %q, %d of %d articles never stored: %v",
-				res.Err, len(lost), len(good.Articles()), lost)
+		if !strings.Contains(res.Err, "file too large") {
+			t.Errorf("full disk: error %q does not say why the commit failed", res.Err)
+		}
+		if len(lost) > 0 {
+			t.Errorf("%d of %d articles lost after a full disk: %v", len(lost), len(good.Articles()), lost)
 		}
 	})
 }
