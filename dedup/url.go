@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -31,6 +32,9 @@ var trackingParams = map[string]bool{
 	"spm": true, "scm": true, "sudaref": true, "cre": true, "rfunc": true,
 	"sharer_sharetime": true, "sharer_shareid": true, "scene": true, "clicktime": true,
 	"enterid": true, "wxshare_count": true, "tt_from": true,
+	// Session ids: a new one in every link makes one page look like many.
+	"jsessionid": true, "phpsessid": true, "sessionid": true, "aspsessionid": true,
+	"cfid": true, "cftoken": true,
 }
 
 // isTracking reports whether a decoded, lower-cased query key is a tracking
@@ -74,7 +78,7 @@ func CanonicalURL(raw string, hostAliases map[string]string) (string, error) {
 	b.WriteString(scheme)
 	b.WriteString("://")
 	b.WriteString(host)
-	p := removeDotSegments(normaliseEscapes(u.EscapedPath(), pathSafe))
+	p := removeDotSegments(normaliseEscapes(stripPathSession(u.EscapedPath()), pathSafe))
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p
 	}
@@ -319,4 +323,15 @@ func site(host string) string {
 		return s
 	}
 	return host
+}
+
+// pathSession matches a session id carried as a path parameter, as Java
+// servers write it: /news/1.html;jsessionid=0A1B2C.
+var pathSession = regexp.MustCompile(`(?i);(jsessionid|phpsessid|sessionid)=[^/;?]*`)
+
+func stripPathSession(p string) string {
+	if !strings.Contains(p, ";") {
+		return p
+	}
+	return pathSession.ReplaceAllString(p, "")
 }
