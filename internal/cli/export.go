@@ -81,7 +81,7 @@ func exportCommand(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return closeWith(w, export.Articles(w, arts, format))
+				return syncOutput(w, export.Articles(w, arts, format))
 			}
 			var incs []newsmon.Incident
 			if err := st.Incidents(func(inc newsmon.Incident) error {
@@ -91,7 +91,7 @@ func exportCommand(e *env) *cobra.Command {
 				return err
 			}
 			incs = export.Rank(incs, topic, minArticles, from)
-			return closeWith(w, export.Incidents(w, incs, st.Article, format, now))
+			return syncOutput(w, export.Incidents(w, incs, st.Article, format, now))
 		},
 	}
 	f := cmd.Flags()
@@ -103,11 +103,12 @@ func exportCommand(e *env) *cobra.Command {
 	return cmd
 }
 
-// closeWith returns err, or the error of closing w when w is a file.
-func closeWith(w io.Writer, err error) error {
+// syncOutput returns err, or the error of flushing w to disk when w is an
+// output file (-o), so that a full disk is reported, not ignored.
+func syncOutput(w io.Writer, err error) error {
 	if f, ok := w.(*os.File); ok && f != os.Stdout {
-		if cerr := f.Sync(); err == nil && cerr != nil {
-			return cerr
+		if serr := f.Sync(); err == nil && serr != nil {
+			return fmt.Errorf("%s: %w", f.Name(), serr)
 		}
 	}
 	return err
