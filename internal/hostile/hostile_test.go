@@ -191,6 +191,16 @@ func TestStoreCannotBeWritten(t *testing.T) {
 
 	t.Run("disk fills up", func(t *testing.T) {
 		good := fakeweb.New(t)
+		// Enough text that the database must grow past its size at the
+		// start of the crawl, whatever room bbolt had left in the file.
+		for i := range 40 {
+			good.News.AddArticle(t, fakeweb.ArticleSpec{
+				Path:       fmt.Sprintf("/articles/tech/%d.htm", 8000+i),
+				Title:      fmt.Sprintf("磁盘写满测试第%d篇", i),
+				Published:  time.Date(2026, 5, 2, 8, i, 0, 0, fakeweb.CST),
+				Paragraphs: []string{madeUpText(i, 0), madeUpText(i, 1), madeUpText(i, 2)},
+			})
+		}
 		dir := t.TempDir()
 		cfgPath := writeConfig(t, dir, good.Sources(), map[string]any{
 			"per_host_delay": "0s", "timeout": "2s", "max_body_bytes": "512KiB",
@@ -354,11 +364,10 @@ func crawlOnce(cfg *config.Config) error {
 		return err
 	}
 	if slack, _ := strconv.Atoi(os.Getenv("NEWSMON_HOSTILE_FSIZE")); slack > 0 {
-		fi, err := os.Stat(st.Path())
-		if err != nil {
-			return err
-		}
-		lim := uint64(fi.Size()) + uint64(slack) - 1
+		// The store preallocates its file, so the limit is set at what a
+		// new database uses, not at the file's size: writes to pages past
+		// it fail with EFBIG, as on a full disk.
+		lim := uint64(usedByNewStore) + uint64(slack) - 1
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
 			return fmt.Errorf("setrlimit: %w", err)
 		}
@@ -373,6 +382,10 @@ func crawlOnce(cfg *config.Config) error {
 	lastSummary, err = p.Run(ctx, cfg.Sources, nil)
 	return errors.Join(err, st.Close())
 }
+
+// usedByNewStore bounds the bytes a new, empty database occupies (meta pages,
+// freelist and the empty buckets).
+const usedByNewStore = 128 << 10
 
 // vmHWM returns the process's peak resident set size in bytes.
 func vmHWM() int64 {
@@ -389,4 +402,22 @@ func vmHWM() int64 {
 		}
 	}
 	return 0
+}
+
+// madeUpText is deterministic filler (about 1 KB) that differs for every
+// (seed, n), so that no article is taken for a copy of another.
+func madeUpText(seed, n int) string {
+	const chars = "天地人和日月山水风云春夏秋冬东南西北城市乡村工厂学校医院银行公司市场政府法院科技网络手机电脑数据安全隐私算法系统平台用户"
+	rs := []rune(chars)
+	x := uint32(seed*7919 + n*104729 + 1)
+	var b strings.Builder
+	for i := range 360 {
+		x = x*1664525 + 1013904223
+		b.WriteRune(rs[int(x>>8)%len(rs)])
+		if i%24 == 23 {
+			b.WriteString("，")
+		}
+	}
+	b.WriteString("。")
+	return b.String()
 }
