@@ -478,6 +478,9 @@ func boilerLine(s string) bool {
 
 // normKey is s without spaces and case, for comparing titles and lines.
 func normKey(s string) string {
+	if !strings.ContainsAny(s, " \n\tABCDEFGHIJKLMNOPQRSTUVWXYZ") && !strings.Contains(s, "\u3000") && !strings.Contains(s, "\u00a0") {
+		return s // nothing to drop or fold, as in most Chinese paragraphs
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i, r := range s {

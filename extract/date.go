@@ -23,7 +23,9 @@ var (
 	reNoYearZh = regexp.MustCompile(`(\d{1,2})月(\d{1,2})日`)
 	// May 1, 2020 [10:23 am] [EDT] / 1 May 2020
 	reMonthFirst = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(\d{4})(?:,?\s*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?:\s*([A-Z]{2,4}))?)?`)
-	reDayFirst   = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})(?:,?\s*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?:\s*([A-Z]{2,4}))?)?`)
+	reDayFirst   = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})(?:,?\s*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?:\s*([A-Z]{2,4}))?)?`)
+	// 9/17/2004 5:54:13 AM, 17.09.2004 17:54, 17-09-2004: the year last
+	reYearLast = regexp.MustCompile(`(?i)(?:^|[^\d/.-])(\d{1,2})([/.-])(\d{1,2})([/.-])((?:19|20)\d{2})\b(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\b\.?)?)?`)
 	// 3小时前, 2 hours ago, 昨天 10:23
 	reRelZh   = regexp.MustCompile(`(\d+)\s*(秒|分钟|分鐘|小时|小時|天|日|周|週|个月|個月)前`)
 	reRelEn   = regexp.MustCompile(`(?i)\b(\d+|an?)\s+(second|sec|minute|min|hour|hr|day|week|month)s?\s+ago\b`)
@@ -42,6 +44,41 @@ var zoneOffsets = map[string]int{
 	"EST": -5 * 60, "EDT": -4 * 60, "ET": -5 * 60, "CST": -6 * 60, "CDT": -5 * 60,
 	"MST": -7 * 60, "MDT": -6 * 60, "PST": -8 * 60, "PDT": -7 * 60, "PT": -8 * 60,
 	"JST": 9 * 60, "KST": 9 * 60, "HKT": 8 * 60, "AEST": 10 * 60, "AEDT": 11 * 60,
+}
+
+// dateOrder says how to read a numeric date printed with the year last,
+// such as 03/04/2005.
+type dateOrder int8
+
+const (
+	orderUnknown dateOrder = iota // read only when unambiguous (17/09, 09/17, 04/04) or dotted (European)
+	orderMDY                      // month first, as in the US
+	orderDMY                      // day first, as in most other places
+)
+
+// dayFirstLangs print numeric dates day first.
+var dayFirstLangs = []string{"fr", "de", "es", "it", "pt", "nl", "ru", "pl", "tr", "id", "ms", "vi", "el", "da", "sv", "nb", "nn", "no", "fi", "cs", "sk", "uk", "ro"}
+
+// localeOrder reads the date order from language tags, the page's own
+// (<html lang>) first: en-US is month first, English elsewhere and most
+// European languages day first; Chinese, Japanese, Korean and bare "en" say
+// nothing (they print the year first).
+func localeOrder(tags ...string) dateOrder {
+	for _, tag := range tags {
+		lang, region, _ := strings.Cut(strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-")), "-")
+		switch {
+		case lang == "en" && region == "us":
+			return orderMDY
+		case lang == "en" && region != "":
+			return orderDMY
+		}
+		for _, l := range dayFirstLangs {
+			if lang == l {
+				return orderDMY
+			}
+		}
+	}
+	return orderUnknown
 }
 
 // stdLayouts are tried first on the whole string: they carry their zone.
@@ -70,6 +107,11 @@ var stdLayouts = []string{
 // dates after now (plus an hour of slack, when now is set) and bare years
 // are rejected.
 func ParseDate(s string, now time.Time, loc *time.Location) (time.Time, bool) {
+	return parseDateIn(s, now, loc, orderUnknown)
+}
+
+// parseDateIn is ParseDate reading year-last numeric dates in order.
+func parseDateIn(s string, now time.Time, loc *time.Location, order dateOrder) (time.Time, bool) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -81,7 +123,7 @@ func ParseDate(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	t, ok := parseDate(s, now, loc)
+	t, ok := parseDate(s, now, loc, order)
 	if !ok || !plausible(t, now) {
 		return time.Time{}, false
 	}
@@ -95,7 +137,7 @@ func plausible(t, now time.Time) bool {
 	return now.IsZero() || !t.After(now.Add(futureSlack))
 }
 
-func parseDate(s string, now time.Time, loc *time.Location) (time.Time, bool) {
+func parseDate(s string, now time.Time, loc *time.Location, order dateOrder) (time.Time, bool) {
 	for _, layout := range stdLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return fixAbbrevZone(t, s), true
@@ -105,6 +147,9 @@ func parseDate(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 		return t, true
 	}
 	if t, ok := parseNumeric(s, loc); ok {
+		return t, true
+	}
+	if t, ok := parseYearLast(s, loc, order); ok {
 		return t, true
 	}
 	if t, ok := parseEnglish(s, loc); ok {
@@ -207,6 +252,59 @@ func mkdate(y, mo, d, h, mi, sec int, loc *time.Location) (time.Time, bool) {
 	return t, true
 }
 
+// parseYearLast reads 9/17/2004 5:54:13 AM or 17.09.2004: day and month
+// are told apart by a part above 12, else by order; dotted dates are day
+// first; otherwise an ambiguous date (03/04/2005) is rejected.
+func parseYearLast(s string, loc *time.Location, order dateOrder) (time.Time, bool) {
+	for _, m := range reYearLast.FindAllStringSubmatch(s, 8) {
+		if m[2] != m[4] {
+			continue // 17/09-2004
+		}
+		a, b := atoi(m[1]), atoi(m[3])
+		var mo, d int
+		switch {
+		case a == b || (b > 12 && a <= 12):
+			mo, d = a, b
+		case a > 12 && b <= 12:
+			mo, d = b, a
+		case a > 12:
+			continue
+		case order == orderMDY:
+			mo, d = a, b
+		case order == orderDMY || m[2] == ".":
+			mo, d = b, a
+		default:
+			continue // 03/04/2005 with no hint: March or April
+		}
+		h, ok := hour12(atoi(m[6]), m[9])
+		if !ok {
+			continue
+		}
+		if t, ok := mkdate(atoi(m[5]), mo, d, h, atoi(m[7]), atoi(m[8]), loc); ok {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// hour12 turns a 12-hour clock reading with its am/pm marker into 0-23;
+// without a marker the hour is returned as is.
+func hour12(h int, ampm string) (int, bool) {
+	if ampm == "" {
+		return h, true
+	}
+	if h < 1 || h > 12 {
+		return 0, false
+	}
+	if h == 12 {
+		h = 0
+	}
+	if ampm[0] == 'p' || ampm[0] == 'P' {
+		h += 12
+	}
+	return h, true
+}
+
 func parseEnglish(s string, loc *time.Location) (time.Time, bool) {
 	var mon, day, year, hh, mm, ss, ampm, zone string
 	if m := reMonthFirst.FindStringSubmatch(s); m != nil {
@@ -216,18 +314,9 @@ func parseEnglish(s string, loc *time.Location) (time.Time, bool) {
 	} else {
 		return time.Time{}, false
 	}
-	h := atoi(hh)
-	if ampm != "" {
-		pm := ampm[0] == 'p' || ampm[0] == 'P'
-		if h == 12 {
-			h = 0
-		}
-		if pm {
-			h += 12
-		}
-		if h > 23 {
-			return time.Time{}, false
-		}
+	h, ok := hour12(atoi(hh), ampm)
+	if !ok {
+		return time.Time{}, false
 	}
 	z := loc
 	if zone != "" {

@@ -50,6 +50,30 @@ func TestParseDate(t *testing.T) {
 		{"Published May 1, 2020 at 10:23 p.m.", at(2020, 5, 1, 22, 23, 0, shanghai)},
 		{"April 30, 2020 12:05 AM", at(2020, 4, 30, 0, 5, 0, shanghai)},
 		{"Apr 30 Thu 2020 00:28", at(2020, 4, 30, 0, 28, 0, shanghai)},
+		// ordinal suffixes, weekday first
+		{"September 10th, 2005", at(2005, 9, 10, 0, 0, 0, shanghai)},
+		{"Saturday, September 10th, 2005", at(2005, 9, 10, 0, 0, 0, shanghai)},
+		{"Saturday, September 10th, 2005   10:56 am", at(2005, 9, 10, 10, 56, 0, shanghai)},
+		{"Sept. 3rd, 2005", at(2005, 9, 3, 0, 0, 0, shanghai)},
+		{"May 2nd 2020", at(2020, 5, 2, 0, 0, 0, shanghai)},
+		{"the 1st of May, 2020", at(2020, 5, 1, 0, 0, 0, shanghai)},
+		{"21st March 2019", at(2019, 3, 21, 0, 0, 0, shanghai)},
+		// year last: month or day first when one part is above 12
+		{"9/17/2004 5:54:13 AM", at(2004, 9, 17, 5, 54, 13, shanghai)},
+		{"9/17/2004 5:54:13 PM", at(2004, 9, 17, 17, 54, 13, shanghai)},
+		{"发布日期： 9/17/2004 12:05:00 AM", at(2004, 9, 17, 0, 5, 0, shanghai)},
+		{"Updated:9/17/2004", at(2004, 9, 17, 0, 0, 0, shanghai)},
+		{"12/17/13/2004", time.Time{}}, // part of a longer number run
+		{"12/31/2019 12:30 p.m.", at(2019, 12, 31, 12, 30, 0, shanghai)},
+		{"17/09/2004", at(2004, 9, 17, 0, 0, 0, shanghai)},
+		{"17-09-2004 17:54", at(2004, 9, 17, 17, 54, 0, shanghai)},
+		{"04/04/2005", at(2005, 4, 4, 0, 0, 0, shanghai)},
+		{"03.04.2005", at(2005, 4, 3, 0, 0, 0, shanghai)}, // dotted: day first
+		{"03/04/2005", time.Time{}},                       // March or April: no hint
+		{"13/13/2005", time.Time{}},
+		{"9/17-2004", time.Time{}},
+		{"1/2/2020 13:00 PM", time.Time{}},
+		{"5/17/2020", time.Time{}}, // after now
 		// Unix time
 		{"1588300000", time.Unix(1588300000, 0).UTC()},
 		{"1588300000000", time.Unix(1588300000, 0).UTC()},
@@ -101,6 +125,54 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
+func TestDateOrder(t *testing.T) {
+	now := time.Date(2020, 5, 3, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in    string
+		order dateOrder
+		want  string // "" = rejected
+	}{
+		{"03/04/2005", orderMDY, "2005-03-04"},
+		{"03/04/2005", orderDMY, "2005-04-03"},
+		{"03/04/2005", orderUnknown, ""},
+		{"9/17/2004 5:54:13 AM", orderDMY, "2004-09-17"}, // unambiguous beats the hint
+		{"17/09/2004", orderMDY, "2004-09-17"},
+		{"03.04.2005", orderMDY, "2005-03-04"},
+	}
+	for _, tt := range tests {
+		got, ok := parseDateIn(tt.in, now, time.UTC, tt.order)
+		if tt.want == "" {
+			if ok {
+				t.Errorf("parseDateIn(%q, %d) = %v, want rejected", tt.in, tt.order, got)
+			}
+			continue
+		}
+		if !ok || got.Format("2006-01-02") != tt.want {
+			t.Errorf("parseDateIn(%q, %d) = %v, %v; want %s", tt.in, tt.order, got, ok, tt.want)
+		}
+	}
+	locales := []struct {
+		tags []string
+		want dateOrder
+	}{
+		{[]string{"en-US"}, orderMDY},
+		{[]string{"en_GB"}, orderDMY},
+		{[]string{"en-IN"}, orderDMY},
+		{[]string{"fr-FR"}, orderDMY},
+		{[]string{"de"}, orderDMY},
+		{[]string{"en"}, orderUnknown},
+		{[]string{"zh-CN"}, orderUnknown},
+		{[]string{""}, orderUnknown},
+		{[]string{"", "en-US"}, orderMDY},      // the source's language
+		{[]string{"en-GB", "en-US"}, orderDMY}, // the page's own first
+	}
+	for _, tt := range locales {
+		if got := localeOrder(tt.tags...); got != tt.want {
+			t.Errorf("localeOrder(%q) = %d, want %d", tt.tags, got, tt.want)
+		}
+	}
+}
+
 func TestParseDateNilLocationAndZeroNow(t *testing.T) {
 	got, ok := ParseDate("2020-05-01 10:23", time.Time{}, nil)
 	if !ok || !got.Equal(time.Date(2020, 5, 1, 10, 23, 0, 0, time.UTC)) {
@@ -144,7 +216,8 @@ func TestDateFromURL(t *testing.T) {
 
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"2020-05-01T10:23:45+08:00", "2020年05月01日 10:23", "３小时前", "昨天 10:23",
-		"Fri, 01 May 2020 02:23:45 GMT", "May 1, 2020 10:23 pm EDT", "1588300000", "05-01 10:23", "2 hours ago"} {
+		"Fri, 01 May 2020 02:23:45 GMT", "May 1, 2020 10:23 pm EDT", "1588300000", "05-01 10:23", "2 hours ago",
+		"9/17/2004 5:54:13 AM", "Saturday, September 10th, 2005", "17.09.2004"} {
 		f.Add(s)
 	}
 	now := time.Date(2020, 5, 3, 12, 0, 0, 0, time.UTC)
@@ -160,7 +233,7 @@ func FuzzParseDate(f *testing.F) {
 			t.Fatalf("ParseDate(%q) = %v: outside [%d, now]", s, got, minYear)
 		}
 		if utf8.ValidString(s) {
-			_, _ = findDate(s, now, time.UTC)
+			_, _ = findDate(s, now, time.UTC, orderUnknown)
 		}
 	})
 }

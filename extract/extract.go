@@ -96,8 +96,9 @@ func Extract(in Input) (newsmon.Article, error) {
 	}
 	art.Body = p.body(roots, art.Title)
 
-	art.Published = p.published(rules.Published, ld, head, in, loc)
-	if t, ok := ParseDate(firstNonEmpty(ld.Modified, firstMeta(p.meta, modifiedMeta)), in.FetchedAt, loc); ok {
+	order := localeOrder(p.htmlLang, in.Lang)
+	art.Published = p.published(rules.Published, ld, head, in, loc, order)
+	if t, ok := parseDateIn(firstNonEmpty(ld.Modified, firstMeta(p.meta, modifiedMeta)), in.FetchedAt, loc, order); ok {
 		art.Modified = t
 	}
 	art.Authors = p.authors(rules.Authors, ld)
@@ -208,27 +209,28 @@ func (p *page) find(a atom.Atom) *html.Node {
 
 // published finds the publication time: the rule's element, structured
 // metadata, a date printed near the headline, the URL, any date printed on
-// the page, in that order.
-func (p *page) published(rule string, ld ldArticle, head *html.Node, in Input, loc *time.Location) time.Time {
+// the page, in that order. Dates inside comment threads are the readers',
+// not the article's. order reads year-last numeric dates (locale hint).
+func (p *page) published(rule string, ld ldArticle, head *html.Node, in Input, loc *time.Location, order dateOrder) time.Time {
 	now := in.FetchedAt
 	if n := selectFirst(p.root, rule); n != nil {
-		if t, ok := ParseDate(dateText(n), now, loc); ok {
+		if t, ok := parseDateIn(dateText(n), now, loc, order); ok {
 			return t
 		}
 	}
 	for _, s := range []string{ld.Published, firstMeta(p.meta, publishedMeta)} {
-		if t, ok := ParseDate(s, now, loc); ok {
+		if t, ok := parseDateIn(s, now, loc, order); ok {
 			return t
 		}
 	}
 	for _, n := range p.times {
-		if v := attr(n, "datetime"); v != "" {
-			if t, ok := ParseDate(v, now, loc); ok {
+		if v := attr(n, "datetime"); v != "" && !inCommentThread(n) {
+			if t, ok := parseDateIn(v, now, loc, order); ok {
 				return t
 			}
 		}
 	}
-	if t, ok := p.dateNear(head, now, loc); ok {
+	if t, ok := p.dateNear(head, now, loc, order); ok {
 		return t
 	}
 	if t, ok := p.scriptDate(now, loc); ok {
@@ -247,7 +249,7 @@ func (p *page) published(rule string, ld ldArticle, head *html.Node, in Input, l
 			if len(s.text) > 200 || p.inNeg(s.block) || (labelled && !dateLabel(s.text)) {
 				continue
 			}
-			if t, ok := findDate(s.text, time.Time{}, loc); ok && plausible(t, now) {
+			if t, ok := findDate(s.text, time.Time{}, loc, order); ok && plausible(t, now) && !inCommentThread(s.node) {
 				return t
 			}
 		}
@@ -294,7 +296,7 @@ func (p *page) scriptDate(now time.Time, loc *time.Location) (time.Time, bool) {
 			if strings.EqualFold(m[1], "ct") && len(m[2]) != 10 {
 				continue // "ct" is only trusted as Unix seconds
 			}
-			if t, ok := ParseDate(m[2], now, loc); ok {
+			if t, ok := parseDateIn(m[2], now, loc, orderUnknown); ok {
 				return t, true
 			}
 		}
@@ -315,7 +317,7 @@ func dateText(n *html.Node) string {
 
 // dateNear looks for a date printed just after the headline (or shortly
 // before it), where news pages print the time and source line.
-func (p *page) dateNear(head *html.Node, now time.Time, loc *time.Location) (time.Time, bool) {
+func (p *page) dateNear(head *html.Node, now time.Time, loc *time.Location, order dateOrder) (time.Time, bool) {
 	if head == nil {
 		return time.Time{}, false
 	}
@@ -329,43 +331,94 @@ func (p *page) dateNear(head *html.Node, now time.Time, loc *time.Location) (tim
 	if at < 0 {
 		return time.Time{}, false
 	}
-	// Short runs only: a date inside a paragraph is article text.
-	near := func(from, to int) (time.Time, bool) {
+	// The short runs in [from, to): a date inside a paragraph is article
+	// text, and none comes from a comment thread.
+	text := func(from, to int) string {
 		var buf strings.Builder
 		for i := max(from, 0); i < min(to, len(p.segs)) && buf.Len() < 1500; i++ {
-			if t := p.segs[i].text; len(t) <= 160 {
+			if t := p.segs[i].text; len(t) <= 160 && !inCommentThread(p.segs[i].node) {
 				buf.WriteString(t)
 				buf.WriteByte(' ')
 			} else {
 				buf.WriteString(" | ")
 			}
 		}
-		if t, ok := findDate(buf.String(), now, loc); ok {
-			return t, true
-		}
+		return buf.String()
+	}
+	relative := func(from, to int) (time.Time, bool) {
 		for i := max(from, 0); i < min(to, len(p.segs)); i++ {
-			if t, ok := relativeDate(p.segs[i].text, now, loc); ok {
+			if t, ok := relativeDate(p.segs[i].text, now, loc); ok && !inCommentThread(p.segs[i].node) {
 				return t, true
 			}
 		}
 		return time.Time{}, false
 	}
-	if t, ok := near(at+1, at+41); ok {
+	// After the headline: the first date.
+	if t, ok := findDate(text(at+1, at+41), now, loc, order); ok {
 		return t, true
 	}
-	return near(at-12, at)
+	if t, ok := relative(at+1, at+41); ok {
+		return t, true
+	}
+	// Before it: the nearest, the window growing back from the headline
+	// (a page's "today" banner may sit further up).
+	for from := at - 1; from >= max(at-12, 0); from-- {
+		if t, ok := absDate(text(from, at), now, loc, order); ok {
+			return t, true
+		}
+	}
+	return relative(at-12, at)
 }
 
 // findDate reads the first full date in running text: numeric or English
 // with a year, or a relative time; never a bare year or month-day.
-func findDate(s string, now time.Time, loc *time.Location) (time.Time, bool) {
-	s = normalizeDigits(s)
-	for _, f := range []func(string, *time.Location) (time.Time, bool){parseNumeric, parseEnglish} {
-		if t, ok := f(s, loc); ok && plausible(t, now) {
-			return t, true
-		}
+func findDate(s string, now time.Time, loc *time.Location, order dateOrder) (time.Time, bool) {
+	if t, ok := absDate(s, now, loc, order); ok {
+		return t, true
 	}
 	return relativeDate(s, now, loc)
+}
+
+// absDate reads the first full date in running text, numeric or English,
+// with a year.
+func absDate(s string, now time.Time, loc *time.Location, order dateOrder) (time.Time, bool) {
+	s = normalizeDigits(s)
+	if t, ok := parseNumeric(s, loc); ok && plausible(t, now) {
+		return t, true
+	}
+	if t, ok := parseYearLast(s, loc, order); ok && plausible(t, now) {
+		return t, true
+	}
+	if t, ok := parseEnglish(s, loc); ok && plausible(t, now) {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// commentWords mark, as a prefix of a class or id word, a comment thread
+// or reply form ("comment-list", "replies", WordPress' id="respond").
+var commentWords = []string{"comment", "reply", "replies", "respond", "disqus", "pinglun"}
+
+// inCommentThread reports whether n lies inside a comment thread or reply
+// form. "commentary" is an article genre, not a thread.
+func inCommentThread(n *html.Node) bool {
+	for d := 0; n != nil && d < maxDepth; n, d = n.Parent, d+1 {
+		if n.Type != html.ElementNode || len(n.Attr) == 0 {
+			continue
+		}
+		v := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return r < 'a' || r > 'z' }) {
+			if w == "commentary" {
+				continue
+			}
+			for _, c := range commentWords {
+				if strings.HasPrefix(w, c) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // relativeDate reads a relative time printed in a short run of its own

@@ -187,6 +187,39 @@ func TestExtractDates(t *testing.T) {
 		{"future meta ignored, copyright ignored", "https://e.example/x",
 			`<meta name="publishdate" content="2030-01-01"><title>T</title><p>正文第一段内容，包含逗号，句号。正文继续写下去，说明事情的经过和结果。</p><div>Copyright © 2020</div>`,
 			time.Time{}},
+		// A <time> in the comment thread is a reader's, not the article's.
+		{"comment <time> skipped", "https://e.example/x",
+			`<title>Allotment waiting list halves</title><h1>Allotment waiting list halves</h1><p class="meta">Saturday, April 25th, 2020</p>
+<div class="entry"><p>The waiting list for allotments in the borough has halved since the council opened two new sites by the railway.</p>
+<p>Plot holders said the new sites had good soil, although the water supply was still being connected.</p></div>
+<div id="comments"><div class="comment"><time datetime="2020-04-29T08:00:00Z">29 April</time><p>Great news for our street.</p></div></div>`,
+			time.Date(2020, 4, 25, 0, 0, 0, 0, shanghai)},
+		// A blog printing its date above the title, a "today" banner further
+		// up, and a reply list right after the short post.
+		{"date above title beats banner and replies", "https://e.example/x",
+			`<title>Notes from the reading room</title><div class="top">2020年5月3日（北京时间）</div>
+<div class="nav"><a href="/">Home</a> <a href="/archive">Archive</a></div>
+<p>Saturday, April 25th, 2020 10:56 am</p><p><font size="5">Notes from the reading room</font></p>
+<div class="post"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p></div>
+<ol class="commentlist"><li class="reply"><small>April 28th, 2020 at 7:32 pm</small><p>Lovely to have it back.</p></li></ol>`,
+			time.Date(2020, 4, 25, 10, 56, 0, 0, shanghai)},
+		// Year-last numeric dates: the page's language decides day or month.
+		{"month first on en-US", "https://e.example/x",
+			`<html lang="en-US"><title>Library hours extended</title><h1>Library hours extended</h1><p class="meta">Posted 03/04/2020 10:15 AM</p>
+<div class="entry"><p>The central library will open until nine in the evening on weekdays from next month, the council said.</p></div>`,
+			time.Date(2020, 3, 4, 10, 15, 0, 0, shanghai)},
+		{"day first on en-GB", "https://e.example/x",
+			`<html lang="en-GB"><title>Library hours extended</title><h1>Library hours extended</h1><p class="meta">Posted 03/04/2020 10:15</p>
+<div class="entry"><p>The central library will open until nine in the evening on weekdays from next month, the council said.</p></div>`,
+			time.Date(2020, 4, 3, 10, 15, 0, 0, shanghai)},
+		{"ambiguous without a hint", "https://e.example/x",
+			`<html lang="en"><title>Library hours extended</title><h1>Library hours extended</h1><p class="meta">Posted 03/04/2020 10:15</p>
+<div class="entry"><p>The central library will open until nine in the evening on weekdays from next month, the council said.</p></div>`,
+			time.Time{}},
+		{"unambiguous .NET style", "https://e.example/x",
+			`<title>图书馆延长开放时间</title><div><b>图书馆延长开放时间</b></div><div>发布日期： 4/17/2020 5:54:13 PM</div>
+<div class="content"><p>市图书馆宣布，从下个月起工作日晚间开放至九点，周末开放时间不变，读者可以在网上预约座位。</p></div>`,
+			time.Date(2020, 4, 17, 17, 54, 13, 0, shanghai)},
 	}
 	for _, tt := range tests {
 		art, err := Extract(Input{URL: tt.url, HTML: []byte(tt.page), FetchedAt: fetched, Location: shanghai})
@@ -226,6 +259,41 @@ func TestTitlePrefersHeadline(t *testing.T) {
 	}
 	if want := "专题|数据业大整顿：爬虫与现金贷"; art.Title != want {
 		t.Errorf("Title = %q, want %q", art.Title, want)
+	}
+}
+
+func TestTitleSpelling(t *testing.T) {
+	body := `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
+<p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div>`
+	tests := []struct{ name, head, want string }{
+		// The same headline with typographic quotes: the metadata's spelling.
+		{"curly h1, straight og:title",
+			`<meta property="og:title" content="Reader's corner: the 'quiet room' is back"><title>Reader's corner: the 'quiet room' is back | Example Post</title></head><body><h1>Reader’s corner: the ‘quiet room’ is back</h1>`,
+			"Reader's corner: the 'quiet room' is back"},
+		{"escaped JSON-LD headline",
+			`<script type="application/ld+json">{"@type":"NewsArticle","headline":"Reader&#8217;s corner reopens"}</script><title>Reader&#8217;s corner reopens - Example Post</title></head><body><h1>Reader's   corner reopens</h1>`,
+			"Reader’s corner reopens"},
+		// Other words, or full-width forms: the page's own text.
+		{"different words keep the h1",
+			`<meta property="og:title" content="Reader's corner: the 'quiet room' is back at last"><title>Example Post</title></head><body><h1>Reader’s corner: the ‘quiet room’ is back</h1>`,
+			"Reader’s corner: the ‘quiet room’ is back"},
+		{"spacing keeps the h1",
+			`<meta property="og:title" content="阅览室重新开放新增安静区"><title>阅览室重新开放新增安静区_示例网</title></head><body><h1>阅览室重新开放 新增安静区</h1>`,
+			"阅览室重新开放 新增安静区"},
+		{"full-width punctuation keeps the h1",
+			`<meta property="og:title" content="阅览室重新开放:新增安静区"><title>阅览室重新开放:新增安静区_示例网</title></head><body><h1>阅览室重新开放：新增安静区</h1>`,
+			"阅览室重新开放：新增安静区"},
+	}
+	for _, tt := range tests {
+		page := "<html><head>" + tt.head + body + "</body></html>"
+		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if art.Title != tt.want {
+			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
+		}
 	}
 }
 
@@ -319,6 +387,40 @@ func TestTitleFromHeadingAboveText(t *testing.T) {
 	}
 	if want := time.Date(2020, 4, 18, 0, 0, 0, 0, shanghai); !art.Published.Equal(want) {
 		t.Errorf("Published = %v, want %v", art.Published, want)
+	}
+}
+
+// TestExtractDeterministic runs Extract many times on a page whose
+// headline candidates tie (an element named "title" wrapping a heading and
+// a kicker: both start at the same text run) and whose <title> is only the
+// site name: every run must give the same article, with the inner heading
+// as the title.
+func TestExtractDeterministic(t *testing.T) {
+	page := `<html><head><title>Example Harbour News</title></head><body>
+<div class="menu"><a href="/">Home</a> <a href="/local">Local</a></div>
+<div class="story">
+<div class="story-title"><h2>Harbour ferry returns after winter repairs</h2><span class="kicker">Local transport</span></div>
+<div class="story-body">
+<p>The harbour ferry went back into service on Monday morning after eleven weeks in dry dock, where its engines and hull were overhauled.</p>
+<p>The operator said the first crossings ran on time and that a new timetable with earlier departures would start at the end of the month.</p>
+<p>Passengers waiting on the quay said the long detour by road during the repairs had added almost an hour to their daily journeys.</p>
+</div></div></body></html>`
+	in := Input{URL: "https://harbour.example.org/ferry", HTML: []byte(page), FetchedAt: fetched, Location: shanghai}
+	first, err := Extract(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Harbour ferry returns after winter repairs"; first.Title != want {
+		t.Errorf("Title = %q, want %q", first.Title, want)
+	}
+	for i := 0; i < 100; i++ {
+		art, err := Extract(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(art, first) {
+			t.Fatalf("run %d differs from the first:\n%+v\n%+v", i, art, first)
+		}
 	}
 }
 

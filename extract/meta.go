@@ -2,6 +2,7 @@ package extract
 
 import (
 	"encoding/json"
+	"html"
 	"strings"
 )
 
@@ -94,7 +95,21 @@ func readLD(m map[string]any) ldArticle {
 		a.SiteName = ldString(pub["name"])
 	}
 	a.Authors = ldNames(m["author"], 0)
+	// Some publishers HTML-escape the text inside JSON-LD (&#8217;).
+	a.Headline, a.Description, a.SiteName = unescapeText(a.Headline), unescapeText(a.Description), unescapeText(a.SiteName)
+	for i, s := range a.Authors {
+		a.Authors[i] = unescapeText(s)
+	}
 	return a
+}
+
+// unescapeText decodes HTML character references in a text value (never in
+// URLs, where "&copy=1" is a parameter).
+func unescapeText(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return html.UnescapeString(s)
 }
 
 // ldString reads a string, the first string of an array, or the url/name

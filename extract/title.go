@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -63,6 +64,43 @@ func matchKey(s string) string {
 	}
 	return b.String()
 }
+
+// metaSpelling returns the metadata's spelling of a headline read from the
+// page when the two differ in quote marks (an h1 printing ’ where og:title
+// has '): publishers' metadata is the canonical text. Anything else (other
+// words, spacing, full-width forms, case) keeps the page's text.
+func metaSpelling(t string, refs []string) string {
+	k, bare := quoteFold(t), spaceless(t)
+	for _, r := range refs {
+		if r = collapse(r); r == "" {
+			continue
+		}
+		for _, c := range []string{r, cleanTitle(r)} {
+			if quoteFold(c) == k && spaceless(c) != bare {
+				return c
+			}
+		}
+	}
+	return t
+}
+
+// quoteFold maps curly and typographic quotes to straight ones and drops
+// white space.
+func quoteFold(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case strings.ContainsRune("‘’‚‛′`´", r):
+			return '\''
+		case strings.ContainsRune("“”„‟″", r):
+			return '"'
+		case unicode.IsSpace(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func spaceless(s string) string { return strings.Join(strings.Fields(s), "") }
 
 // title picks the headline: a heading or short text printed on the page
 // that the <title>/og:title/JSON-LD headline contains, else the cleaned
@@ -133,7 +171,7 @@ func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.N
 		}
 	}
 	if best != nil {
-		return bestText, best
+		return metaSpelling(bestText, refs), best
 	}
 	if clean != "" {
 		return clean, nil
@@ -154,35 +192,40 @@ func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.N
 
 // headingBefore returns the last heading (h1-h6 or an element named
 // "title") shortly before the article text starts, or opening its
-// container.
+// container. Candidates are visited in a fixed order and ties (an element
+// named "title" wrapping a heading: both start at the same text run) go to
+// the inner element, so the choice never depends on map order.
 func (p *page) headingBefore(content []*html.Node) (*html.Node, string) {
 	if len(content) == 0 {
 		return nil, ""
 	}
-	want := make(map[*html.Node]int, len(p.headings)+len(p.titleish)+1)
-	for _, h := range p.headings {
-		want[h] = -1
+	cands := make([]*html.Node, 0, len(p.headings)+len(p.titleish))
+	cands = append(append(cands, p.headings...), p.titleish...)
+	first := make(map[*html.Node]int, len(cands)+1) // first text run inside each node of interest
+	for _, n := range cands {
+		first[n] = -1
 	}
-	for _, h := range p.titleish {
-		want[h] = -1
-	}
-	want[content[0]] = -1
-	for i, s := range p.segs { // first text run inside each node of interest
+	first[content[0]] = -1
+	for i, s := range p.segs {
 		for n, d := s.node.Parent, 0; n != nil && d < maxDepth; n, d = n.Parent, d+1 {
-			if v, ok := want[n]; ok && v < 0 {
-				want[n] = i
+			if v, ok := first[n]; ok && v < 0 {
+				first[n] = i
 			}
 		}
-		if want[content[0]] >= 0 {
+		if first[content[0]] >= 0 {
 			break
 		}
 	}
-	start := want[content[0]]
+	start := first[content[0]]
 	var best *html.Node
 	bestAt := -1
-	for n, at := range want {
-		if n == content[0] || at < 0 || at <= bestAt || contains(n, content[0]) {
+	for _, n := range cands {
+		at := first[n]
+		if n == content[0] || at < 0 || at < bestAt || contains(n, content[0]) {
 			continue
+		}
+		if at == bestAt && !contains(best, n) {
+			continue // same text run: keep the inner element
 		}
 		// above the text, or the first thing inside its container
 		if !(at < start && start-at <= 30) && !(at <= start+2 && contains(content[0], n)) {
