@@ -46,7 +46,8 @@ func normalise(text string, quick bool) (string, bool) {
 	b.Grow(len(text))
 	pending := false // a separator is waiting to be written
 	prevHan := false
-	for _, r := range text {
+	for i, r := range text {
+		orig := r
 		if quick {
 			switch {
 			case r < utf8.RuneSelf, r >= 0x4E00 && r <= 0x9FFF:
@@ -73,7 +74,11 @@ func normalise(text string, quick bool) (string, bool) {
 			b.WriteByte(' ')
 		}
 		pending = false
-		b.WriteRune(r)
+		if r == orig {
+			b.WriteString(text[i : i+utf8.RuneLen(r)]) // copied, not encoded again
+		} else {
+			b.WriteRune(r)
+		}
 		prevHan = han
 	}
 	return b.String(), true

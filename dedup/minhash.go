@@ -56,22 +56,30 @@ func Sign(title, body string) Signature {
 // text; outlets retitle copies freely) and its near-duplicate Signature.
 func Fingerprint(title, body string) (hash string, sig Signature) {
 	n := Normalise(body)
-	toks := tokens(n)
-	if len(toks) == 0 {
+	var sk sketch
+	sk.addText(n, shingleLen)
+	if sk.shingles == 0 {
 		n = Normalise(title)
-		toks = tokens(n)
+		sk.addText(n, shingleLen)
 	}
-	return hashNormalised(n), signTokens(toks, shingleLen)
+	return hashNormalised(n), sk.signature()
 }
 
 // tokens splits normalised text into token hashes: each Han character is a
 // token, and so is each run of other letters and digits.
 func tokens(n string) []uint64 {
 	var out []uint64
+	eachToken(n, func(t uint64) { out = append(out, t) })
+	return out
+}
+
+// eachToken calls fn with the hash of each token of normalised text n, in
+// order (see tokens).
+func eachToken(n string, fn func(uint64)) {
 	start := -1
 	flush := func(end int) {
 		if start >= 0 {
-			out = append(out, fnv64(n[start:end]))
+			fn(fnv64(n[start:end]))
 			start = -1
 		}
 	}
@@ -81,13 +89,12 @@ func tokens(n string) []uint64 {
 			flush(i)
 		case isHan(r):
 			flush(i)
-			out = append(out, fnv64(n[i:i+utf8.RuneLen(r)]))
+			fn(fnv64(n[i : i+utf8.RuneLen(r)]))
 		case start < 0:
 			start = i
 		}
 	}
 	flush(len(n))
-	return out
 }
 
 func fnv64(s string) uint64 {
@@ -100,32 +107,57 @@ func fnv64(s string) uint64 {
 }
 
 // signTokens builds the one-permutation MinHash sketch over the set of
-// k-token shingles (one shingle of all tokens when there are fewer than k).
-// The header counts shingles, repeats included.
+// k-token shingles of toks (see sketch).
 func signTokens(toks []uint64, k int) Signature {
-	var bins [numHashes]uint32
-	var filled [2]uint64 // bit i: bin i has a value of its own
-	n := 0
-	eachShingle(toks, k, func(h uint64) {
-		// The high half picks the bin, the low half is the value.
-		i := (h >> 32) * numHashes >> 32
-		v := uint32(h)
-		if filled[i/64]&(1<<(i%64)) == 0 || v < bins[i] {
-			bins[i] = v
-			filled[i/64] |= 1 << (i % 64)
-		}
-		n++
-	})
+	var sk sketch
+	sh := shingler{k: k, fn: sk.add}
+	for _, t := range toks {
+		sh.token(t)
+	}
+	sh.end()
+	return sk.signature()
+}
+
+// sketch accumulates a one-permutation MinHash sketch, shingle by shingle.
+type sketch struct {
+	bins     [numHashes]uint32
+	filled   [2]uint64 // bit i: bin i has a value of its own
+	shingles int       // shingles added, repeats included
+}
+
+// addText adds the k-token shingles of normalised text n (one shingle of all
+// tokens when there are fewer than k).
+func (sk *sketch) addText(n string, k int) {
+	sh := shingler{k: k, fn: sk.add}
+	eachToken(n, sh.token)
+	sh.end()
+}
+
+func (sk *sketch) add(h uint64) {
+	// The high half picks the bin, the low half is the value.
+	i := (h >> 32) * numHashes >> 32
+	v := uint32(h)
+	if sk.filled[i/64]&(1<<(i%64)) == 0 || v < sk.bins[i] {
+		sk.bins[i] = v
+		sk.filled[i/64] |= 1 << (i % 64)
+	}
+	sk.shingles++
+}
+
+// signature returns the sketch as a Signature; the header counts shingles,
+// repeats included.
+func (sk *sketch) signature() Signature {
 	sig := make(Signature, headerLen+4*numHashes)
 	sig[0] = sigVersion
-	binary.LittleEndian.PutUint32(sig[1:], uint32(min(n, math.MaxUint32)))
-	if n == 0 {
+	binary.LittleEndian.PutUint32(sig[1:], uint32(min(sk.shingles, math.MaxUint32)))
+	if sk.shingles == 0 {
 		return sig
 	}
 	for i := range uint64(numHashes) {
-		v := bins[i]
-		if filled[i/64]&(1<<(i%64)) == 0 {
-			v = bins[donor(i, &filled)]
+		v := sk.bins[i]
+		if sk.filled[i/64]&(1<<(i%64)) == 0 {
+			// Densify: borrow from the bin's own sequence.
+			v = sk.bins[donor(i, &sk.filled)]
 		}
 		binary.LittleEndian.PutUint32(sig[headerLen+4*i:], v)
 	}
@@ -149,30 +181,50 @@ func donor(i uint64, filled *[2]uint64) uint64 {
 	}
 }
 
-// eachShingle calls fn with the hash of each k-token shingle of toks, in
-// order, repeats included (one shingle of all tokens when there are fewer
-// than k; none when there are no tokens).
-func eachShingle(toks []uint64, k int, fn func(uint64)) {
-	n := len(toks) - k + 1
-	if len(toks) > 0 && n < 1 {
-		n = 1
+// shingler turns a stream of token hashes into the hashes of its k-token
+// shingles, passed to fn; with fewer than k tokens, end passes one shingle
+// of them all.
+type shingler struct {
+	k    int // at most len(last)
+	fn   func(uint64)
+	last [8]uint64 // the last k tokens, a ring
+	n    int       // tokens seen
+}
+
+func (s *shingler) token(t uint64) {
+	s.last[s.n%s.k] = t
+	s.n++
+	if s.n >= s.k {
+		s.fn(s.hash(s.n-s.k, s.n))
 	}
-	for i := 0; i < n; i++ {
-		h := uint64(k)
-		for _, t := range toks[i:min(i+k, len(toks))] {
-			h = mix64(h ^ t)
-		}
-		fn(h)
+}
+
+func (s *shingler) end() {
+	if s.n > 0 && s.n < s.k {
+		s.fn(s.hash(0, s.n))
 	}
+}
+
+// hash is the shingle of tokens from..to-1 (within the last k).
+func (s *shingler) hash(from, to int) uint64 {
+	h := uint64(s.k)
+	for j := from; j < to; j++ {
+		h = mix64(h ^ s.last[j%s.k])
+	}
+	return h
 }
 
 // shingles returns the sorted, distinct hashes of the k-token shingles of
 // toks (the evaluation compares other sketches over them).
 func shingles(toks []uint64, k int) []uint64 {
-	var sh []uint64
-	eachShingle(toks, k, func(h uint64) { sh = append(sh, h) })
-	slices.Sort(sh)
-	return slices.Compact(sh)
+	var out []uint64
+	sh := shingler{k: k, fn: func(h uint64) { out = append(out, h) }}
+	for _, t := range toks {
+		sh.token(t)
+	}
+	sh.end()
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // valid reports whether s is a well-formed signature of this version with
