@@ -207,8 +207,9 @@ const (
 
 // Run crawls the given sources once and processes every article page found.
 // onEvent, when not nil, sees every crawler event (progress display). A
-// failing page fails alone; Run returns an error only when the cycle could
-// not run at all or ctx was cancelled.
+// failing page fails alone; Run returns an error when the cycle could not
+// run at all, ctx was cancelled, or articles could not be committed (then
+// no listing's validators are saved, so the next cycle fetches them again).
 func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent func(crawler.Event)) (Summary, error) {
 	cfg := p.Config()
 	sum := Summary{Started: time.Now()}
