@@ -10,6 +10,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -79,6 +80,9 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 2: near keys and article IDs in the near bucket in their compact
+	// forms (encodeNearKey, encodeIDs).
+	migrateNearCompact,
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -98,12 +102,14 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// A larger first mapping spares a growing database most remaps (each
-	// copies the nodes a write transaction holds); it is address space only.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMmap})
+	// A larger first mapping spares a growing database the remaps that
+	// copy every node a write transaction holds; the file itself still
+	// grows only as needed, a mebibyte at a time.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: 64 << 20})
 	if err != nil {
 		return nil, openError(path, err)
 	}
+	db.AllocSize = 1 << 20
 	if err := db.Update(migrate); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -136,8 +142,6 @@ func migrate(tx *bolt.Tx) error {
 }
 
 // Path returns the database file's path.
-const initialMmap = 64 << 20
-
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
@@ -278,7 +282,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
 		}
 		nb := tx.Bucket(bucketNear)
 		for _, k := range uniqueNonEmpty(w.NearKeys) {
-			if err := addNear(nb, []byte(k), a.ID); err != nil {
+			if err := addNear(nb, encodeNearKey(k), a.ID); err != nil {
 				return err
 			}
 		}
@@ -483,7 +487,7 @@ func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketNear)
 		for _, k := range uniqueNonEmpty(keys) {
-			list, err := decodeIDs(b.Get([]byte(k)))
+			list, err := decodeIDs(b.Get(encodeNearKey(k)))
 			if err != nil {
 				return fmt.Errorf("near key %q: %w", k, err)
 			}
@@ -524,10 +528,52 @@ func addNear(b *bolt.Bucket, key []byte, id string) error {
 	return b.Put(key, encodeIDs(list))
 }
 
-// encodeIDs writes each ID as a uvarint length and its bytes.
+// nearKeyTag starts the stored form of a near key that is not kept as raw
+// bytes (see encodeNearKey).
+const nearKeyTag = 0xff
+
+// encodeNearKey returns the near bucket key for band key k. A dedup band key
+// (20 lowercase hex digits) is stored as its 10 bytes: half the size, so
+// more keys per page, fewer pages and cache lines touched per lookup. Any
+// other key, and one whose first byte would be nearKeyTag, is stored as
+// nearKeyTag followed by k, so the two forms never collide.
+func encodeNearKey(k string) []byte {
+	const n = 10
+	if len(k) == 2*n && isLowerHex(k) {
+		raw := make([]byte, n)
+		if _, err := hex.Decode(raw, []byte(k)); err == nil && raw[0] != nearKeyTag {
+			return raw
+		}
+	}
+	return append([]byte{nearKeyTag}, k...)
+}
+
+// isLowerHex reports whether s is made of 0-9 and a-f only, so that hex
+// decoding and encoding it gives s back.
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// articleIDLen is the length of an ArticleID; such IDs are stored as their
+// 8 bytes in near lists.
+const articleIDLen = 16
+
+// encodeIDs writes each ID as a uvarint length and its bytes, except that
+// an ArticleID-shaped ID (16 lowercase hex digits) is a zero length and its
+// 8 bytes (an empty ID is never stored, so a zero length is free).
 func encodeIDs(ids []string) []byte {
-	var buf []byte
+	buf := make([]byte, 0, len(ids)*(1+articleIDLen/2))
 	for _, id := range ids {
+		if len(id) == articleIDLen && isLowerHex(id) {
+			buf = append(buf, 0)
+			buf, _ = hex.AppendDecode(buf, []byte(id))
+			continue
+		}
 		buf = binary.AppendUvarint(buf, uint64(len(id)))
 		buf = append(buf, id...)
 	}
@@ -538,13 +584,57 @@ func decodeIDs(buf []byte) ([]string, error) {
 	var ids []string
 	for len(buf) > 0 {
 		n, w := binary.Uvarint(buf)
-		if w <= 0 || n > uint64(len(buf)-w) {
+		if w <= 0 || n > uint64(len(buf)-w) || n == 0 && len(buf)-w < articleIDLen/2 {
 			return nil, errors.New("corrupt id list")
 		}
-		ids = append(ids, string(buf[w:w+int(n)]))
-		buf = buf[w+int(n):]
+		buf = buf[w:]
+		if n == 0 {
+			ids = append(ids, hex.EncodeToString(buf[:articleIDLen/2]))
+			buf = buf[articleIDLen/2:]
+			continue
+		}
+		ids = append(ids, string(buf[:n]))
+		buf = buf[n:]
 	}
 	return ids, nil
+}
+
+// migrateNearCompact rewrites a near bucket of schema 1, which kept band
+// keys and IDs as given, in the compact forms of encodeNearKey and
+// encodeIDs. It reads the bucket whole, so it needs memory in proportion to
+// it; it runs once, inside the migration's transaction.
+func migrateNearCompact(tx *bolt.Tx) error {
+	old := tx.Bucket(bucketNear)
+	if old == nil {
+		return errors.New("no near bucket")
+	}
+	type entry struct{ k, v []byte }
+	var entries []entry
+	err := old.ForEach(func(k, v []byte) error {
+		ids, err := decodeIDs(v)
+		if err != nil {
+			return fmt.Errorf("near key %q: %w", k, err)
+		}
+		entries = append(entries, entry{encodeNearKey(string(k)), encodeIDs(ids)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bucketNear); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(bucketNear)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(entries, func(x, y entry) int { return bytes.Compare(x.k, y.k) })
+	for _, e := range entries {
+		if err := b.Put(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Articles calls fn for each article fetched at or after since, oldest

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/newsmon/newsmon"
+	bolt "go.etcd.io/bbolt"
+)
+
+func TestEncodeNearKey(t *testing.T) {
+	tests := []struct {
+		key  string
+		want []byte
+	}{
+		{"0105000102030405060708", append([]byte{nearKeyTag}, "0105000102030405060708"...)}, // 22 digits
+		{"01050001020304050607", []byte{1, 5, 0, 1, 2, 3, 4, 5, 6, 7}},                      // dedup's shape
+		{"0105000102030405060A", append([]byte{nearKeyTag}, "0105000102030405060A"...)},     // upper case
+		{"ff050001020304050607", append([]byte{nearKeyTag}, "ff050001020304050607"...)},     // would look tagged
+		{"b0:17", append([]byte{nearKeyTag}, "b0:17"...)},
+		{"\x01\x05\x00\x01\x02\x03\x04\x05\x06\x07", append([]byte{nearKeyTag}, 1, 5, 0, 1, 2, 3, 4, 5, 6, 7)},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		got := encodeNearKey(tt.key)
+		if !bytes.Equal(got, tt.want) {
+			t.Errorf("encodeNearKey(%q) = %x, want %x", tt.key, got, tt.want)
+		}
+		if prev, ok := seen[string(got)]; ok {
+			t.Errorf("encodeNearKey(%q) = encodeNearKey(%q)", tt.key, prev)
+		}
+		seen[string(got)] = tt.key
+	}
+}
+
+func TestEncodeIDs(t *testing.T) {
+	tests := []struct {
+		name string
+		ids  []string
+		size int // encoded bytes
+	}{
+		{"article IDs, 9 bytes each", []string{"0123456789abcdef", ArticleID("https://a.example/")}, 18},
+		{"other IDs as given", []string{"crowd001", "0123456789ABCDEF", "0123456789abcde"}, 9 + 17 + 16},
+		{"mixed", []string{"a", "fedcba9876543210", "b"}, 2 + 9 + 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf := encodeIDs(tt.ids)
+			if len(buf) != tt.size {
+				t.Errorf("%d bytes, want %d", len(buf), tt.size)
+			}
+			got, err := decodeIDs(buf)
+			if err != nil || !slices.Equal(got, tt.ids) {
+				t.Errorf("decodeIDs = %q, %v; want %q", got, err, tt.ids)
+			}
+		})
+	}
+	for _, bad := range [][]byte{{0, 1, 2, 3}, {5, 'a', 'b'}, {0x80}} {
+		if ids, err := decodeIDs(bad); err == nil {
+			t.Errorf("decodeIDs(%x) = %q, want an error", bad, ids)
+		}
+	}
+}
+
+// TestNearCandidatesDedupKeys runs the lookup on the compact forms: dedup's
+// hex band keys and ArticleIDs.
+func TestNearCandidatesDedupKeys(t *testing.T) {
+	s := openTest(t)
+	var ids []string
+	for a := range 3 {
+		w := testArticle(a)
+		w.NearKeys = articleKeys(uint64(a))
+		if a == 2 { // shares bands 0-9 with article 0
+			copy(w.NearKeys, articleKeys(0)[:10])
+		}
+		ids = append(ids, mustSave(t, s, w))
+	}
+	got, err := s.NearCandidates(articleKeys(0), 0)
+	if want := []string{ids[0], ids[2]}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("NearCandidates = %v, %v; want %v", got, err, want)
+	}
+	got, err = s.NearCandidates(articleKeys(99), 0)
+	if err != nil || len(got) != 0 {
+		t.Errorf("NearCandidates(unstored) = %v, %v", got, err)
+	}
+	verify(t, s)
+}
+
+// TestMigrateNearCompact opens a schema 1 database, whose near bucket keeps
+// keys and IDs as given, and finds its near-duplicates after the migration.
+func TestMigrateNearCompact(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newsmon.db")
+	old, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexKey, otherKey := articleKeys(7)[3], "b0:7"
+	a := mustSave(t, old, ArticleWrite{Article: &newsmon.Article{URL: "https://a.example/1"}})
+	b := mustSave(t, old, ArticleWrite{Article: &newsmon.Article{ID: "legacy-id", URL: "https://a.example/legacy"}})
+	// Schema 1's encodeIDs: a uvarint length and the bytes of each ID.
+	oldIDs := func(ids ...string) []byte {
+		var buf []byte
+		for _, id := range ids {
+			buf = binary.AppendUvarint(buf, uint64(len(id)))
+			buf = append(buf, id...)
+		}
+		return buf
+	}
+	err = old.db.Update(func(tx *bolt.Tx) error {
+		near := tx.Bucket(bucketNear)
+		if err := near.Put([]byte(hexKey), oldIDs(a, b)); err != nil {
+			return err
+		}
+		if err := near.Put([]byte(otherKey), oldIDs(b)); err != nil {
+			return err
+		}
+		return putUint(tx.Bucket(bucketMeta), keySchema, 1)
+	})
+	old.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tests := []struct {
+		key  string
+		want []string
+	}{
+		{hexKey, []string{b, a}},
+		{otherKey, []string{b}},
+	}
+	for _, tt := range tests {
+		if got, err := s.NearCandidates([]string{tt.key}, 0); err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("NearCandidates(%q) = %v, %v; want %v", tt.key, got, err, tt.want)
+		}
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketNear).Get(encodeNearKey(hexKey)); !bytes.Equal(v, encodeIDs([]string{a, b})) {
+			t.Errorf("migrated value %x, want the compact form", v)
+		}
+		return nil
+	})
+	verify(t, s)
+	// Saving after the migration keeps to the compact form.
+	w := ArticleWrite{Article: &newsmon.Article{URL: "https://a.example/2"}, NearKeys: []string{hexKey}}
+	id := mustSave(t, s, w)
+	if got, _ := s.NearCandidates([]string{hexKey}, 0); !slices.Equal(got, []string{id, b, a}) {
+		t.Errorf("after save: %v", got)
+	}
+}
