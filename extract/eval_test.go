@@ -101,6 +101,23 @@ func TestEvalShared(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "%d pages in %v: %.0f pages/s single-threaded\n", len(cases), elapsed.Round(time.Millisecond), float64(len(cases))/elapsed.Seconds())
 	t.Log("\n" + b.String())
+
+	// Floors: issue 3's acceptance for Chinese pages, and the English body
+	// F1 of the best peer measured (bench/, go-trafilatura: 0.961). A
+	// change that falls below one fails here, and in CI, which has the data.
+	for _, fl := range []struct {
+		group, what string
+		got, floor  float64
+	}{
+		{"zh", "body F1", groups["zh"].f / float64(groups["zh"].n), 0.95},
+		{"zh", "title exact", ratio(groups["zh"].titleOK, groups["zh"].titleN), 0.95},
+		{"zh", "date", ratio(groups["zh"].dateOK, groups["zh"].dateN), 0.95},
+		{"en", "body F1", groups["en"].f / float64(groups["en"].n), 0.961},
+	} {
+		if fl.got < fl.floor {
+			t.Errorf("%s %s %.3f below %.3f", fl.group, fl.what, fl.got, fl.floor)
+		}
+	}
 }
 
 type evalCase struct {
