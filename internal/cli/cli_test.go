@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/store"
@@ -47,60 +45,10 @@ func child(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// writeConfig writes a configuration for the fake web's sources.
+// writeConfig writes a configuration for the fake web's sources, crawled
+// with per_host_delay delay.
 func writeConfig(t *testing.T, dir string, srcs []newsmon.Source, delay time.Duration) string {
-	t.Helper()
-	type jsonList struct {
-		URL   string `yaml:"url"`
-		Links string `yaml:"links"`
-	}
-	type source struct {
-		Name        string            `yaml:"name"`
-		Lang        string            `yaml:"lang"`
-		Timezone    string            `yaml:"timezone"`
-		Feeds       []string          `yaml:"feeds,omitempty"`
-		Sitemaps    []string          `yaml:"sitemaps,omitempty"`
-		StartURLs   []string          `yaml:"start_urls,omitempty"`
-		JSONLists   []jsonList        `yaml:"json_lists,omitempty"`
-		Articles    []string          `yaml:"articles,omitempty"`
-		ArticleURLs []string          `yaml:"article_urls,omitempty"`
-		MaxDepth    int               `yaml:"max_depth"`
-		Headers     map[string]string `yaml:"headers,omitempty"`
-		Rules       newsmon.Rules     `yaml:"rules,omitempty"`
-	}
-	var list []source
-	for _, s := range srcs {
-		x := source{Name: s.Name, Lang: s.Lang, Timezone: "Asia/Shanghai", Feeds: s.Feeds, Sitemaps: s.Sitemaps,
-			StartURLs: s.StartURLs, Articles: s.Articles, MaxDepth: s.MaxDepth, Headers: s.Headers, Rules: s.Rules}
-		for _, j := range s.JSONLists {
-			x.JSONLists = append(x.JSONLists, jsonList{j.URL, j.Links})
-		}
-		for _, re := range s.ArticleURLs {
-			x.ArticleURLs = append(x.ArticleURLs, re.String())
-		}
-		list = append(list, x)
-	}
-	doc := map[string]any{
-		"data_dir": filepath.Join(dir, "data"),
-		"crawl": map[string]any{
-			"parallelism":            4,
-			"per_host_delay":         delay.String(),
-			"timeout":                "5s",
-			"max_body_bytes":         "512KiB",
-			"allow_private_networks": true,
-			"retries":                2,
-		},
-		"sources": list,
-	}
-	data, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "newsmon.yaml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return fakeweb.WriteConfig(t, dir, srcs, map[string]any{"parallelism": 4, "per_host_delay": delay.String(), "retries": 2}, nil)
 }
 
 // exportedArticle is one line of `export articles --format jsonl`.
@@ -293,6 +241,11 @@ func TestCrawlWhileDatabaseInUse(t *testing.T) {
 	if len(web.Requests()) != 0 {
 		t.Errorf("crawled %d pages without a database", len(web.Requests()))
 	}
+	// export points at the daemon's API instead.
+	_, errOut, code = run(t, "export", "incidents", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "in use") || !strings.Contains(errOut, "/api/v1/incidents") {
+		t.Errorf("export while in use: status %d, message %q; want 1 and a pointer to the API", code, errOut)
+	}
 }
 
 func TestKillDuringCrawlThenResume(t *testing.T) {
@@ -306,7 +259,7 @@ func TestKillDuringCrawlThenResume(t *testing.T) {
 			Path:       fmt.Sprintf("/articles/tech/%d.htm", 7000+i),
 			Title:      fmt.Sprintf("测试新闻第%d号：本地服务器上的一篇文章", i),
 			Published:  time.Date(2026, 5, 2, 9, i, 0, 0, fakeweb.CST),
-			Paragraphs: []string{filler(i, 0), filler(i, 1)},
+			Paragraphs: []string{fakeweb.Filler(i, 0, 120), fakeweb.Filler(i, 1, 120)},
 		})
 	}
 	dir := t.TempDir()
@@ -340,23 +293,6 @@ func TestKillDuringCrawlThenResume(t *testing.T) {
 		}
 	}
 	checkStoredOnce(t, web, exportArticles(t, cfg))
-}
-
-// filler makes a paragraph of made-up text that differs from every other
-// (seed, n): distinct articles must not look like copies of each other.
-func filler(seed, n int) string {
-	const chars = "天地人和日月山水风云春夏秋冬东南西北城市乡村工厂学校医院银行公司市场政府法院科技网络手机电脑数据安全隐私算法系统平台用户"
-	rs := []rune(chars)
-	x := uint32(seed*7919 + n*104729 + 1)
-	var b strings.Builder
-	for i := range 120 {
-		x = x*1664525 + 1013904223
-		b.WriteRune(rs[int(x>>8)%len(rs)])
-		if i%20 == 19 {
-			b.WriteString("。")
-		}
-	}
-	return b.String()
 }
 
 func TestExtractManifest(t *testing.T) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/export"
+	"github.com/newsmon/newsmon/store"
 )
 
 func exportCommand(e *env) *cobra.Command {
@@ -58,6 +60,9 @@ func exportCommand(e *env) *cobra.Command {
 				return usageError{fmt.Errorf("--topic %q: no such topic in the configuration (have: %s)", topic, strings.Join(names, ", "))}
 			}
 			st, err := e.openStore(cfg)
+			if errors.Is(err, store.ErrInUse) {
+				return fmt.Errorf("%w (a running daemon serves the same JSON at http://%s/api/v1/%s)", err, cfg.Server.Listen, what)
+			}
 			if err != nil {
 				return err
 			}
