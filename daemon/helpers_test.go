@@ -9,15 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/internal/cli"
@@ -249,69 +246,19 @@ type configOpts struct {
 // with its data in dir/data, and returns its path.
 func writeConfig(t *testing.T, dir string, srcs []newsmon.Source, o configOpts) string {
 	t.Helper()
-	type jsonList struct {
-		URL   string `yaml:"url"`
-		Links string `yaml:"links"`
-	}
-	type source struct {
-		Name        string            `yaml:"name"`
-		Lang        string            `yaml:"lang"`
-		Timezone    string            `yaml:"timezone"`
-		Interval    string            `yaml:"interval"`
-		Feeds       []string          `yaml:"feeds,omitempty"`
-		Sitemaps    []string          `yaml:"sitemaps,omitempty"`
-		StartURLs   []string          `yaml:"start_urls,omitempty"`
-		JSONLists   []jsonList        `yaml:"json_lists,omitempty"`
-		ArticleURLs []string          `yaml:"article_urls,omitempty"`
-		MaxDepth    int               `yaml:"max_depth"`
-		Headers     map[string]string `yaml:"headers,omitempty"`
-		Rules       newsmon.Rules     `yaml:"rules,omitempty"`
-	}
-	var list []source
-	for _, s := range srcs {
-		x := source{Name: s.Name, Lang: cmpOr(s.Lang, "zh"), Timezone: "Asia/Shanghai", Interval: o.interval.String(),
-			Feeds: s.Feeds, Sitemaps: s.Sitemaps, StartURLs: s.StartURLs, MaxDepth: s.MaxDepth,
-			Headers: s.Headers, Rules: s.Rules}
-		for _, j := range s.JSONLists {
-			x.JSONLists = append(x.JSONLists, jsonList{j.URL, j.Links})
-		}
-		for _, re := range s.ArticleURLs {
-			x.ArticleURLs = append(x.ArticleURLs, re.String())
-		}
-		list = append(list, x)
+	srcs = slices.Clone(srcs)
+	for i := range srcs {
+		srcs[i].Interval = o.interval
 	}
 	if o.timeout == 0 {
 		o.timeout = 5 * time.Second
 	}
-	doc := map[string]any{
-		"data_dir": filepath.Join(dir, "data"),
-		"crawl": map[string]any{
-			"parallelism":            4,
-			"per_host_delay":         o.delay.String(),
-			"timeout":                o.timeout.String(),
-			"max_body_bytes":         "512KiB",
-			"allow_private_networks": true,
-			"retries":                o.retries,
-		},
-		"sources": list,
-		"server":  map[string]any{"listen": cmpOr(o.listen, "127.0.0.1:0"), "token": o.token},
+	if o.listen == "" {
+		o.listen = "127.0.0.1:0"
 	}
-	data, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "newsmon.yaml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	crawl := map[string]any{"parallelism": 4, "per_host_delay": o.delay.String(), "timeout": o.timeout.String(), "retries": o.retries}
+	server := map[string]any{"server": map[string]any{"listen": o.listen, "token": o.token}}
+	return fakeweb.WriteConfig(t, dir, srcs, crawl, server)
 }
 
 // exportedArticle is one line of `export articles --format jsonl`.
@@ -387,24 +334,7 @@ func addArticles(t *testing.T, web *fakeweb.Web, n int) {
 			Path:       fmt.Sprintf("/articles/tech/%d.htm", 7000+i),
 			Title:      fmt.Sprintf("测试新闻第%d号：本地服务器上的一篇文章", i),
 			Published:  time.Date(2026, 5, 2, 9, i%60, 0, 0, fakeweb.CST),
-			Paragraphs: []string{filler(i, 0), filler(i, 1)},
+			Paragraphs: []string{fakeweb.Filler(i, 0, 120), fakeweb.Filler(i, 1, 120)},
 		})
 	}
-}
-
-// filler makes a paragraph of made-up text that differs from every other
-// (seed, n): distinct articles must not look like near-duplicates.
-func filler(seed, n int) string {
-	const chars = "天地人和日月山水风云春夏秋冬东南西北城市乡村工厂学校医院银行公司市场政府法院科技网络手机电脑数据安全隐私算法系统平台用户"
-	rs := []rune(chars)
-	x := uint32(seed*7919 + n*104729 + 1)
-	var b strings.Builder
-	for i := range 120 {
-		x = x*1664525 + 1013904223
-		b.WriteRune(rs[int(x>>8)%len(rs)])
-		if i%20 == 19 {
-			b.WriteString("。")
-		}
-	}
-	return b.String()
 }

@@ -148,6 +148,20 @@ func (e *env) openStore(cfg *config.Config) (*store.Store, error) {
 	return store.Open(dbPath(cfg))
 }
 
+// open builds the logger and opens the store for a loaded and checked
+// configuration; the caller closes the store.
+func (e *env) open(cfg *config.Config) (*slog.Logger, *store.Store, error) {
+	log, err := e.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := e.openStore(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return log, st, nil
+}
+
 // logger builds the slog logger the flags ask for: text on a terminal,
 // JSON otherwise, unless --log-format says.
 func (e *env) logger() (*slog.Logger, error) {

@@ -38,11 +38,7 @@ func crawlCommand(e *env) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			log, err := e.logger()
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(cfg)
+			log, st, err := e.open(cfg)
 			if err != nil {
 				return err
 			}

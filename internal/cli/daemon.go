@@ -38,11 +38,7 @@ func daemonCommand(e *env) *cobra.Command {
 			if grace <= 0 {
 				return usageError{fmt.Errorf("--shutdown-grace %s: must be positive", grace)}
 			}
-			log, err := e.logger()
-			if err != nil {
-				return err
-			}
-			st, err := e.openStore(cfg)
+			log, st, err := e.open(cfg)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package fakeweb
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -126,4 +127,32 @@ func (w *Web) populate(t testing.TB) {
 		},
 	})
 	f.SetPage("/internal/admin.htm", Page{Status: http.StatusForbidden, Body: []byte("no")})
+}
+
+// fillerRunes are the characters Filler draws from.
+var fillerRunes = []rune("天地人和日月山水风云春夏秋冬东南西北城市乡村工厂学校医院银行公司市场政府法院科技网络手机电脑数据安全隐私算法系统平台用户记者报道发布消息表示认为")
+
+// Filler returns runes characters of deterministic made-up Chinese text, in
+// sentences of 24 characters with a comma in the middle, different for every
+// (seed, n): distinct articles built from it are never taken for
+// near-duplicates of each other. Use seed for the article and n for the
+// paragraph.
+func Filler(seed, n, runes int) string {
+	// splitmix64 over a state that packs (seed, n): no two pairs share one.
+	x := uint64(uint32(seed))<<32 | uint64(uint32(n))
+	var b strings.Builder
+	for i := 1; i <= runes; i++ {
+		x += 0x9e3779b97f4a7c15
+		z := (x ^ x>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		z ^= z >> 31
+		b.WriteRune(fillerRunes[z%uint64(len(fillerRunes))])
+		switch {
+		case i%24 == 0 || i == runes:
+			b.WriteString("。")
+		case i%12 == 0:
+			b.WriteString("，")
+		}
+	}
+	return b.String()
 }

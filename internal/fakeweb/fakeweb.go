@@ -26,8 +26,9 @@
 // others on page 1 and in RSS (Big5 pages in Atom); on Finance the roll API
 // lists all but the newest, the news sitemap all but the oldest. Host.SetPage
 // serves a fixed response (status, redirect, 503s first) and Host.Handle any
-// handler. Crawl it with AllowPrivateNetworks and max_body_bytes between
-// 64 KiB and OversizedBytes:
+// handler. Filler makes distinct made-up text for more articles. Crawl it
+// with AllowPrivateNetworks and max_body_bytes between 64 KiB and
+// OversizedBytes (WriteConfig writes such a newsmon configuration file):
 //
 //	web := fakeweb.New(t)
 //	web.News.AddArticle(t, fakeweb.ArticleSpec{Path: "/articles/tech/9001.htm", Title: "...",

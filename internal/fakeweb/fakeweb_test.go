@@ -3,12 +3,17 @@ package fakeweb
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/dedup"
 )
 
 func get(t *testing.T, url string, hdr map[string]string) (*http.Response, []byte) {
@@ -122,5 +127,80 @@ func TestAddArticle(t *testing.T) {
 	}
 	if _, roll := get(t, w.Finance.URL+"/api/roll/get", nil); !bytes.Contains(roll, []byte("doc-ifaa1004")) {
 		t.Errorf("roll API does not list the formerly last article: %s", roll)
+	}
+}
+
+func TestFiller(t *testing.T) {
+	if Filler(3, 1, 120) != Filler(3, 1, 120) {
+		t.Fatal("Filler is not deterministic")
+	}
+	tests := []struct{ runes, han int }{{1, 1}, {24, 24}, {90, 90}, {360, 360}}
+	for _, tt := range tests {
+		s := Filler(7, 2, tt.runes)
+		han := 0
+		for _, r := range s {
+			if r != '，' && r != '。' {
+				han++
+			}
+		}
+		if han != tt.han || !strings.HasSuffix(s, "。") {
+			t.Errorf("Filler(7, 2, %d) = %q: %d characters, want %d ending in 。", tt.runes, s, han, tt.han)
+		}
+	}
+	// Articles built from it (two paragraphs each, as the tests do) are
+	// neither equal nor near-duplicates.
+	var sigs []dedup.Signature
+	seen := map[string]bool{}
+	for seed := range 40 {
+		body := Filler(seed, 0, 120) + "\n\n" + Filler(seed, 1, 120)
+		if seen[body] {
+			t.Fatalf("seed %d repeats an earlier text", seed)
+		}
+		seen[body] = true
+		sigs = append(sigs, dedup.Sign("", body))
+	}
+	for i := range sigs {
+		for j := range i {
+			if dedup.Near(sigs[i], sigs[j]) {
+				t.Errorf("seeds %d and %d give near-duplicate texts", i, j)
+			}
+		}
+	}
+}
+
+// TestWriteConfig loads what WriteConfig wrote and compares it with the
+// sources and settings it was given.
+func TestWriteConfig(t *testing.T) {
+	w := New(t)
+	dir := t.TempDir()
+	srcs := w.Sources()
+	srcs[0].Interval, srcs[0].MaxPages, srcs[0].Articles = time.Hour, 7, []string{w.Big5}
+	srcs[1].Location = time.UTC
+	path := WriteConfig(t, dir, srcs, map[string]any{"parallelism": 3, "timeout": "2s"},
+		map[string]any{"server": map[string]any{"listen": "127.0.0.1:0", "token": "secret"}})
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Crawl
+	if cfg.DataDir != filepath.Join(dir, "data") || c.Parallelism != 3 || c.Timeout != 2*time.Second ||
+		!c.AllowPrivateNetworks || c.MaxBodyBytes != 512<<10 || cfg.Server.Token != "secret" {
+		t.Errorf("data dir %q, crawl %+v, server %+v", cfg.DataDir, c, cfg.Server)
+	}
+	if len(cfg.Sources) != len(srcs) {
+		t.Fatalf("%d sources, want %d", len(cfg.Sources), len(srcs))
+	}
+	for i, want := range srcs {
+		got := cfg.Sources[i]
+		_, gotOff := time.Date(2026, 5, 1, 0, 0, 0, 0, got.Location).Zone()
+		_, wantOff := time.Date(2026, 5, 1, 0, 0, 0, 0, want.Location).Zone()
+		if got.Name != want.Name || got.Lang != want.Lang || gotOff != wantOff || got.MaxDepth != want.MaxDepth ||
+			got.MaxPages != want.MaxPages || fmt.Sprint(got.Feeds, got.Sitemaps, got.StartURLs, got.Articles, got.ArticleURLs, got.JSONLists, got.Headers, got.Rules) !=
+			fmt.Sprint(want.Feeds, want.Sitemaps, want.StartURLs, want.Articles, want.ArticleURLs, want.JSONLists, want.Headers, want.Rules) {
+			t.Errorf("source %d:\n got %+v\nwant %+v", i, got, want)
+		}
+	}
+	if cfg.Sources[0].Interval != time.Hour {
+		t.Errorf("interval %s, want 1h", cfg.Sources[0].Interval)
 	}
 }

@@ -198,7 +198,7 @@ func TestStoreCannotBeWritten(t *testing.T) {
 				Path:       fmt.Sprintf("/articles/tech/%d.htm", 8000+i),
 				Title:      fmt.Sprintf("磁盘写满测试第%d篇", i),
 				Published:  time.Date(2026, 5, 2, 8, i, 0, 0, fakeweb.CST),
-				Paragraphs: []string{madeUpText(i, 0), madeUpText(i, 1), madeUpText(i, 2)},
+				Paragraphs: []string{fakeweb.Filler(i, 0, 360), fakeweb.Filler(i, 1, 360), fakeweb.Filler(i, 2, 360)},
 			})
 		}
 		dir := t.TempDir()
@@ -252,63 +252,12 @@ func titlesOf(t *testing.T, dir string) map[string]newsmon.Article {
 	return titles
 }
 
-// writeConfig writes a config file (JSON is YAML) with the sources and crawl
-// settings; data goes to dir/data.
+// writeConfig writes a config file with the sources and crawl settings;
+// data goes to dir/data.
 func writeConfig(t *testing.T, dir string, sources []newsmon.Source, crawl map[string]any) string {
-	t.Helper()
-	var srcs []map[string]any
-	for _, s := range sources {
-		m := map[string]any{"name": s.Name, "lang": s.Lang, "max_depth": s.MaxDepth}
-		set := func(k string, v []string) {
-			if len(v) > 0 {
-				m[k] = v
-			}
-		}
-		set("feeds", s.Feeds)
-		set("sitemaps", s.Sitemaps)
-		set("start_urls", s.StartURLs)
-		set("articles", s.Articles)
-		var res []string
-		for _, re := range s.ArticleURLs {
-			res = append(res, re.String())
-		}
-		set("article_urls", res)
-		if s.MaxPages > 0 {
-			m["max_pages"] = s.MaxPages
-		}
-		if s.Location != nil && s.Location != time.UTC {
-			m["timezone"] = "Asia/Shanghai"
-		}
-		if len(s.Headers) > 0 {
-			m["headers"] = s.Headers
-		}
-		if len(s.JSONLists) > 0 {
-			var jl []map[string]string
-			for _, l := range s.JSONLists {
-				jl = append(jl, map[string]string{"url": l.URL, "links": l.Links})
-			}
-			m["json_lists"] = jl
-		}
-		if r := s.Rules; r.Title != "" || r.Published != "" || r.Body != "" || len(r.Drop) > 0 {
-			m["rules"] = r
-		}
-		srcs = append(srcs, m)
-	}
-	cfg := map[string]any{
-		"data_dir":   filepath.Join(dir, "data"),
+	return fakeweb.WriteConfig(t, dir, sources, crawl, map[string]any{
 		"user_agent": "newsmon-hostile-test/1.0 (+https://example.org/newsmon)",
-		"crawl":      crawl,
-		"sources":    srcs,
-	}
-	b, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "newsmon.yaml")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	})
 }
 
 // runChildProcess re-executes the test binary to crawl cfgPath and returns
@@ -402,22 +351,4 @@ func vmHWM() int64 {
 		}
 	}
 	return 0
-}
-
-// madeUpText is deterministic filler (about 1 KB) that differs for every
-// (seed, n), so that no article is taken for a copy of another.
-func madeUpText(seed, n int) string {
-	const chars = "天地人和日月山水风云春夏秋冬东南西北城市乡村工厂学校医院银行公司市场政府法院科技网络手机电脑数据安全隐私算法系统平台用户"
-	rs := []rune(chars)
-	x := uint32(seed*7919 + n*104729 + 1)
-	var b strings.Builder
-	for i := range 360 {
-		x = x*1664525 + 1013904223
-		b.WriteRune(rs[int(x>>8)%len(rs)])
-		if i%24 == 23 {
-			b.WriteString("，")
-		}
-	}
-	b.WriteString("。")
-	return b.String()
 }
