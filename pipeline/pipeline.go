@@ -418,9 +418,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 
 	a.ID = store.ArticleID(a.URL)
 	inc, terms := p.clusterer.Add(a)
-	if inc.Score < p.cfg.Cluster.MinScore {
-		inc.Topics = nil // below the bar for review under any topic
-	}
+	inc.Topics = p.topicsAbove(inc)
 	a.IncidentID = inc.ID
 	if len(inc.ArticleIDs) == 1 {
 		p.incidents++
@@ -437,6 +435,24 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	}
 	p.pending.hashes[a.ContentHash] = a.ID
 	return outcomeNew, p.flushIfFull()
+}
+
+// topicsAbove keeps the incident's topics whose score reaches min_score: an
+// incident is listed for review under a topic only then.
+func (p *Pipeline) topicsAbove(inc newsmon.Incident) []string {
+	if p.cfg.Cluster.MinScore <= 0 {
+		return inc.Topics
+	}
+	var keep []string
+	for _, tp := range p.cfg.Topics {
+		if !slices.Contains(inc.Topics, tp.Name) {
+			continue
+		}
+		if score, _ := cluster.Score(inc, []newsmon.Topic{tp}); score >= p.cfg.Cluster.MinScore {
+			keep = append(keep, tp.Name)
+		}
+	}
+	return keep
 }
 
 // enqueueDuplicate links a copy to its representative (stored or pending)

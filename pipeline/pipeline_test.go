@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/cluster"
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/store"
@@ -200,7 +201,7 @@ func TestMinScoreKeepsWeakIncidentsOutOfTopics(t *testing.T) {
 	for _, tt := range []struct {
 		minScore   float64
 		wantTopics bool
-	}{{0, true}, {0.999, false}} { // topic scores stay below 1
+	}{{0, true}, {0.2, true}, {0.999, false}} { // topic scores stay below 1
 		web := fakeweb.New(t)
 		p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
 		cfg := *p.Config()
@@ -215,6 +216,12 @@ func TestMinScoreKeepsWeakIncidentsOutOfTopics(t *testing.T) {
 		st.Incidents(func(inc newsmon.Incident) error {
 			if len(inc.Topics) > 0 {
 				withTopics++
+			}
+			for _, name := range inc.Topics {
+				i := slices.IndexFunc(cfg.Topics, func(tp newsmon.Topic) bool { return tp.Name == name })
+				if score, _ := cluster.Score(inc, cfg.Topics[i:i+1]); score < tt.minScore {
+					t.Errorf("min_score %v: incident %q listed under %s with score %v", tt.minScore, inc.Title, name, score)
+				}
 			}
 			return nil
 		})
