@@ -27,8 +27,7 @@ import (
 
 // Defaults for the schedule.
 const (
-	defaultInterval = 15 * time.Minute
-	maxBackoff      = 6 * time.Hour
+	maxBackoff = 6 * time.Hour
 	// ShutdownGrace is how long in-flight fetches may run after SIGTERM
 	// before they are cancelled.
 	ShutdownGrace = 10 * time.Second
@@ -235,7 +234,7 @@ func (d *Daemon) waitDue(ctx context.Context, name string) bool {
 func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 	interval := src.Interval
 	if interval <= 0 {
-		interval = defaultInterval
+		interval = config.DefaultInterval
 	}
 	lock := d.sourceLock(src.Name)
 	failures := 0
