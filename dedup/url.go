@@ -116,8 +116,8 @@ func canonicalHost(u *url.URL, scheme string, aliases map[string]string) (string
 			if err != nil {
 				return "", fmt.Errorf("host %q: %w", host, err)
 			}
-			host = h
-			if host == "" { // the name mapped to nothing (ignorable characters only)
+			host = strings.TrimRight(h, ".")
+			if host == "" { // the name mapped to nothing but ignorable characters and dots
 				return "", errNoHost
 			}
 		}
