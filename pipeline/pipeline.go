@@ -44,25 +44,35 @@ type Pipeline struct {
 	log     *slog.Logger
 	metrics Metrics
 
-	mu        sync.Mutex // serialises dedup lookups, clustering and writes
+	mu        sync.Mutex // serialises dedup lookups, clustering and the batches
 	cfg       *config.Config
 	clusterer *cluster.Clusterer
 	incidents int
-	pending   pending // writes not yet committed
+	open      *pending // writes of the batch being filled
+	// committing is the batch being written, outside mu, while the next one
+	// fills; nil between commits. Lookups see open, committing, then the
+	// store, so an article is found at every moment of its way to disk.
+	committing *pending
 	// commitFailures counts failed commits; a cycle during which it grew
 	// reports an error and saves no validators.
 	commitFailures int
+
+	commitMu sync.Mutex    // one commit at a time, in order
+	full     chan struct{} // a batch is full: wake a flusher
 }
 
 // batchSize is how many writes share one transaction (one disk sync);
-// flushEvery bounds how long a write waits for its batch to fill.
+// flushEvery bounds how long a write waits for its batch to fill. When
+// commits fall maxBacklog writes behind, the pages' handlers commit
+// themselves, so memory stays bounded.
 const (
 	batchSize  = 64
 	flushEvery = 200 * time.Millisecond
+	maxBacklog = 4 * batchSize
 )
 
-// pending holds the writes of the current batch and indexes them, so that a
-// copy of an article not yet committed is still recognised.
+// pending holds the writes of one batch and indexes them, so that a copy of
+// an article not yet committed is still recognised.
 type pending struct {
 	writes []store.Write
 	urls   map[string]string // URL -> article id
@@ -70,16 +80,60 @@ type pending struct {
 	arts   []*newsmon.Article
 }
 
-func (q *pending) reset() {
-	q.writes, q.arts = nil, nil
-	q.urls, q.hashes = map[string]string{}, map[string]string{}
+func newPending() *pending {
+	return &pending{urls: map[string]string{}, hashes: map[string]string{}}
 }
 
-// nearest returns the id of a pending article whose signature is near sig.
-func (q *pending) nearest(sig dedup.Signature) (string, bool) {
-	for _, a := range q.arts {
-		if dedup.Near(sig, dedup.Signature(a.Signature)) {
-			return a.ID, true
+// prepend puts the writes of an earlier batch q0 (whose commit failed) in
+// front of q's, so they are committed first next time.
+func (q *pending) prepend(q0 *pending) {
+	q.writes = append(q0.writes, q.writes...)
+	q.arts = append(q0.arts, q.arts...)
+	for k, v := range q0.urls {
+		q.urls[k] = v
+	}
+	for k, v := range q0.hashes {
+		q.hashes[k] = v
+	}
+}
+
+// batches returns the uncommitted batches, the open one first. Call with
+// p.mu held.
+func (p *Pipeline) batches() []*pending {
+	if p.committing == nil {
+		return []*pending{p.open}
+	}
+	return []*pending{p.open, p.committing}
+}
+
+// pendingURL returns the id of the uncommitted article known by u.
+func (p *Pipeline) pendingURL(u string) (string, bool) {
+	for _, q := range p.batches() {
+		if id, ok := q.urls[u]; ok {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// pendingHash returns the id of the uncommitted article with this content hash.
+func (p *Pipeline) pendingHash(h string) (string, bool) {
+	for _, q := range p.batches() {
+		if id, ok := q.hashes[h]; ok {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// pendingNear returns the id of an uncommitted article whose signature is
+// near sig.
+func (p *Pipeline) pendingNear(sig dedup.Signature) (string, bool) {
+	for _, q := range p.batches() {
+		for _, a := range q.arts {
+			if dedup.Near(sig, dedup.Signature(a.Signature)) {
+				return a.ID, true
+			}
 		}
 	}
 	return "", false
@@ -91,8 +145,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Pipeline{store: st, log: log, metrics: m}
-	p.pending.reset()
+	p := &Pipeline{store: st, log: log, metrics: m, open: newPending(), full: make(chan struct{}, 1)}
 	if err := p.SetConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -239,6 +292,9 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
 			out, err := p.handlePage(*src, page)
+			if err == nil {
+				err = p.commitIfFull()
+			}
 			if err != nil {
 				p.log.Warn("article failed", "source", page.Source, "url", page.URL, "err", err)
 				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons[failReason(err)]++ })
@@ -374,7 +430,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, u := range urls {
-		id, ok := p.pending.urls[u]
+		id, ok := p.pendingURL(u)
 		if !ok {
 			var err error
 			if id, ok, err = p.store.ArticleIDByURL(u); err != nil {
@@ -384,22 +440,26 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		if ok {
 			// Known by another of its URLs (say, reached through a new
 			// redirect): remember this one too, so it is not fetched again.
-			return outcomeKnown, p.enqueueDuplicate(id, newsmon.Duplicate{}, urls)
+			p.enqueueDuplicate(id, newsmon.Duplicate{}, urls)
+			return outcomeKnown, nil
 		}
 	}
 	dup := newsmon.Duplicate{URL: a.URL, Source: src.Name, FetchedAt: a.FetchedAt}
-	if id, ok := p.pending.hashes[a.ContentHash]; ok {
+	if id, ok := p.pendingHash(a.ContentHash); ok {
 		dup.Exact = true
-		return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+		p.enqueueDuplicate(id, dup, urls)
+		return outcomeDuplicate, nil
 	}
 	if id, ok, err := p.store.ArticleIDByHash(a.ContentHash); err != nil {
 		return 0, err
 	} else if ok {
 		dup.Exact = true
-		return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+		p.enqueueDuplicate(id, dup, urls)
+		return outcomeDuplicate, nil
 	}
-	if id, ok := p.pending.nearest(sig); ok {
-		return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+	if id, ok := p.pendingNear(sig); ok {
+		p.enqueueDuplicate(id, dup, urls)
+		return outcomeDuplicate, nil
 	}
 	keys := sig.Keys()
 	cands, err := p.store.NearCandidates(keys, 64)
@@ -412,7 +472,8 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 			return 0, err
 		}
 		if dedup.Near(sig, dedup.Signature(rep.Signature)) {
-			return outcomeDuplicate, p.enqueueDuplicate(id, dup, urls)
+			p.enqueueDuplicate(id, dup, urls)
+			return outcomeDuplicate, nil
 		}
 	}
 
@@ -426,15 +487,15 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 			p.metrics.SetIncidents(p.incidents)
 		}
 	}
-	p.pending.writes = append(p.pending.writes, store.Write{Article: &store.ArticleWrite{
+	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
 		Article: &a, URLs: urls, NearKeys: keys, Incident: &inc, Terms: terms,
 	}})
-	p.pending.arts = append(p.pending.arts, &a)
+	p.open.arts = append(p.open.arts, &a)
 	for _, u := range urls {
-		p.pending.urls[u] = a.ID
+		p.open.urls[u] = a.ID
 	}
-	p.pending.hashes[a.ContentHash] = a.ID
-	return outcomeNew, p.flushIfFull()
+	p.open.hashes[a.ContentHash] = a.ID
+	return outcomeNew, nil
 }
 
 // topicsAbove keeps the incident's topics whose score reaches min_score: an
@@ -458,43 +519,60 @@ func (p *Pipeline) topicsAbove(inc newsmon.Incident) []string {
 // enqueueDuplicate links a copy to its representative (stored or pending)
 // and indexes urls to it; a zero d only indexes the URLs. An incident's
 // outlets are counted from its articles and their duplicates.
-func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []string) error {
-	p.pending.writes = append(p.pending.writes, store.Write{Duplicate: &store.DuplicateWrite{
+func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []string) {
+	p.open.writes = append(p.open.writes, store.Write{Duplicate: &store.DuplicateWrite{
 		ID: id, Duplicate: d, URLs: urls,
 	}})
 	for _, u := range urls {
-		p.pending.urls[u] = id
+		p.open.urls[u] = id
 	}
-	return p.flushIfFull()
 }
 
-func (p *Pipeline) flushIfFull() error {
-	if len(p.pending.writes) < batchSize {
+// commitIfFull wakes a flusher when the open batch is full, and commits
+// right away when commits have fallen maxBacklog writes behind.
+func (p *Pipeline) commitIfFull() error {
+	p.mu.Lock()
+	n := len(p.open.writes)
+	p.mu.Unlock()
+	switch {
+	case n >= maxBacklog:
+		return p.Flush()
+	case n >= batchSize:
+		select {
+		case p.full <- struct{}{}:
+		default: // a wake-up is already waiting
+		}
+	}
+	return nil
+}
+
+// Flush commits the open batch. The batch is written outside p.mu, so pages
+// keep being handled (into the next batch) while the disk syncs.
+func (p *Pipeline) Flush() error {
+	p.commitMu.Lock()
+	defer p.commitMu.Unlock()
+	p.mu.Lock()
+	batch := p.open
+	if len(batch.writes) == 0 {
+		p.mu.Unlock()
 		return nil
 	}
-	return p.flushLocked()
-}
+	p.open, p.committing = newPending(), batch
+	p.mu.Unlock()
 
-// Flush commits the pending writes.
-func (p *Pipeline) Flush() error {
+	errs, err := p.store.SaveBatch(batch.writes)
+
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.flushLocked()
-}
-
-func (p *Pipeline) flushLocked() error {
-	if len(p.pending.writes) == 0 {
-		return nil
-	}
-	errs, err := p.store.SaveBatch(p.pending.writes)
+	p.committing = nil
 	if err != nil {
-		// Nothing of the batch was written: keep it for the next flush, and
-		// let the cycles that are running know, so that they keep their
-		// listings' validators unsaved and fetch the listings again.
+		// Nothing of the batch was written: keep it for the next commit,
+		// and let the cycles that are running know, so that they keep
+		// their listings' validators unsaved and fetch the listings again.
+		p.open.prepend(batch)
 		p.commitFailures++
-		return fmt.Errorf("commit %d writes: %w", len(p.pending.writes), err)
+		return fmt.Errorf("commit %d writes: %w", len(batch.writes), err)
 	}
-	p.pending.reset()
 	for i, werr := range errs {
 		if werr != nil {
 			p.log.Warn("write refused", "err", werr, "index", i)
@@ -503,8 +581,9 @@ func (p *Pipeline) flushLocked() error {
 	return nil
 }
 
-// startFlusher commits pending writes every flushEvery until stopped, so a
-// slow crawl does not keep articles uncommitted for long.
+// startFlusher commits the open batch when it is full or every flushEvery,
+// until stopped, so a slow crawl does not keep articles uncommitted for
+// long.
 func (p *Pipeline) startFlusher() (stop func()) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
@@ -516,10 +595,11 @@ func (p *Pipeline) startFlusher() (stop func()) {
 			select {
 			case <-quit:
 				return
+			case <-p.full:
 			case <-t.C:
-				if err := p.Flush(); err != nil {
-					p.log.Error("commit articles", "err", err)
-				}
+			}
+			if err := p.Flush(); err != nil {
+				p.log.Error("commit articles", "err", err)
 			}
 		}
 	}()
@@ -601,7 +681,7 @@ type crawlState struct {
 func (s *crawlState) Known(src newsmon.Source, rawURL string) bool {
 	u := canonical(src, rawURL)
 	s.p.mu.Lock()
-	_, pending := s.p.pending.urls[u]
+	_, pending := s.p.pendingURL(u)
 	s.p.mu.Unlock()
 	if pending {
 		return true
