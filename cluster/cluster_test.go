@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/internal/hanzi"
@@ -461,5 +462,36 @@ func TestIsBigram(t *testing.T) {
 		if ok && string(appendBigram(nil, k)) != tt.term {
 			t.Errorf("bigram %q comes back as %q", tt.term, appendBigram(nil, k))
 		}
+	}
+}
+
+// The body is analysed as its lead and at most restBytes more: a long Han
+// body is cut on a character boundary, and text past the cut is ignored.
+func TestSplitLead(t *testing.T) {
+	para := strings.Repeat("港口扩建工程今天开工。", 50) // 500 characters, 1,500 bytes
+	tests := []struct {
+		name           string
+		body           string
+		lead, restHead string // the lead; how rest starts
+		restLen        int
+	}{
+		{"short body is all lead", "One paragraph only.", "One paragraph only.", "", 0},
+		{"lead ends at a paragraph break", para + "\n\n" + para + para + para, para, "\n\n港口", restBytes},
+		{"Latin rest cut in bytes", strings.Repeat("x", leadRunes) + strings.Repeat("y", 3*restBytes),
+			strings.Repeat("x", leadRunes), "yyy", restBytes},
+		{"Han rest cut on a character", strings.Repeat("港", leadRunes) + "a" + strings.Repeat("港", restBytes),
+			strings.Repeat("港", leadRunes), "a港", restBytes - (restBytes-1)%3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lead, rest := splitLead(tt.body)
+			if lead != tt.lead || !strings.HasPrefix(rest, tt.restHead) || len(rest) != tt.restLen {
+				t.Errorf("splitLead: lead %d bytes, rest %d bytes starting %.12q; want lead %d bytes, rest %d starting %q",
+					len(lead), len(rest), rest, len(tt.lead), tt.restLen, tt.restHead)
+			}
+			if !strings.HasPrefix(tt.body, lead+rest) || !utf8.ValidString(rest) {
+				t.Errorf("lead+rest is not a valid prefix of the body")
+			}
+		})
 	}
 }
