@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,19 +103,38 @@ func TestFingerprint(t *testing.T) {
 }
 
 // The quick path of Normalise (no NFKC pass when every rune's NFKC form is
-// known) gives exactly what NFKC followed by the rest gives.
+// known) gives exactly what NFKC followed by the rest gives. Fingerprint
+// tokenises while it normalises: that gives the same tokens as splitting the
+// normalised text (tokens), and the same signature as the plain shingler.
 func TestNormaliseQuickPath(t *testing.T) {
-	alphabet := []rune("aZ09 ,.-_'\n\t中國发數隱ＡＺａ０９，。！（）：；“”‘’—…、《》「」\u3000\u00a0ｶﾞ\u0301\uF900é²½ﬁ\u200b\u00ad")
+	var alphabet []string
+	for _, r := range "aZ09 ,.-_'\n\t中國发數隱ＡＺａ０９，。！（）：；“”‘’—…、《》「」\u3000\u00a0ｶﾞ\u0301\uF900é²½ﬁ\u200b\u00ad" +
+		"①Ⅻ㈱ǅ々〇㐀Ωßİ\ufeff\U00020000" {
+		alphabet = append(alphabet, string(r))
+	}
+	alphabet = append(alphabet, "e\u0301", "\xff", "\xe4\xb8")
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 5000 {
+	for i := range 20000 {
 		var b strings.Builder
 		for range rng.IntN(12) {
-			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
 		}
 		s := b.String()
-		want, _ := normalise(norm.NFKC.String(s), false)
-		if got := Normalise(s); got != want {
-			t.Fatalf("case %d: Normalise(%q) = %q, want %q", i, s, got, want)
+		want, _, _ := normalise(nil, nil, norm.NFKC.String(s), false, false)
+		n := Normalise(s)
+		if n != string(want) {
+			t.Fatalf("case %d: Normalise(%q) = %q, want %q", i, s, n, want)
+		}
+		var sc scratch
+		sc.normalise(s, true)
+		if string(sc.b) != n {
+			t.Fatalf("case %d: %q: normalised with tokens %q, want %q", i, s, sc.b, n)
+		}
+		if want := tokens(n); !slices.Equal(sc.toks, want) {
+			t.Fatalf("case %d: %q (normalised %q): tokens %x, want %x", i, s, n, sc.toks, want)
+		}
+		if got, want := Sign("", s), signTokens(tokens(n), shingleLen); string(got) != string(want) {
+			t.Fatalf("case %d: %q: signature differs from the shingler's", i, s)
 		}
 	}
 }

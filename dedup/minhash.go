@@ -55,49 +55,72 @@ func Sign(title, body string) Signature {
 // once: the exact ContentHash of its body (of its title when the body has no
 // text; outlets retitle copies freely) and its near-duplicate Signature.
 func Fingerprint(title, body string) (hash string, sig Signature) {
-	n := Normalise(body)
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.normalise(body, true)
 	var sk sketch
-	sk.addText(n, shingleLen)
+	sk.addTokens(sc.toks)
 	if sk.shingles == 0 {
-		n = Normalise(title)
-		sk.addText(n, shingleLen)
+		sc.normalise(title, true)
+		sk.addTokens(sc.toks)
 	}
-	return hashNormalised(n), sk.signature()
+	return hashNormalised(sc.b), sk.signature()
 }
 
 // tokens splits normalised text into token hashes: each Han character is a
 // token, and so is each run of other letters and digits.
 func tokens(n string) []uint64 {
 	var out []uint64
-	eachToken(n, func(t uint64) { out = append(out, t) })
-	return out
+	b := []byte(n)
+	for i := 0; ; {
+		t, next, ok := nextToken(b, i)
+		if !ok {
+			return out
+		}
+		out, i = append(out, t), next
+	}
 }
 
-// eachToken calls fn with the hash of each token of normalised text n, in
-// order (see tokens).
-func eachToken(n string, fn func(uint64)) {
-	start := -1
-	flush := func(end int) {
-		if start >= 0 {
-			fn(fnv64(n[start:end]))
-			start = -1
-		}
+// nextToken returns the hash of the first token of normalised text n at or
+// after byte i (see tokens) and the byte after it; ok is false when there is
+// none.
+func nextToken(n []byte, i int) (t uint64, next int, ok bool) {
+	for i < len(n) && n[i] == ' ' {
+		i++
 	}
-	for i, r := range n {
-		switch {
-		case r == ' ':
-			flush(i)
-		case isHan(r):
-			flush(i)
-			fn(fnv64(n[i : i+utf8.RuneLen(r)]))
-		case start < 0:
-			start = i
-		}
+	if i == len(n) {
+		return 0, i, false
 	}
-	flush(len(n))
+	start := i
+	for i < len(n) {
+		c := n[i]
+		if c == ' ' {
+			break
+		}
+		size := 1
+		if c >= utf8.RuneSelf {
+			var r rune
+			r, size = utf8.DecodeRune(n[i:])
+			if isHan(r) {
+				if i == start { // a Han character is a token of its own
+					return fnv64(n[i : i+size]), i + size, true
+				}
+				break
+			}
+		}
+		i += size
+	}
+	return fnv64(n[start:i]), i, true
 }
 
-func fnv64(s string) uint64 {
+// fnv64Han is fnv64 of the three bytes of a Han character.
+func fnv64Han(c0, c1, c2 byte) uint64 {
+	h := (14695981039346656037 ^ uint64(c0)) * 1099511628211
+	h = (h ^ uint64(c1)) * 1099511628211
+	return (h ^ uint64(c2)) * 1099511628211
+}
+
+func fnv64(s []byte) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
@@ -120,28 +143,68 @@ func signTokens(toks []uint64, k int) Signature {
 
 // sketch accumulates a one-permutation MinHash sketch, shingle by shingle.
 type sketch struct {
-	bins     [numHashes]uint32
-	filled   [2]uint64 // bit i: bin i has a value of its own
-	shingles int       // shingles added, repeats included
+	bins     [numHashes]uint64 // binFilled | bitwise NOT of the bin's smallest value; 0: empty
+	shingles int               // shingles added, repeats included
 }
 
-// addText adds the k-token shingles of normalised text n (one shingle of all
-// tokens when there are fewer than k).
-func (sk *sketch) addText(n string, k int) {
-	sh := shingler{k: k, fn: sk.add}
-	eachToken(n, sh.token)
-	sh.end()
-}
+// binFilled marks a filled bin of a sketch.
+const binFilled = 1 << 32
 
-func (sk *sketch) add(h uint64) {
-	// The high half picks the bin, the low half is the value.
-	i := (h >> 32) * numHashes >> 32
-	v := uint32(h)
-	if sk.filled[i/64]&(1<<(i%64)) == 0 || v < sk.bins[i] {
-		sk.bins[i] = v
-		sk.filled[i/64] |= 1 << (i % 64)
+// addTokens adds the shingleLen-token shingles of a text's tokens toks
+// (one shingle of all tokens when there are fewer), as a shingler would.
+func (sk *sketch) addTokens(toks []uint64) {
+	if len(toks) > 0 && len(toks) < shingleLen {
+		h := uint64(shingleLen)
+		for _, t := range toks {
+			h = mix64(h ^ t)
+		}
+		sk.add(h)
+		return
 	}
+	sk.addShingles(toks)
+}
+
+// addShingles adds the hash of each run of shingleLen tokens in toks (as
+// shingler.hash).
+func (sk *sketch) addShingles(toks []uint64) {
+	s := 0
+	// Four shingles at a time: their hash chains are independent, and
+	// interleaved the processor works on them together.
+	for ; s+3+shingleLen <= len(toks); s += 4 {
+		w := toks[s : s+3+shingleLen]
+		h0, h1, h2, h3 := uint64(shingleLen), uint64(shingleLen), uint64(shingleLen), uint64(shingleLen)
+		for j := range shingleLen {
+			h0 = mix64(h0 ^ w[j])
+			h1 = mix64(h1 ^ w[j+1])
+			h2 = mix64(h2 ^ w[j+2])
+			h3 = mix64(h3 ^ w[j+3])
+		}
+		sk.put(h0)
+		sk.put(h1)
+		sk.put(h2)
+		sk.put(h3)
+	}
+	for ; s+shingleLen <= len(toks); s++ {
+		h := uint64(shingleLen)
+		for _, t := range toks[s : s+shingleLen] {
+			h = mix64(h ^ t)
+		}
+		sk.put(h)
+	}
+	sk.shingles += max(len(toks)-(shingleLen-1), 0)
+}
+
+// add adds the shingle hash h.
+func (sk *sketch) add(h uint64) {
+	sk.put(h)
 	sk.shingles++
+}
+
+// put keeps h in its bin if it is the bin's smallest: the high half picks
+// the bin, the low half is the value.
+func (sk *sketch) put(h uint64) {
+	i := (h >> 32) * numHashes >> 32
+	sk.bins[i] = max(sk.bins[i], binFilled|uint64(^uint32(h)))
 }
 
 // signature returns the sketch as a Signature; the header counts shingles,
@@ -153,12 +216,19 @@ func (sk *sketch) signature() Signature {
 	if sk.shingles == 0 {
 		return sig
 	}
-	for i := range uint64(numHashes) {
-		v := sk.bins[i]
-		if sk.filled[i/64]&(1<<(i%64)) == 0 {
-			// Densify: borrow from the bin's own sequence.
-			v = sk.bins[donor(i, &sk.filled)]
+	var filled [2]uint64 // bit i: bin i has a value of its own
+	for i, b := range sk.bins {
+		if b != 0 {
+			filled[i/64] |= 1 << (i % 64)
 		}
+	}
+	for i := range uint64(numHashes) {
+		b := sk.bins[i]
+		if b == 0 {
+			// Densify: borrow from the bin's own sequence.
+			b = sk.bins[donor(i, &filled)]
+		}
+		v := ^uint32(b)
 		binary.LittleEndian.PutUint32(sig[headerLen+4*i:], v)
 	}
 	return sig
@@ -248,16 +318,22 @@ func (s Signature) Keys() []string {
 	if !s.valid() {
 		return nil
 	}
-	keys := make([]string, numBands)
-	for b := range keys {
+	const keyLen = 20 // hex digits of version, band, hash of the band's rows
+	buf := make([]byte, 0, numBands*keyLen)
+	for b := range numBands {
 		h := uint64(b)
 		for i := b * bandRows; i < (b+1)*bandRows; i++ {
 			h = mix64(h ^ uint64(s.value(i)))
 		}
-		var k [10]byte // version, band, hash of the band's rows: 20 hex digits
+		var k [keyLen / 2]byte
 		k[0], k[1] = sigVersion, byte(b)
 		binary.BigEndian.PutUint64(k[2:], h)
-		keys[b] = hex.EncodeToString(k[:])
+		buf = hex.AppendEncode(buf, k[:])
+	}
+	all := string(buf) // one allocation for all the keys
+	keys := make([]string, numBands)
+	for b := range keys {
+		keys[b] = all[b*keyLen : (b+1)*keyLen]
 	}
 	return keys
 }

@@ -203,3 +203,13 @@ func BenchmarkSimilarity(b *testing.B) {
 		Similarity(x, y)
 	}
 }
+
+// BenchmarkFingerprint times the pipeline's dedup step on a 20 KB Chinese
+// body: normalisation, the content hash and the signature.
+func BenchmarkFingerprint(b *testing.B) {
+	text := benchText("zh", 20000)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Fingerprint("标题", text)
+	}
+}

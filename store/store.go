@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/newsmon/newsmon"
@@ -92,6 +93,70 @@ var SchemaVersion = uint64(len(migrations))
 type Store struct {
 	db   *bolt.DB
 	path string
+	w    writer // used only inside db.Update, which serialises writers
+}
+
+// writer is the scratch space of one write transaction, reused from one to
+// the next.
+type writer struct {
+	df       termCounts
+	arena    arena // values put in the transaction
+	key      []byte
+	articles uint64 // articles saved
+}
+
+// arena hands out byte slices for the values of one write transaction
+// (bbolt keeps a value until the transaction ends), from chunks reused by
+// the next transaction after reset.
+type arena struct {
+	chunks [][]byte // full chunks, then the one in use
+	used   int      // bytes handed out from the last chunk
+}
+
+const arenaChunk = 64 << 10
+
+// alloc returns n bytes that stay untouched until reset.
+func (a *arena) alloc(n int) []byte {
+	if len(a.chunks) > 0 {
+		if c := a.chunks[len(a.chunks)-1]; a.used+n <= len(c) {
+			a.used += n
+			return c[a.used-n : a.used : a.used]
+		}
+	}
+	a.chunks = append(a.chunks, make([]byte, max(n, arenaChunk)))
+	a.used = n
+	return a.chunks[len(a.chunks)-1][:n:n]
+}
+
+// reset makes the arena's memory free for reuse: call it only when no
+// transaction holds values from it. It keeps one chunk.
+func (a *arena) reset() {
+	if len(a.chunks) > 1 {
+		a.chunks = a.chunks[len(a.chunks)-1:]
+	}
+	a.used = 0
+}
+
+// update runs fn in a write transaction with the store's writer, then
+// writes what the writer gathered (document frequencies, article count).
+func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		w := &s.w
+		w.arena.reset() // the last transaction has ended
+		w.df.reset()
+		w.articles = 0
+		if err := fn(tx, w); err != nil {
+			return err
+		}
+		if w.articles > 0 {
+			if err := addUint(tx.Bucket(bucketMeta), keyArticles, w.articles); err != nil {
+				return err
+			}
+		}
+		err := w.df.write(tx, w)
+		w.df.reset()
+		return err
+	})
 }
 
 // Open opens the database file at path, creating it and its parent
@@ -215,18 +280,12 @@ type ArticleWrite struct {
 // article stored with it. Each distinct term counts once, and the document
 // count grows by one when Terms is not empty.
 func (s *Store) SaveArticle(w ArticleWrite) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		df := &termCounts{}
-		if err := saveArticle(tx, w, df); err != nil {
-			return err
-		}
-		return df.write(tx)
-	})
+	return s.update(func(tx *bolt.Tx, wr *writer) error { return saveArticle(tx, w, wr) })
 }
 
 // saveArticle is SaveArticle inside tx. It checks for an existing article
 // before it writes anything, so an ErrExists leaves tx untouched.
-func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
+func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	if w.Article == nil {
 		return errors.New("save article: nil article")
 	}
@@ -244,7 +303,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
 	if w.Incident != nil && a.IncidentID == "" {
 		a.IncidentID = w.Incident.ID
 	}
-	data, err := json.Marshal(a)
+	data, err := json.Marshal(&a)
 	if err != nil {
 		return fmt.Errorf("save article %s: %w", a.URL, err)
 	}
@@ -266,7 +325,8 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
 		if err := articles.Put(id, data); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketArticleTime).Put(timeIDKey(a.FetchedAt, a.ID), nil); err != nil {
+		wr.key = appendTimeIDKey(wr.key[:0], a.FetchedAt, a.ID)
+		if err := tx.Bucket(bucketArticleTime).Put(wr.key, nil); err != nil {
 			return err
 		}
 		if err := indexURLs(ub, urls, id); err != nil {
@@ -281,8 +341,11 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
 			}
 		}
 		nb := tx.Bucket(bucketNear)
+		nc := nb.Cursor()            // one for all the keys' lookups
+		near := appendIDs(nil, a.ID) // its form in near lists
 		for _, k := range uniqueNonEmpty(w.NearKeys) {
-			if err := addNear(nb, encodeNearKey(k), a.ID); err != nil {
+			wr.key = appendNearKey(wr.key[:0], k)
+			if err := addNear(nb, nc, wr.key, a.ID, near, &wr.arena); err != nil {
 				return err
 			}
 		}
@@ -291,8 +354,9 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, df *termCounts) error {
 				return err
 			}
 		}
-		df.add(w.Terms)
-		return addUint(tx.Bucket(bucketMeta), keyArticles, 1)
+		wr.df.add(w.Terms)
+		wr.articles++
+		return nil
 	}()
 	if err != nil {
 		if existing != "" {
@@ -324,13 +388,12 @@ type Write struct {
 // rolls the whole batch back and is returned as err.
 func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 	errs = make([]error, len(writes))
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		df := &termCounts{}
+	err = s.update(func(tx *bolt.Tx, wr *writer) error {
 		for i, w := range writes {
 			var werr error
 			switch {
 			case w.Article != nil:
-				werr = saveArticle(tx, *w.Article, df)
+				werr = saveArticle(tx, *w.Article, wr)
 			case w.Duplicate != nil:
 				d := w.Duplicate
 				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident)
@@ -342,7 +405,7 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				errs[i] = werr
 			}
 		}
-		return df.write(tx)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save batch of %d: %w", len(writes), err)
@@ -512,9 +575,48 @@ func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 }
 
 // addNear appends id to the list under key, dropping the oldest IDs beyond
-// MaxNearPerKey.
-func addNear(b *bolt.Bucket, key []byte, id string) error {
-	list, err := decodeIDs(b.Get(key))
+// MaxNearPerKey. c is a cursor of b for the lookup, enc is appendIDs(nil,
+// id). It works on the stored bytes (the list is not decoded) and takes the
+// new value from ar.
+func addNear(b *bolt.Bucket, c *bolt.Cursor, key []byte, id string, enc []byte, ar *arena) error {
+	old := get(c, key)
+	var starts [MaxNearPerKey]int // where each ID of old starts
+	n := 0
+	found := false
+	for i := 0; i < len(old); n++ {
+		u, w := binary.Uvarint(old[i:])
+		if w <= 0 || u > uint64(len(old)-i-w) || u == 0 && len(old)-i-w < articleIDLen/2 {
+			return fmt.Errorf("near key %q: %w", key, errCorruptIDs)
+		}
+		end := i + w + int(u)
+		if u == 0 {
+			end += articleIDLen / 2
+		} else if w != uvarintLen(u) || u == articleIDLen && isLowerHex(string(old[i+w:end])) {
+			// Not as encodeIDs writes it: decode and encode again.
+			return addNearDecoded(b, key, id, old)
+		}
+		if n == len(starts) {
+			return addNearDecoded(b, key, id, old)
+		}
+		found = found || bytes.Equal(old[i:end], enc)
+		starts[n] = i
+		i = end
+	}
+	if found {
+		return nil
+	}
+	if n >= MaxNearPerKey {
+		old = old[starts[n+1-MaxNearPerKey]:]
+	}
+	v := ar.alloc(len(old) + len(enc))
+	copy(v[copy(v, old):], enc)
+	return b.Put(key, v)
+}
+
+// addNearDecoded is addNear on the decoded list, for lists not in the form
+// encodeIDs writes.
+func addNearDecoded(b *bolt.Bucket, key []byte, id string, old []byte) error {
+	list, err := decodeIDs(old)
 	if err != nil {
 		return fmt.Errorf("near key %q: %w", key, err)
 	}
@@ -528,6 +630,11 @@ func addNear(b *bolt.Bucket, key []byte, id string) error {
 	return b.Put(key, encodeIDs(list))
 }
 
+func uvarintLen(u uint64) int {
+	var buf [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(buf[:], u)
+}
+
 // nearKeyTag starts the stored form of a near key that is not kept as raw
 // bytes (see encodeNearKey).
 const nearKeyTag = 0xff
@@ -537,15 +644,18 @@ const nearKeyTag = 0xff
 // more keys per page, fewer pages and cache lines touched per lookup. Any
 // other key, and one whose first byte would be nearKeyTag, is stored as
 // nearKeyTag followed by k, so the two forms never collide.
-func encodeNearKey(k string) []byte {
+func encodeNearKey(k string) []byte { return appendNearKey(nil, k) }
+
+// appendNearKey appends the encodeNearKey form of k to dst.
+func appendNearKey(dst []byte, k string) []byte {
 	const n = 10
 	if len(k) == 2*n && isLowerHex(k) {
-		raw := make([]byte, n)
-		if _, err := hex.Decode(raw, []byte(k)); err == nil && raw[0] != nearKeyTag {
+		if raw, err := hex.AppendDecode(dst, []byte(k)); err == nil && raw[len(dst)] != nearKeyTag {
 			return raw
 		}
 	}
-	return append([]byte{nearKeyTag}, k...)
+	dst = append(dst, nearKeyTag)
+	return append(dst, k...)
 }
 
 // isLowerHex reports whether s is made of 0-9 and a-f only, so that hex
@@ -559,6 +669,8 @@ func isLowerHex(s string) bool {
 	return true
 }
 
+var errCorruptIDs = errors.New("corrupt id list")
+
 // articleIDLen is the length of an ArticleID; such IDs are stored as their
 // 8 bytes in near lists.
 const articleIDLen = 16
@@ -567,7 +679,11 @@ const articleIDLen = 16
 // an ArticleID-shaped ID (16 lowercase hex digits) is a zero length and its
 // 8 bytes (an empty ID is never stored, so a zero length is free).
 func encodeIDs(ids []string) []byte {
-	buf := make([]byte, 0, len(ids)*(1+articleIDLen/2))
+	return appendIDs(make([]byte, 0, len(ids)*(1+articleIDLen/2)), ids...)
+}
+
+// appendIDs appends the encodeIDs form of ids to buf.
+func appendIDs(buf []byte, ids ...string) []byte {
 	for _, id := range ids {
 		if len(id) == articleIDLen && isLowerHex(id) {
 			buf = append(buf, 0)
@@ -585,7 +701,7 @@ func decodeIDs(buf []byte) ([]string, error) {
 	for len(buf) > 0 {
 		n, w := binary.Uvarint(buf)
 		if w <= 0 || n > uint64(len(buf)-w) || n == 0 && len(buf)-w < articleIDLen/2 {
-			return nil, errors.New("corrupt id list")
+			return nil, errCorruptIDs
 		}
 		buf = buf[w:]
 		if n == 0 {
@@ -827,20 +943,30 @@ func (s *Store) SetNextDue(source string, t time.Time) error {
 // termCounts gathers document-frequency increments over the articles of one
 // transaction, so that each term is read and written once per transaction.
 type termCounts struct {
-	terms map[string]*termCount
+	index map[string]int32 // term -> its place in terms
+	terms []termCount
 	docs  uint64
 }
 
 type termCount struct {
+	term string
 	n    uint64 // documents with the term
 	last uint64 // the last document (1-based) counted, so repeats count once
+}
+
+// reset empties c, keeping its memory.
+func (c *termCounts) reset() {
+	clear(c.index)
+	clear(c.terms) // no strings kept alive
+	c.terms = c.terms[:0]
+	c.docs = 0
 }
 
 // add counts each distinct term of one document once; a document without
 // terms does not count.
 func (c *termCounts) add(terms []string) {
-	if c.terms == nil {
-		c.terms = make(map[string]*termCount, len(terms))
+	if c.index == nil {
+		c.index = make(map[string]int32, len(terms))
 	}
 	doc := c.docs + 1
 	counted := false
@@ -848,12 +974,13 @@ func (c *termCounts) add(terms []string) {
 		if t == "" {
 			continue
 		}
-		e := c.terms[t]
-		if e == nil {
-			e = &termCount{}
-			c.terms[t] = e
+		i, ok := c.index[t]
+		if !ok {
+			i = int32(len(c.terms))
+			c.index[t] = i
+			c.terms = append(c.terms, termCount{term: t})
 		}
-		if e.last != doc {
+		if e := &c.terms[i]; e.last != doc {
 			e.last = doc
 			e.n++
 			counted = true
@@ -864,32 +991,44 @@ func (c *termCounts) add(terms []string) {
 	}
 }
 
-// write adds the counts to the docfreq bucket, in key order (bbolt writes
-// sorted keys fastest).
-func (c *termCounts) write(tx *bolt.Tx) error {
+// maxScan is how many keys write steps over with a cursor before it seeks
+// instead.
+const maxScan = 16
+
+// write adds the counts to the docfreq bucket. It reads the stored counts
+// with one cursor in key order (stepping to the next key is much cheaper
+// than a lookup from the root), then puts the sums in key order (bbolt
+// writes sorted keys fastest).
+func (c *termCounts) write(tx *bolt.Tx, w *writer) error {
 	if c.docs == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(c.terms))
-	for t := range c.terms {
-		keys = append(keys, t)
-	}
-	slices.Sort(keys)
-	size := 0
-	for _, t := range keys {
-		size += len(t)
-	}
-	// Keys and values must stay valid until the transaction ends: one
-	// buffer for all of them instead of two allocations per term.
-	buf := make([]byte, 0, size+8*len(keys))
+	slices.SortFunc(c.terms, func(x, y termCount) int { return strings.Compare(x.term, y.term) })
 	b := tx.Bucket(bucketDocFreq)
-	for _, t := range keys {
-		start := len(buf)
-		buf = append(buf, t...)
-		k := buf[start:len(buf):len(buf)]
-		buf = binary.BigEndian.AppendUint64(buf, getUint(b, k)+c.terms[t].n)
-		if err := b.Put(k, buf[start+len(t):len(buf):len(buf)]); err != nil {
-			return fmt.Errorf("term %.100q: %w", t, err)
+	// Values must stay valid until the transaction ends.
+	vals := w.arena.alloc(8 * len(c.terms))
+	cur := b.Cursor()
+	w.key = append(w.key[:0], c.terms[0].term...)
+	k, v := cur.Seek(w.key)
+	for i, t := range c.terms {
+		for step := 0; k != nil && string(k) < t.term; step++ {
+			if step == maxScan {
+				w.key = append(w.key[:0], t.term...)
+				k, v = cur.Seek(w.key)
+				break
+			}
+			k, v = cur.Next()
+		}
+		old := uint64(0)
+		if k != nil && string(k) == t.term {
+			old = decodeUint(v)
+		}
+		binary.BigEndian.PutUint64(vals[8*i:], old+t.n)
+	}
+	for i, t := range c.terms {
+		w.key = append(w.key[:0], t.term...)
+		if err := b.Put(w.key, vals[8*i:8*i+8:8*i+8]); err != nil {
+			return fmt.Errorf("term %.100q: %w", t.term, err)
 		}
 	}
 	return addUint(tx.Bucket(bucketMeta), keyDocs, c.docs)
@@ -923,6 +1062,15 @@ func (s *Store) Stats() (articles, incidents int, err error) {
 
 func getUint(b *bolt.Bucket, key []byte) uint64 { return decodeUint(b.Get(key)) }
 
+// get is Bucket.Get through c, a cursor of the bucket: a cursor reused
+// for many lookups spares Get's allocations (a new cursor each time).
+func get(c *bolt.Cursor, key []byte) []byte {
+	if k, v := c.Seek(key); bytes.Equal(k, key) {
+		return v
+	}
+	return nil
+}
+
 func decodeUint(v []byte) uint64 {
 	if len(v) != 8 {
 		return 0
@@ -942,12 +1090,15 @@ func addUint(b *bolt.Bucket, key []byte, n uint64) error {
 // times before 1970 sort first) and nanoseconds, big-endian.
 const timeKeyLen = 12
 
-func timeKey(t time.Time) []byte {
-	k := binary.BigEndian.AppendUint64(make([]byte, 0, timeKeyLen), uint64(t.Unix())^(1<<63))
-	return binary.BigEndian.AppendUint32(k, uint32(t.Nanosecond()))
-}
+func timeKey(t time.Time) []byte { return appendTimeIDKey(make([]byte, 0, timeKeyLen), t, "") }
 
-func timeIDKey(t time.Time, id string) []byte { return append(timeKey(t), id...) }
+func timeIDKey(t time.Time, id string) []byte { return appendTimeIDKey(nil, t, id) }
+
+func appendTimeIDKey(dst []byte, t time.Time, id string) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(t.Unix())^(1<<63))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(t.Nanosecond()))
+	return append(dst, id...)
+}
 
 // uniqueNonEmpty returns the non-empty strings of in, first occurrences only,
 // in order.

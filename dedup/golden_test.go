@@ -1,0 +1,70 @@
+package dedup
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/longbridgeapp/opencc"
+)
+
+// TestFingerprintGolden guards the stored fingerprints: it computes
+// Fingerprint over the real bodies of $NEWSMON_EXTRACT_DATA (and
+// $NEWSMON_CLUSTER_DATA) and variants of them that take every path of
+// Normalise (traditional script, full width, upper case, runes NFKC
+// changes, invisible characters, invalid UTF-8, title only), and logs a
+// digest of them all. It must equal fingerprintDigest, so that what is already on
+// users' disks stays valid: change fingerprintDigest only with a new signature version that
+// handles the old form.
+func TestFingerprintGolden(t *testing.T) {
+	docs := loadEvalDocs(t)
+	s2t, err := opencc.New("s2t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	sprinkle := []string{"ﬁ", "①", "e\u0301", "\u200b", "\u00ad", "\ufeff", "ｶﾞ", "\uF900", "\xff", "\xe4\xb8", "²", "\u3000", "Ⅻ", "㈱", "\U00020000", "ǅ"}
+	var lines []string
+	for _, d := range docs {
+		trad, err := s2t.Convert(d.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mixed strings.Builder
+		for i, r := range d.body {
+			if rng.IntN(40) == 0 {
+				mixed.WriteString(sprinkle[rng.IntN(len(sprinkle))])
+			}
+			if i%7 == 0 && r < 0x7f && r > ' ' {
+				r += 0xFF01 - '!' // full width
+			}
+			mixed.WriteRune(r)
+		}
+		cut := d.body[:len(d.body)/3]
+		variants := [][2]string{
+			{"", d.body},
+			{"", trad},
+			{"", strings.ToUpper(d.body)},
+			{"", mixed.String()},
+			{"", cut}, // may end inside a rune
+			{cut, ""},
+			{firstSentence(d.body, 80), " ，。 "},
+		}
+		for i, v := range variants {
+			hash, sig := Fingerprint(v[0], v[1])
+			lines = append(lines, fmt.Sprintf("%s %d %s %s %s", d.id, i, hash, hex.EncodeToString(sig), strings.Join(sig.Keys(), ",")))
+		}
+	}
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	t.Logf("%d fingerprints, digest %x", len(lines), sum)
+
+	if got := fmt.Sprintf("%x", sum); got != fingerprintDigest {
+		t.Fatalf("fingerprints changed: digest %s, want %s", got, fingerprintDigest)
+	}
+}
+
+// fingerprintDigest is the digest of the fingerprints above, as of schema 2 / signature v2.
+const fingerprintDigest = "1dcb7c1d431c24961bee97af587219b5afd4c6873ba8c549e4357863033a2f79"

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	mrand "math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+// TestSaveGolden guards the stored bytes: it runs a varied workload of
+// batches (awkward text for JSON, repeated and overflowing near keys,
+// repeated and empty terms, refused writes, duplicates) and logs a digest
+// of every bucket's records. It must equal storeDigest, so that what is already on
+// users' disks stays valid: change storeDigest only with a schema migration.
+func TestSaveGolden(t *testing.T) {
+	s := openTest(t)
+	rng := mrand.New(mrand.NewPCG(5, 6))
+	pieces := []string{"正文", "<b>&amp;</b>", "\"quoted\"", "back\\slash", "\n", "\t", "\x00\x01\x1f\x7f", "\u2028\u2029",
+		"\xff\xfe", "\xe4\xb8", "é", "😀", "\ufeff", "&<>", "Ｆｕｌｌ", " ", "/", "\r\b\f"}
+	text := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	zones := []*time.Location{time.UTC, time.FixedZone("CST", 8*3600), time.FixedZone("X", -(3*3600 + 30*60))}
+	n := 0
+	for batch := range 12 {
+		var writes []Write
+		for range 20 + batch {
+			w := testArticle(n % 200) // repeats: refused as stored
+			a := w.Article
+			a.Title = text(5)
+			a.Body = text(rng.IntN(400))
+			a.Description = text(rng.IntN(3))
+			a.Image = text(rng.IntN(2))
+			a.SiteName = text(rng.IntN(2))
+			a.CanonicalURL = text(rng.IntN(2))
+			if rng.IntN(3) == 0 {
+				a.Authors = []string{text(2), text(1)}
+			}
+			if rng.IntN(4) == 0 {
+				a.ID = fmt.Sprintf("id-%d", n)
+			}
+			a.Published = t0.Add(time.Duration(rng.Int64N(1e15))).In(zones[rng.IntN(len(zones))])
+			if rng.IntN(5) == 0 {
+				a.Published = time.Time{}
+			}
+			a.Modified = a.Published.Add(time.Duration(rng.IntN(1e9)))
+			a.FetchedAt = t0.Add(time.Duration(n) * time.Second).In(zones[rng.IntN(len(zones))])
+			a.ContentHash = fmt.Sprintf("%x", rng.IntN(50))
+			a.Signature = make([]byte, rng.IntN(20))
+			for i := range a.Signature {
+				a.Signature[i] = byte(rng.IntN(256))
+			}
+			if rng.IntN(4) == 0 {
+				a.Duplicates = []newsmon.Duplicate{{URL: text(1), Source: "s", FetchedAt: a.FetchedAt, Exact: rng.IntN(2) == 0}}
+			}
+			a.IncidentID = text(rng.IntN(2))
+			w.NearKeys = nil
+			for range rng.IntN(50) {
+				switch rng.IntN(4) {
+				case 0:
+					w.NearKeys = append(w.NearKeys, fmt.Sprintf("02%02x%016x", rng.IntN(3), rng.IntN(4))) // shared: lists overflow
+				case 1:
+					w.NearKeys = append(w.NearKeys, fmt.Sprintf("02%02x%016x", rng.IntN(42), rng.Uint64()))
+				case 2:
+					w.NearKeys = append(w.NearKeys, text(1), "ff00112233445566778899"[:2+2*rng.IntN(10)])
+				default:
+					w.NearKeys = append(w.NearKeys, "")
+				}
+			}
+			for range rng.IntN(60) {
+				w.Terms = append(w.Terms, []string{"", text(1), fmt.Sprintf("词%d", rng.IntN(100))}[rng.IntN(3)])
+			}
+			if rng.IntN(2) == 0 {
+				w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", rng.IntN(10)), Title: text(2), LastSeen: a.FetchedAt}
+			}
+			writes = append(writes, Write{Article: &w})
+			if rng.IntN(5) == 0 {
+				writes = append(writes, Write{Duplicate: &DuplicateWrite{
+					ID:        ArticleID(fmt.Sprintf("https://news.example.com/a/%d.html", rng.IntN(n+1))),
+					Duplicate: newsmon.Duplicate{URL: fmt.Sprintf("https://copy.example.com/%d", rng.IntN(100)), Source: text(1), FetchedAt: a.FetchedAt},
+					URLs:      []string{text(1)},
+				}})
+			}
+			n++
+		}
+		errs, err := s.SaveBatch(writes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, err := range errs {
+			if err != nil {
+				t.Logf("batch %d write %d: %v", batch, i, err)
+			}
+		}
+		var ws []string
+		for _, w := range writes {
+			if w.Article != nil {
+				ws = append(ws, w.Article.Article.ID)
+			}
+		}
+		t.Logf("batch %d ids %s", batch, strings.Join(ws, ","))
+	}
+	c := dump(t, s)
+	var lines []string
+	for _, name := range slices.Sorted(maps.Keys(c)) {
+		for _, k := range slices.Sorted(maps.Keys(c[name])) {
+			lines = append(lines, fmt.Sprintf("%s %s %s", name, hex.EncodeToString([]byte(k)), hex.EncodeToString([]byte(c[name][k]))))
+		}
+	}
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	t.Logf("%d records, digest %x", len(lines), sum)
+
+	if got := fmt.Sprintf("%x", sum); got != storeDigest {
+		t.Fatalf("stored records changed: digest %s, want %s", got, storeDigest)
+	}
+}
+
+// storeDigest is the digest of the stored records above, as of schema 2 / signature v2.
+const storeDigest = "bf5bd72d3f87cfddbb38dc9061ba0e9d55afd05536afa20c62a6167fc6675eef"
