@@ -88,6 +88,7 @@ type Clusterer struct {
 	idfMemo [512]float64                     // scratch: idf by document frequency for the current docs (0: not yet)
 	arena   []byte                           // scratch: the article's bigram terms, one after the other
 	bigs    []bigramTF                       // scratch: the article's bigrams
+	cands   []term                           // scratch: the article's weighted terms
 	an      analyzer                         // scratch buffers of analyze
 }
 
@@ -375,7 +376,7 @@ func (c *Clusterer) vector(b bag) (vec, []string) {
 	c.docs++
 	clear(c.idfMemo[:])
 	terms := make([]string, 0, len(b)+len(c.an.bigrams))
-	v := vec{terms: make([]term, 0, articleTerms)}
+	cands := c.cands[:0]
 
 	// Bigrams: their terms are cut from one string.
 	c.arena, c.bigs = c.arena[:0], c.bigs[:0]
@@ -395,7 +396,7 @@ func (c *Clusterer) vector(b bag) (vec, []string) {
 		}
 		c.dfCount[i]++
 		terms = append(terms, key)
-		v.terms = pushTop(v.terms, term{key, tfWeight(bg.tf) * c.idf(c.dfCount[i])}, articleTerms)
+		cands = append(cands, term{key, tfWeight(bg.tf) * c.idf(c.dfCount[i])})
 	}
 	for k, tf := range b {
 		i, ok := c.dfIndex[k]
@@ -407,8 +408,11 @@ func (c *Clusterer) vector(b bag) (vec, []string) {
 		}
 		c.dfCount[i]++
 		terms = append(terms, k)
-		v.terms = pushTop(v.terms, term{k, tfWeight(tf) * c.idf(c.dfCount[i])}, articleTerms)
+		cands = append(cands, term{k, tfWeight(tf) * c.idf(c.dfCount[i])})
 	}
+	v := vec{terms: slices.Clone(heaviest(cands, articleTerms))}
+	clear(cands) // no strings kept alive
+	c.cands = cands[:0]
 	for i := range v.terms {
 		// Kept in centroids: do not hold on to the article text.
 		v.terms[i].k = strings.Clone(v.terms[i].k)
@@ -429,6 +433,55 @@ func (c *Clusterer) vector(b bag) (vec, []string) {
 	}
 	v.normX = math.Sqrt(x) / n
 	return v, terms
+}
+
+// heaviest reorders ts so that its k heaviest terms come first, heaviest
+// first, and returns them: a selection in linear time, then a sort of the k.
+func heaviest(ts []term, k int) []term {
+	if len(ts) > k {
+		lo, hi := 0, len(ts)-1
+		for lo < hi {
+			p := lo + partition(ts[lo:hi+1])
+			switch {
+			case p < k-1:
+				lo = p + 1
+			case p > k-1:
+				hi = p - 1
+			default:
+				lo = hi
+			}
+		}
+		ts = ts[:k]
+	}
+	slices.SortFunc(ts, byWeight)
+	return ts
+}
+
+// partition moves the terms heavier than a pivot (the median of the
+// first, middle and last) before it and the lighter after it, and returns
+// the pivot's index.
+func partition(ts []term) int {
+	last := len(ts) - 1
+	mid := last / 2
+	if byWeight(ts[mid], ts[0]) < 0 {
+		ts[mid], ts[0] = ts[0], ts[mid]
+	}
+	if byWeight(ts[last], ts[0]) < 0 {
+		ts[last], ts[0] = ts[0], ts[last]
+	}
+	if byWeight(ts[last], ts[mid]) < 0 {
+		ts[last], ts[mid] = ts[mid], ts[last]
+	}
+	ts[mid], ts[last] = ts[last], ts[mid] // the median is the pivot, at the end
+	i := 0
+	for j := range last {
+		if byWeight(ts[j], ts[last]) < 0 {
+			ts[i], ts[j] = ts[j], ts[i]
+			i++
+		}
+	}
+	ts[i], ts[last] = ts[last], ts[i]
+	return i
 }
 
 // pushTop adds t to top, which holds at most k terms, heaviest first.

@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"fmt"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -493,5 +495,24 @@ func TestSplitLead(t *testing.T) {
 				t.Errorf("lead+rest is not a valid prefix of the body")
 			}
 		})
+	}
+}
+
+func TestHeaviestIsTheTopOfTheSortedTerms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 2000 {
+		size := rng.IntN(300)
+		var ts []term
+		for i := range size {
+			// Few distinct weights: ties are broken by key.
+			ts = append(ts, term{fmt.Sprint(rng.IntN(size+1), "-", i%3), float64(rng.IntN(5))})
+		}
+		k := 1 + rng.IntN(70)
+		want := slices.Clone(ts)
+		slices.SortFunc(want, byWeight)
+		want = want[:min(k, len(want))]
+		if got := heaviest(ts, k); !slices.Equal(got, want) {
+			t.Fatalf("case %d (k %d): got %v, want %v", n, k, got, want)
+		}
 	}
 }
