@@ -61,44 +61,70 @@ func negativeAttr(n *html.Node) bool {
 	if cls == "" && id == "" {
 		return false
 	}
-	return classify(strings.ToLower(cls + " " + id))
+	return classify(strings.ToLower(cls), strings.ToLower(id))
 }
 
-func classify(s string) bool {
+// classify reads the words of a lower-cased class and id.
+func classify(cls, id string) bool {
 	neg, pos, strong := false, false, false
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '-' || r == '_' }) {
-		if negExact[w] {
-			neg = true
-		}
-		for _, p := range negWords {
-			if strings.HasPrefix(w, p) {
-				neg = true
-				break
+	for _, rest := range [2]string{cls, id} {
+		for rest != "" {
+			w := rest
+			if i := strings.IndexAny(rest, " \t-_"); i >= 0 {
+				w, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = ""
 			}
-		}
-		for _, p := range strongNeg {
-			if strings.HasPrefix(w, p) {
-				strong = true
-				break
+			if w == "" {
+				continue
 			}
-		}
-		for _, p := range posWords {
-			if strings.HasPrefix(w, p) {
-				pos = true
-				break
-			}
+			neg = neg || negExact[w] || negPrefixes.match(w)
+			strong = strong || strongPrefixes.match(w)
+			pos = pos || posPrefixes.match(w)
 		}
 	}
-	if strong || hiddenClass(s) {
+	if strong || hiddenClass(cls) || hiddenClass(id) {
 		return true
 	}
 	// "content-main-side" etc: a content word wins over weak negatives.
 	return neg && !pos
 }
 
+// prefixSet holds prefixes by their first byte, for matching many words
+// against many prefixes.
+type prefixSet [256][]string
+
+func newPrefixSet(list []string) *prefixSet {
+	var t prefixSet
+	for _, p := range list {
+		t[p[0]] = append(t[p[0]], p)
+	}
+	return &t
+}
+
+// match reports whether w starts with one of the prefixes.
+func (t *prefixSet) match(w string) bool {
+	if w == "" {
+		return false
+	}
+	for _, p := range t[w[0]] {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	negPrefixes    = newPrefixSet(negWords)
+	strongPrefixes = newPrefixSet(strongNeg)
+	posPrefixes    = newPrefixSet(posWords)
+	creditSet      = newPrefixSet(creditPrefixes)
+)
+
 // hiddenClass reports a class that hides an element (display: none).
 func hiddenClass(s string) bool {
-	for _, w := range strings.Fields(s) {
+	for w := range strings.FieldsSeq(s) {
 		switch w {
 		case "hidden", "hide", "d-none", "is-hidden", "visually-hidden", "sr-only", "display-none":
 			return true
@@ -149,7 +175,7 @@ func (p *page) score() int32 {
 			continue
 		}
 		ld := float64(b.ownLinks) / float64(b.ownChars)
-		if ld > 0.5 || (b.firstSeg >= 0 && b.ownChars < 150 && boilerLine(collapse(p.segs[b.firstSeg].text))) {
+		if ld > 0.5 || (b.firstSeg >= 0 && b.ownChars < 150 && boilerLine(p.segText(b.firstSeg))) {
 			continue
 		}
 		s := 1 + float64(b.ownPunct) + math.Min(w/100, 3)
@@ -230,28 +256,35 @@ func (p *page) score() int32 {
 
 // body renders the text of the chosen containers as paragraphs separated by
 // blank lines, leaving out boilerplate inside them.
-func (p *page) body(roots []*html.Node, title string) string {
+func (p *page) body(roots []*html.Node, title string) (string, scriptCount) {
 	w := &textWriter{p: p, title: normKey(title)}
 	for _, r := range roots {
 		w.root = p.index[r]
+		w.block = -1
 		if i, ok := p.index[r]; ok {
 			w.rootChars = p.blocks[i].chars
+			w.block = i
 		} else {
 			w.rootChars = 0
 		}
 		w.node(r, 0)
 		w.flush()
 	}
-	return strings.Join(w.paras, "\n\n")
+	return strings.Join(w.paras, "\n\n"), w.script
 }
 
 type textWriter struct {
 	p         *page
 	title     string
 	root      int32
+	block     int32 // the block being written, -1 if none
 	rootChars int32
-	buf       strings.Builder
+	one       string      // the paragraph being written while it is one text run
+	oneSeg    int32       // the seg of one if known, else -1
+	script    scriptCount // of paras
+	buf       []byte      // the paragraph being written once it is more; reused
 	paras     []string
+	keys      []string // normKey of each of paras, "" when it has Han characters (not computed)
 	total     int
 	inLink    int  // depth of <a href> around the text being written
 	linkBytes int  // bytes of link text in the paragraph being written
@@ -275,7 +308,7 @@ func (w *textWriter) node(n *html.Node, depth int) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			w.buf.WriteString(c.Data)
+			w.write(c.Data, w.seg(c))
 			if w.inLink > 0 {
 				w.linkBytes += len(strings.TrimSpace(c.Data))
 			}
@@ -301,7 +334,12 @@ func (w *textWriter) node(n *html.Node, depth int) {
 			}
 			if blockTags[a] {
 				w.flush()
+				outer := w.block
+				if isBlock {
+					w.block = idx
+				}
 				w.node(c, depth+1)
+				w.block = outer
 				w.flush()
 			} else {
 				w.node(c, depth+1)
@@ -331,13 +369,55 @@ func (w *textWriter) boiler(i int32) bool {
 	return ld > 0.5 && b.chars*2 < w.rootChars
 }
 
+// seg returns the index of text node c in page.segs if it is the first
+// text run of the block being written, as a paragraph's text usually is;
+// else -1.
+func (w *textWriter) seg(c *html.Node) int32 {
+	if w.block < 0 {
+		return -1
+	}
+	if i := w.p.blocks[w.block].firstSeg; i >= 0 && w.p.segs[i].node == c {
+		return i
+	}
+	return -1
+}
+
+// write adds a text run to the paragraph being written. A paragraph of
+// one run, the common case, is kept as that string and never copied.
+func (w *textWriter) write(t string, seg int32) {
+	switch {
+	case t == "":
+	case w.one == "" && len(w.buf) == 0:
+		w.one, w.oneSeg = t, seg
+	default:
+		if w.one != "" {
+			w.buf = append(w.buf, w.one...)
+			w.one = ""
+		}
+		w.buf = append(w.buf, t...)
+	}
+}
+
 func (w *textWriter) flush() {
-	if w.buf.Len() == 0 {
+	raw := w.one
+	if len(w.buf) > 0 {
+		raw = string(w.buf)
+	}
+	if raw == "" {
 		return
 	}
-	raw := w.buf.String()
-	s := collapse(raw)
-	w.buf.Reset()
+	var s string
+	si := int32(-1) // the seg that is the paragraph, if known
+	if len(w.buf) == 0 {
+		si = w.oneSeg
+	}
+	if si >= 0 {
+		s = w.p.segs[si].clean
+	}
+	if s == "" {
+		s = collapse(raw)
+	}
+	w.one, w.buf = "", w.buf[:0]
 	linkBytes := w.linkBytes
 	w.linkBytes = 0
 	if s == "" || boilerLine(s) || metaLine(s) {
@@ -363,12 +443,17 @@ func (w *textWriter) flush() {
 		return
 	}
 	if w.related {
-		if utf8.RuneCountInString(s) < 100 {
+		if len(s) < 100 || (len(s) < 100*utf8.UTFMax && utf8.RuneCountInString(s) < 100) {
 			return // an item of a related-articles list
 		}
 		w.related = false
 	}
-	k := normKey(s)
+	// normKey(s) only when it is needed: of s, collapsed, it keeps more
+	// than half of the bytes and every Han character.
+	k := ""
+	if (len(w.paras) == 0 && w.title != "") || len(s) <= 2*maxUIWord || !hasHan(s) {
+		k = normKey(s)
+	}
 	if len(w.paras) == 0 && w.title != "" && k == w.title {
 		return // the headline repeated at the top of the body
 	}
@@ -377,14 +462,29 @@ func (w *textWriter) flush() {
 	}
 	if len(k) >= 20 && !hasHan(k) { // Chinese pages repeat lines on purpose (poems, code, slogans)
 		for i := len(w.paras) - 1; i >= 0 && i >= len(w.paras)-4; i-- {
-			if normKey(w.paras[i]) == k {
+			if w.keys[i] == k {
 				return // a caption repeated by a gallery
 			}
 		}
 	}
 	w.total += len(s)
+	if si >= 0 {
+		w.script = w.script.plus(w.p.segs[si].script) // collapse keeps every letter
+	} else {
+		w.script.add(s)
+	}
 	w.paras = append(w.paras, s)
+	w.keys = append(w.keys, k)
 }
+
+// maxUIWord is the length of the longest of uiWords.
+var maxUIWord = func() int {
+	n := 0
+	for k := range uiWords {
+		n = max(n, len(k))
+	}
+	return n
+}()
 
 // creditPrefixes start lines that credit editors and sources or carry legal
 // and service notices rather than article text.
@@ -438,8 +538,7 @@ func relatedHeader(s string) bool {
 // source, editor or view count ("2005-04-05 06:40 更新 来源：…"), or
 // page navigation ("第1页/共1页 上一页 | 下一页").
 func metaLine(s string) bool {
-	n := utf8.RuneCountInString(s)
-	if n > 60 {
+	if len(s) > 60*utf8.UTFMax || utf8.RuneCountInString(s) > 60 {
 		return false
 	}
 	if strings.Contains(s, "上一页") || strings.Contains(s, "下一页") {
@@ -464,11 +563,8 @@ func boilerLine(s string) bool {
 	if len(l) > 48 {
 		l = truncateUTF8(l, 48)
 	}
-	l = strings.ToLower(strings.TrimLeft(l, " (（【[「"))
-	for _, pfx := range creditPrefixes {
-		if strings.HasPrefix(l, pfx) {
-			return len(s) < 400
-		}
+	if creditSet.matchFold(strings.TrimLeft(l, " (（【[「")) {
+		return len(s) < 400
 	}
 	if len(s) < 120 && (strings.Contains(s, "责任编辑") || strings.Contains(s, "責任編輯")) {
 		return true
@@ -476,23 +572,87 @@ func boilerLine(s string) bool {
 	return false
 }
 
+// matchFold is match(strings.ToLower(w)) for lower-case prefixes, without
+// building the lower-cased string: only ASCII letters are folded, unless w
+// has one of the two non-ASCII letters that lower-case to ASCII (İ and K).
+// Where the two foldings differ otherwise (other letters, invalid bytes)
+// no prefix of ASCII, CJK and symbols matches either way.
+func (t *prefixSet) matchFold(w string) bool {
+	if strings.Contains(w, "\u0130") || strings.Contains(w, "\u212a") {
+		return t.match(strings.ToLower(w))
+	}
+	if w == "" {
+		return false
+	}
+	for _, p := range t[lowerASCII(w[0])] {
+		if len(w) < len(p) {
+			continue
+		}
+		i := 0
+		for i < len(p) && lowerASCII(w[i]) == p[i] {
+			i++
+		}
+		if i == len(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
 // normKey is s without spaces and case, for comparing titles and lines.
 func normKey(s string) string {
-	if !strings.ContainsAny(s, " \n\tABCDEFGHIJKLMNOPQRSTUVWXYZ") && !strings.Contains(s, "\u3000") && !strings.Contains(s, "\u00a0") {
+	if !foldable(s) {
 		return s // nothing to drop or fold, as in most Chinese paragraphs
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i, r := range s {
-		switch {
-		case r == ' ' || r == '\u3000' || r == '\u00a0' || r == '\n' || r == '\t':
-		case r >= 'A' && r <= 'Z':
-			b.WriteByte(byte(r) + 'a' - 'A')
+	if !utf8.ValidString(s) {
+		for i, r := range s {
+			switch {
+			case r == ' ' || r == '\u3000' || r == '\u00a0' || r == '\n' || r == '\t':
+			case r >= 'A' && r <= 'Z':
+				b.WriteByte(byte(r) + 'a' - 'A')
+			default:
+				writeRuneAt(&b, s, i, r)
+			}
+		}
+		return b.String()
+	}
+	// Valid UTF-8: byte by byte, as a leading byte is never a continuation.
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\n' || c == '\t':
+		case 'A' <= c && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		case c == 0xC2 && strings.HasPrefix(s[i:], "\u00a0"):
+			i++
+		case c == 0xE3 && strings.HasPrefix(s[i:], "\u3000"):
+			i += 2
 		default:
-			writeRuneAt(&b, s, i, r)
+			b.WriteByte(c)
 		}
 	}
 	return b.String()
+}
+
+// foldable reports whether s has a character that normKey drops or folds.
+func foldable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\n' || c == '\t' || ('A' <= c && c <= 'Z'):
+			return true
+		case c == 0xC2 && strings.HasPrefix(s[i:], "\u00a0"), c == 0xE3 && strings.HasPrefix(s[i:], "\u3000"):
+			return true
+		}
+	}
+	return false
 }
 
 // writeRuneAt writes r, which starts at s[i], copying its bytes rather than

@@ -39,9 +39,19 @@ type block struct {
 
 // seg is a run of text in document order, for finding dates and headlines.
 type seg struct {
-	text  string
-	block int32
-	node  *html.Node
+	text   string
+	clean  string // collapse(text) when it is text trimmed, else ""
+	block  int32
+	script scriptCount // letters by script, for detectLang
+	node   *html.Node
+}
+
+// segText is the text of seg i with white space collapsed.
+func (p *page) segText(i int32) string {
+	if s := &p.segs[i]; s.clean != "" {
+		return s.clean
+	}
+	return collapse(p.segs[i].text)
 }
 
 // page is a parsed document with what one walk over it collects.
@@ -87,13 +97,16 @@ var skipTags = map[atom.Atom]bool{
 // negTags are boilerplate by their tag.
 var negTags = map[atom.Atom]bool{atom.Nav: true, atom.Aside: true, atom.Footer: true}
 
-func parsePage(root *html.Node) *page {
+// parsePage walks the document parsed from htmlBytes bytes of HTML.
+func parsePage(root *html.Node, htmlBytes int) *page {
+	blocks := min(max(htmlBytes/256, 64), 2048) // about one block in 256 bytes of HTML
 	p := &page{
-		root:  root,
-		index: make(map[*html.Node]int32, 512),
-		meta:  make(map[string]string, 32),
+		root:   root,
+		blocks: make([]block, 0, blocks),
+		segs:   make([]seg, 0, blocks),
+		index:  make(map[*html.Node]int32, blocks),
+		meta:   make(map[string]string, 32),
 	}
-	p.blocks = make([]block, 0, 512)
 	p.walk(root, -1, false, false, 0)
 	// Children were appended after their parents: accumulate upwards.
 	for i := len(p.blocks) - 1; i > 0; i-- {
@@ -180,7 +193,7 @@ func (p *page) element(c *html.Node, cur int32, inLink, inHead bool, depth int) 
 		}
 	}
 	if len(p.titleish) < 16 && (a == atom.Div || a == atom.Span || a == atom.P || a == atom.Td || a == atom.Strong || a == atom.B || a == atom.Font) {
-		if v := strings.ToLower(attr(c, "class") + " " + attr(c, "id")); strings.Contains(v, "title") || strings.Contains(v, "headline") {
+		if titleAttr(attr(c, "class")) || titleAttr(attr(c, "id")) {
 			p.titleish = append(p.titleish, c)
 		}
 	}
@@ -206,20 +219,54 @@ func (p *page) element(c *html.Node, cur int32, inLink, inHead bool, depth int) 
 	p.walk(c, cur, inLink || (a == atom.A && hasAttr(c, "href")), false, depth+1)
 }
 
+// titleAttr reports a class or id value naming a title or headline.
+func titleAttr(v string) bool {
+	v = strings.ToLower(v)
+	return strings.Contains(v, "title") || strings.Contains(v, "headline")
+}
+
+// text counts the characters of a text run for its block and records it
+// as a seg. In the same pass it finds whether collapse would only trim it:
+// no white space inside but single spaces, no zero-width characters, no
+// invalid bytes.
 func (p *page) text(c *html.Node, cur int32, inLink bool) {
 	s := c.Data
 	var chars, punct, han, latin int32
+	var sc scriptCount
+	clean := true
+	from, to := -1, 0 // the text from the first to the last non-space character
+	gap := 0          // white space since the last non-space character: 1 a space, 2 more or other
 	for i := 0; i < len(s); {
+		if c := s[i]; c-0xE4 <= 0xE9-0xE4 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && (c != 0xE4 || s[i+1] != 0xB7) {
+			// Fast path: U+4000 to U+9FFF, Han but for U+4DC0 to U+4DFF.
+			han++
+			chars++
+			sc.addHan(rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F))
+			if from < 0 {
+				from = i
+			} else if gap > 1 {
+				clean = false
+			}
+			i += 3
+			to, gap = i, 0
+			continue
+		}
 		r := rune(s[i])
-		size := 1
+		at, size := i, 1
 		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+			if r, size = decodeCJK(s[i:]), 3; r < 0 {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
 		}
 		i += size
 		switch {
 		case r < utf8.RuneSelf:
 			switch {
-			case r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f':
+			case r == ' ':
+				gap++
+				continue
+			case r == '\n' || r == '\t' || r == '\r' || r == '\f':
+				gap = 2
 				continue
 			case r == ',' || r == ';' || r == '!' || r == '?':
 				punct++
@@ -229,22 +276,35 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 				}
 			case (r|0x20) >= 'a' && (r|0x20) <= 'z':
 				latin++
+				sc.latin++
 			}
-			chars++
-		case r == '\u00a0' || r == '\u3000' || unicode.IsSpace(r):
-			continue
-		case isCJKPunct(r):
-			punct++
 			chars++
 		case isHan(r):
 			han++
 			chars++
+			sc.addHan(r)
+		case isCJKPunct(r):
+			punct++
+			chars++
+		case isSpace(r):
+			gap = 2
+			continue
 		default:
 			if unicode.IsLetter(r) {
 				latin++
 			}
+			sc.addOther(r)
+			if r == '\u200b' || r == '\ufeff' || (r == utf8.RuneError && size == 1) {
+				clean = false
+			}
 			chars++
 		}
+		if from < 0 {
+			from = at
+		} else if gap > 1 {
+			clean = false
+		}
+		to, gap = i, 0
 	}
 	if chars == 0 {
 		return
@@ -265,7 +325,11 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 		if b.firstSeg < 0 {
 			b.firstSeg = int32(len(p.segs))
 		}
-		p.segs = append(p.segs, seg{text: s, block: cur, node: c})
+		sg := seg{text: s, block: cur, script: sc, node: c}
+		if clean {
+			sg.clean = s[from:to]
+		}
+		p.segs = append(p.segs, sg)
 	}
 }
 
@@ -384,40 +448,115 @@ func textOf(n *html.Node) string {
 	return collapse(b.String())
 }
 
-// collapse trims s and turns every run of white space into one space.
+// collapse trims s and turns every run of white space into one space;
+// zero-width characters are dropped and invalid bytes become U+FFFD.
 func collapse(s string) string {
+	if s = strings.TrimFunc(s, isSpace); collapsed(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
-	space := false
-	start := -1 // kept text from here on is not written yet
-	flush := func(end int) {
-		if start >= 0 {
-			b.WriteString(s[start:end])
+	space := false // a space is due before the next kept character
+	start := -1    // kept text from here on is not written yet
+	for i := 0; i < len(s); {
+		c, size := s[i], 1
+		gap, drop, bad := false, false, false
+		switch {
+		case c < utf8.RuneSelf:
+			gap = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'
+		case decodeCJK(s[i:]) >= 0:
+			size = 3
+		default:
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			gap = isSpace(r)
+			drop = r == '\u200b' || r == '\ufeff'
+			bad = r == utf8.RuneError && size == 1
+		}
+		if (gap || drop || bad) && start >= 0 { // the run of kept text ends
+			b.WriteString(s[start:i])
 			start = -1
 		}
-	}
-	for i, r := range s {
 		switch {
-		case r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\u00a0' || r == '\u3000' || (r > 0x7f && unicode.IsSpace(r)):
-			flush(i)
+		case gap:
 			space = b.Len() > 0
-		case r == '\u200b' || r == '\ufeff':
-			flush(i)
-		case start < 0 || r == utf8.RuneError:
-			flush(i)
+		case drop:
+		case bad || start < 0:
 			if space {
 				b.WriteByte(' ')
 				space = false
 			}
-			if r == utf8.RuneError {
-				b.WriteRune(r) // an invalid byte becomes U+FFFD
+			if bad {
+				b.WriteString("\uFFFD") // an invalid byte
 			} else {
 				start = i
 			}
 		}
+		i += size
 	}
-	flush(len(s))
+	if start >= 0 {
+		b.WriteString(s[start:])
+	}
 	return b.String()
+}
+
+// collapsed reports whether collapse would return s unchanged: valid
+// UTF-8 without zero-width characters, no white space at either end and
+// only single spaces between words. Most text runs are, and then collapse
+// copies nothing.
+func collapsed(s string) bool {
+	space := true // at the start a space is one too many
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch c {
+			case ' ':
+				if space {
+					return false
+				}
+				space = true
+			case '\n', '\t', '\r', '\f':
+				return false
+			default:
+				space = false
+			}
+			i++
+			continue
+		}
+		space = false
+		if decodeCJK(s[i:]) >= 0 {
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || isSpace(r) || r == '\u200b' || r == '\ufeff' {
+			return false
+		}
+		i += size
+	}
+	return !space || s == ""
+}
+
+// decodeCJK decodes the three-byte UTF-8 sequence s starts with when it
+// encodes U+4000 to U+CFFF (most Han characters, Hangul), else returns
+// -1: a fast path, inlined, before utf8.DecodeRuneInString.
+func decodeCJK(s string) rune {
+	if len(s) > 2 && s[0]-0xE4 <= 0xEC-0xE4 && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80 {
+		return rune(s[0]&0x0F)<<12 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F)
+	}
+	return -1
+}
+
+// isSpace reports the white space that collapse folds: unicode.IsSpace
+// but for the vertical tab, with the common cases decided first.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f'
+	}
+	if r < 0x1680 {
+		return r == '\u0085' || r == '\u00a0'
+	}
+	return r <= 0x3000 && unicode.IsSpace(r)
 }
 
 func hasAttr(n *html.Node, key string) bool {

@@ -71,7 +71,7 @@ func Extract(in Input) (newsmon.Article, error) {
 		}
 	}
 	dropNodes(root, rules.Drop)
-	p := parsePage(root)
+	p := parsePage(root, len(raw))
 	ld, _ := jsonLD(p.jsonld)
 
 	// Title: the rule's element, else the headline printed on the page.
@@ -94,7 +94,8 @@ func Extract(in Input) (newsmon.Article, error) {
 	if art.Title == "" {
 		art.Title, head = p.chooseTitle([]string{p.meta["og:title"], ld.Headline, p.meta["headline"], p.meta["twitter:title"], p.title}, roots)
 	}
-	art.Body = p.body(roots, art.Title)
+	body, bodyScript := p.body(roots, art.Title)
+	art.Body = body
 
 	order := localeOrder(p.htmlLang, in.Lang)
 	art.Published = p.published(rules.Published, ld, head, in, loc, order)
@@ -102,7 +103,7 @@ func Extract(in Input) (newsmon.Article, error) {
 		art.Modified = t
 	}
 	art.Authors = p.authors(rules.Authors, ld)
-	art.Lang = detectLang(art.Title+"\n"+art.Body, p.htmlLang, in.Lang)
+	art.Lang = detectLang(art.Title, art.Body, &bodyScript, p.htmlLang, in.Lang)
 	art.SiteName = firstNonEmpty(p.meta["og:site_name"], ld.SiteName, p.meta["application-name"])
 	art.Description = collapse(firstNonEmpty(p.meta["og:description"], p.meta["description"], ld.Description, p.meta["twitter:description"]))
 	art.Image = resolve(in.URL, firstNonEmpty(p.meta["og:image"], ld.Image, p.meta["twitter:image"]))
@@ -406,15 +407,22 @@ func inCommentThread(n *html.Node) bool {
 		if n.Type != html.ElementNode || len(n.Attr) == 0 {
 			continue
 		}
-		v := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return r < 'a' || r > 'z' }) {
-			if w == "commentary" {
-				continue
-			}
-			for _, c := range commentWords {
-				if strings.HasPrefix(w, c) {
-					return true
-				}
+		if commentAttr(attr(n, "class")) || commentAttr(attr(n, "id")) {
+			return true
+		}
+	}
+	return false
+}
+
+// commentAttr reports a class or id value with a word of commentWords.
+func commentAttr(v string) bool {
+	for w := range strings.FieldsFuncSeq(strings.ToLower(v), func(r rune) bool { return r < 'a' || r > 'z' }) {
+		if w == "commentary" {
+			continue
+		}
+		for _, c := range commentWords {
+			if strings.HasPrefix(w, c) {
+				return true
 			}
 		}
 	}

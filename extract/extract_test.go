@@ -310,7 +310,7 @@ func TestDetectLang(t *testing.T) {
 		{"", "", "zh", "zh"},
 	}
 	for _, tt := range tests {
-		if got := detectLang(tt.text, tt.htmlLang, tt.src); got != tt.want {
+		if got := detectLang("", tt.text, nil, tt.htmlLang, tt.src); got != tt.want {
 			t.Errorf("detectLang(%q, %q, %q) = %q, want %q", tt.text, tt.htmlLang, tt.src, got, tt.want)
 		}
 	}

@@ -16,28 +16,41 @@ var titleSeps = []string{"_", "|", "｜", " - ", " – ", " — ", "--", " :: ",
 // og:title: the parts around separators are split and the longest kept.
 func cleanTitle(t string) string {
 	t = collapse(t)
-	parts := []string{t}
-	for _, sep := range titleSeps {
-		var next []string
-		for _, p := range parts {
-			next = append(next, strings.Split(p, sep)...)
-		}
-		parts = next
-	}
-	if len(parts) == 1 {
+	var c titleParts
+	c.split(t, titleSeps)
+	if c.n == 1 || c.bestLen < 2 {
 		return t
 	}
-	best, bestLen := "", 0
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if n := utf8.RuneCountInString(p); n > bestLen {
-			best, bestLen = p, n
+	return c.best
+}
+
+// titleParts finds the longest of the parts a title splits into.
+type titleParts struct {
+	n       int // parts seen
+	best    string
+	bestLen int // in runes
+}
+
+// split splits t at each separator in turn (the parts of the first, then
+// each of those at the second...), without building the lists of parts.
+func (c *titleParts) split(t string, seps []string) {
+	if len(seps) == 0 {
+		c.n++
+		p := strings.TrimSpace(t)
+		if n := utf8.RuneCountInString(p); n > c.bestLen {
+			c.best, c.bestLen = p, n
 		}
+		return
 	}
-	if bestLen < 2 {
-		return t
+	for {
+		i := strings.Index(t, seps[0])
+		if i < 0 {
+			c.split(t, seps[1:])
+			return
+		}
+		c.split(t[:i], seps[1:])
+		t = t[i+len(seps[0]):]
 	}
-	return best
 }
 
 // matchKey folds a title for comparison: no spaces, lower case, full-width
