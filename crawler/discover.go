@@ -200,7 +200,7 @@ func jsonLinks(body []byte, path string) ([]link, error) {
 				walk(t[keys[0]], keys[1:])
 			}
 		case string:
-			if len(keys) == 0 {
+			if t = strings.TrimSpace(t); len(keys) == 0 && t != "" {
 				links = append(links, link{t, kindArticle})
 			}
 		}
