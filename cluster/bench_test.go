@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/internal/fakeweb"
 )
 
 // synth makes a deterministic synthetic news stream: events of a few
@@ -169,9 +171,15 @@ func hanArticle(n int) newsmon.Article {
 //
 //	go test ./cluster -run '^$' -bench BenchmarkAddHan -benchmem
 func BenchmarkAddHan(b *testing.B) {
+	benchFresh(b, hanArticle, Options{})
+}
+
+// benchFresh adds 200 articles made by art to a fresh clusterer with opts,
+// again and again.
+func benchFresh(b *testing.B, art func(int) newsmon.Article, opts Options) {
 	arts := make([]newsmon.Article, 200)
 	for i := range arts {
-		arts[i] = hanArticle(i)
+		arts[i] = art(i)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -179,9 +187,37 @@ func BenchmarkAddHan(b *testing.B) {
 	var c *Clusterer
 	for i := range b.N {
 		if i%len(arts) == 0 {
-			c = New(Options{})
+			c = New(opts)
 		}
 		c.Add(arts[i%len(arts)])
 	}
 	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
+}
+
+// newsArticle is made-up Chinese news n as the pipeline benchmark's portal
+// pages carry it: a title of about ten characters, a description and nine
+// paragraphs of fakeweb.Filler (about 1,300 characters), different for every n.
+func newsArticle(n int) newsmon.Article {
+	paras := make([]string, 9)
+	for p := range paras {
+		paras[p] = fakeweb.Filler(n, p, 140)
+	}
+	return newsmon.Article{
+		ID:          fmt.Sprintf("news%05d", n),
+		Source:      "bench",
+		Lang:        "zh",
+		Title:       fmt.Sprintf("基准测试第%d篇报道", n),
+		Description: fakeweb.Filler(n, 100, 60),
+		Body:        strings.Join(paras, "\n\n"),
+		Published:   time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute),
+	}
+}
+
+// BenchmarkAddNews measures Add on news-length Chinese articles as the
+// pipeline benchmark clusters them (its newsPage): every article distinct,
+// 200 per fresh clusterer, with the default configuration's topics.
+//
+//	go test ./cluster -run '^$' -bench BenchmarkAddNews -benchmem
+func BenchmarkAddNews(b *testing.B) {
+	benchFresh(b, newsArticle, Options{Topics: config.Default().Topics})
 }

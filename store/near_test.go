@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -152,5 +153,55 @@ func TestMigrateNearCompact(t *testing.T) {
 	id := mustSave(t, s, w)
 	if got, _ := s.NearCandidates([]string{hexKey}, 0); !slices.Equal(got, []string{id, b, a}) {
 		t.Errorf("after save: %v", got)
+	}
+}
+
+// TestSaveBatchNearOrder checks that near lists, written in key order at the
+// end of a batch, hold each key's articles in the order the batch gave them,
+// and that a corrupt list found then rolls the whole batch back.
+func TestSaveBatchNearOrder(t *testing.T) {
+	s := openTest(t)
+	var writes []Write
+	for n := range 4 {
+		w := testArticle(n)
+		// Article n has keys "k9" down to "k<n>": the batch's key order is
+		// not its article order.
+		w.NearKeys = nil
+		for k := 9; k >= n; k-- {
+			w.NearKeys = append(w.NearKeys, string(rune('a'+k)), "", string(rune('a'+k)))
+		}
+		writes = append(writes, Write{Article: &w})
+	}
+	if _, err := s.SaveBatch(writes); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 10 {
+		var want []string
+		for n := range min(k+1, 4) {
+			want = append(want, writes[n].Article.Article.ID)
+		}
+		var got []string
+		s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			got, err = decodeIDs(tx.Bucket(bucketNear).Get(encodeNearKey(string(rune('a' + k)))))
+			return err
+		})
+		if !slices.Equal(got, want) {
+			t.Errorf("key %c: ids %v, want %v", 'a'+k, got, want)
+		}
+	}
+
+	s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketNear).Put(encodeNearKey("bad"), []byte{0x05, 'x'}) // length past the end
+	})
+	fresh, spoiled := testArticle(10), testArticle(11)
+	spoiled.NearKeys = append(spoiled.NearKeys, "bad")
+	if _, err := s.SaveBatch([]Write{{Article: &fresh}, {Article: &spoiled}}); !errors.Is(err, errCorruptIDs) {
+		t.Fatalf("batch with a corrupt near list: err %v, want %v", err, errCorruptIDs)
+	}
+	for _, w := range []ArticleWrite{fresh, spoiled} {
+		if id, ok, _ := s.ArticleIDByURL(w.Article.URL); ok {
+			t.Errorf("article %s of the failed batch stored as %s", w.Article.URL, id)
+		}
 	}
 }

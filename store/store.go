@@ -11,6 +11,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -100,41 +101,97 @@ type Store struct {
 // the next.
 type writer struct {
 	df       termCounts
-	arena    arena // values put in the transaction
+	near     []nearAdd     // near-list additions, written last in key order
+	nearKeys []byte        // the keys of near, one after the other
+	nearArts []nearArticle // the articles of near
+	arena    arena         // values put in the transaction
+	enc      *json.Encoder // writes to arena
 	key      []byte
 	articles uint64 // articles saved
 }
 
-// arena hands out byte slices for the values of one write transaction
-// (bbolt keeps a value until the transaction ends), from chunks reused by
-// the next transaction after reset.
-type arena struct {
-	chunks [][]byte // full chunks, then the one in use
-	used   int      // bytes handed out from the last chunk
+// nearAdd is an article to add to the near list of a band key. It holds
+// no pointers, which makes it cheap to sort.
+type nearAdd struct {
+	head     uint64 // keyHead(key): most comparisons need no more
+	off, end uint32 // the key (encodeNearKey form) is nearKeys[off:end]
+	art      uint32 // index in nearArts; in the order the articles came
 }
 
-const arenaChunk = 64 << 10
+type nearArticle struct {
+	id, url string
+	enc     []byte // appendIDs form of id, from the arena
+}
+
+// keyHead returns the first 8 bytes of k (zeros after its end) as a
+// big-endian number: x < y if keyHead(x) < keyHead(y).
+func keyHead[K string | []byte](k K) uint64 {
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// arena hands out byte slices for the values of one write transaction
+// (bbolt keeps a value until the transaction ends), from chunks reused by
+// the next transactions after reset.
+type arena struct {
+	chunks [][]byte // chunks before cur are used up
+	cur    int      // the chunk in use
+	used   int      // bytes handed out from chunks[cur]
+	last   []byte   // what Write wrote last
+}
+
+const (
+	arenaChunk = 64 << 10
+	arenaKeep  = 4 << 20 // bytes of chunks kept for the next transaction
+)
 
 // alloc returns n bytes that stay untouched until reset.
 func (a *arena) alloc(n int) []byte {
-	if len(a.chunks) > 0 {
-		if c := a.chunks[len(a.chunks)-1]; a.used+n <= len(c) {
+	for ; a.cur < len(a.chunks); a.cur, a.used = a.cur+1, 0 {
+		if c := a.chunks[a.cur]; a.used+n <= len(c) {
 			a.used += n
 			return c[a.used-n : a.used : a.used]
 		}
 	}
 	a.chunks = append(a.chunks, make([]byte, max(n, arenaChunk)))
 	a.used = n
-	return a.chunks[len(a.chunks)-1][:n:n]
+	return a.chunks[a.cur][:n:n]
+}
+
+// Write copies p to the arena, as a.last.
+func (a *arena) Write(p []byte) (int, error) {
+	a.last = a.alloc(len(p))
+	return copy(a.last, p), nil
 }
 
 // reset makes the arena's memory free for reuse: call it only when no
-// transaction holds values from it. It keeps one chunk.
+// transaction holds values from it. It keeps up to arenaKeep bytes of
+// chunks.
 func (a *arena) reset() {
-	if len(a.chunks) > 1 {
-		a.chunks = a.chunks[len(a.chunks)-1:]
+	keep, size := 0, 0
+	for keep < len(a.chunks) && size+len(a.chunks[keep]) <= arenaKeep {
+		size += len(a.chunks[keep])
+		keep++
 	}
-	a.used = 0
+	clear(a.chunks[keep:])
+	a.chunks = a.chunks[:keep]
+	a.cur, a.used, a.last = 0, 0, nil
+}
+
+// marshal returns json.Marshal(v), in the arena when w is not nil.
+func (w *writer) marshal(v any) ([]byte, error) {
+	if w == nil {
+		return json.Marshal(v)
+	}
+	if w.enc == nil {
+		w.enc = json.NewEncoder(&w.arena)
+	}
+	if err := w.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := w.arena.last // Encode ends it with a newline
+	return b[: len(b)-1 : len(b)-1], nil
 }
 
 // update runs fn in a write transaction with the store's writer, then
@@ -144,8 +201,15 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 		w := &s.w
 		w.arena.reset() // the last transaction has ended
 		w.df.reset()
+		w.near = w.near[:0]
+		w.nearKeys = w.nearKeys[:0]
+		clear(w.nearArts) // no strings kept alive
+		w.nearArts = w.nearArts[:0]
 		w.articles = 0
 		if err := fn(tx, w); err != nil {
+			return err
+		}
+		if err := w.writeNear(tx); err != nil {
 			return err
 		}
 		if w.articles > 0 {
@@ -303,7 +367,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	if w.Incident != nil && a.IncidentID == "" {
 		a.IncidentID = w.Incident.ID
 	}
-	data, err := json.Marshal(&a)
+	data, err := wr.marshal(&a)
 	if err != nil {
 		return fmt.Errorf("save article %s: %w", a.URL, err)
 	}
@@ -340,17 +404,9 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 				}
 			}
 		}
-		nb := tx.Bucket(bucketNear)
-		nc := nb.Cursor()            // one for all the keys' lookups
-		near := appendIDs(nil, a.ID) // its form in near lists
-		for _, k := range uniqueNonEmpty(w.NearKeys) {
-			wr.key = appendNearKey(wr.key[:0], k)
-			if err := addNear(nb, nc, wr.key, a.ID, near, &wr.arena); err != nil {
-				return err
-			}
-		}
+		wr.addNear(w.NearKeys, a.ID, a.URL)
 		if w.Incident != nil {
-			if err := putIncident(tx, *w.Incident); err != nil {
+			if err := putIncident(tx, *w.Incident, wr); err != nil {
 				return err
 			}
 		}
@@ -396,7 +452,7 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				werr = saveArticle(tx, *w.Article, wr)
 			case w.Duplicate != nil:
 				d := w.Duplicate
-				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident)
+				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident, wr)
 			}
 			if werr != nil {
 				if !errors.Is(werr, ErrExists) && !errors.Is(werr, ErrNotFound) {
@@ -425,12 +481,13 @@ func (s *Store) AddDuplicate(id string, d newsmon.Duplicate, urls []string) erro
 // e.g. the representative's incident with the copy's outlet added, in the
 // same transaction.
 func (s *Store) AddDuplicateIncident(id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return addDuplicate(tx, id, d, urls, inc) })
+	return s.db.Update(func(tx *bolt.Tx) error { return addDuplicate(tx, id, d, urls, inc, nil) })
 }
 
 // addDuplicate is AddDuplicateIncident inside tx; it reads the
 // representative before it writes, so an ErrNotFound leaves tx untouched.
-func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident) error {
+// wr, when not nil, is the transaction's writer.
+func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, wr *writer) error {
 	err := func() error {
 		articles := tx.Bucket(bucketArticles)
 		a, err := getArticle(articles, id)
@@ -439,7 +496,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 		}
 		if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
 			a.Duplicates = append(a.Duplicates, d)
-			data, err := json.Marshal(a)
+			data, err := wr.marshal(a)
 			if err != nil {
 				return err
 			}
@@ -451,7 +508,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 			return err
 		}
 		if inc != nil {
-			return putIncident(tx, *inc)
+			return putIncident(tx, *inc, wr)
 		}
 		return nil
 	}()
@@ -549,7 +606,7 @@ func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 	var ids []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketNear)
-		for _, k := range uniqueNonEmpty(keys) {
+		for _, k := range uniqueNonEmpty(slices.Clone(keys)) {
 			list, err := decodeIDs(b.Get(encodeNearKey(k)))
 			if err != nil {
 				return fmt.Errorf("near key %q: %w", k, err)
@@ -572,6 +629,57 @@ func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 		ids = ids[:limit]
 	}
 	return ids, nil
+}
+
+// addNear queues id for the near lists of keys (a key repeated or empty
+// adds nothing), to be written by writeNear when the transaction's articles
+// are saved.
+func (w *writer) addNear(keys []string, id, url string) {
+	art := len(w.nearArts)
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if art == len(w.nearArts) {
+			w.key = appendIDs(w.key[:0], id)
+			enc := w.arena.alloc(len(w.key))
+			copy(enc, w.key)
+			w.nearArts = append(w.nearArts, nearArticle{id: id, url: url, enc: enc})
+		}
+		off := len(w.nearKeys)
+		w.nearKeys = appendNearKey(w.nearKeys, k)
+		w.near = append(w.near, nearAdd{head: keyHead(w.nearKeys[off:]), off: uint32(off), end: uint32(len(w.nearKeys)), art: uint32(art)})
+	}
+}
+
+// writeNear applies the queued near-list additions in key order: the
+// cursor and bbolt's nodes then move forward only, and each leaf grows at
+// its end rather than shifting its entries for every insert. Additions to
+// one key keep the order they came in, so the lists are as if each article
+// had written its own keys.
+func (w *writer) writeNear(tx *bolt.Tx) error {
+	if len(w.near) == 0 {
+		return nil
+	}
+	keys := w.nearKeys
+	slices.SortFunc(w.near, func(x, y nearAdd) int {
+		if x.head != y.head {
+			return cmp.Compare(x.head, y.head)
+		}
+		if c := bytes.Compare(keys[x.off:x.end], keys[y.off:y.end]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.art, y.art)
+	})
+	b := tx.Bucket(bucketNear)
+	c := b.Cursor() // one for all the keys' lookups
+	for _, n := range w.near {
+		a := &w.nearArts[n.art]
+		if err := addNear(b, c, keys[n.off:n.end], a.id, a.enc, &w.arena); err != nil {
+			return fmt.Errorf("save article %s: %w", a.url, err)
+		}
+	}
+	return nil
 }
 
 // addNear appends id to the list under key, dropping the oldest IDs beyond
@@ -824,11 +932,12 @@ func walk[T any](s *Store, bucket, start []byte, load func(tx *bolt.Tx, k, v []b
 
 // SaveIncident stores inc (a new one or a new version of one).
 func (s *Store) SaveIncident(inc newsmon.Incident) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return putIncident(tx, inc) })
+	return s.db.Update(func(tx *bolt.Tx) error { return putIncident(tx, inc, nil) })
 }
 
-// putIncident writes inc and moves its entry in the last-seen index.
-func putIncident(tx *bolt.Tx, inc newsmon.Incident) error {
+// putIncident writes inc and moves its entry in the last-seen index. wr,
+// when not nil, is the transaction's writer.
+func putIncident(tx *bolt.Tx, inc newsmon.Incident, wr *writer) error {
 	if inc.ID == "" {
 		return fmt.Errorf("save incident %q: empty ID", inc.Title)
 	}
@@ -848,7 +957,7 @@ func putIncident(tx *bolt.Tx, inc newsmon.Incident) error {
 	} else if err := addUint(tx.Bucket(bucketMeta), keyIncidents, 1); err != nil {
 		return err
 	}
-	data, err := json.Marshal(inc)
+	data, err := wr.marshal(inc)
 	if err != nil {
 		return fmt.Errorf("incident %s: %w", inc.ID, err)
 	}
@@ -943,15 +1052,19 @@ func (s *Store) SetNextDue(source string, t time.Time) error {
 // termCounts gathers document-frequency increments over the articles of one
 // transaction, so that each term is read and written once per transaction.
 type termCounts struct {
-	index map[string]int32 // term -> its place in terms
-	terms []termCount
-	docs  uint64
+	index  map[string]int32 // term -> its place in terms and counts
+	terms  []string
+	counts []termCount
+	docs   uint64
 }
 
+// termCount is the count of terms[i]. It holds no pointers, which makes it
+// cheap to sort.
 type termCount struct {
-	term string
-	n    uint64 // documents with the term
-	last uint64 // the last document (1-based) counted, so repeats count once
+	head uint64 // keyHead(terms[i]), for sorting
+	i    uint32
+	n    uint32 // documents with the term
+	last uint32 // the last document (1-based) counted, so repeats count once
 }
 
 // reset empties c, keeping its memory.
@@ -959,6 +1072,7 @@ func (c *termCounts) reset() {
 	clear(c.index)
 	clear(c.terms) // no strings kept alive
 	c.terms = c.terms[:0]
+	c.counts = c.counts[:0]
 	c.docs = 0
 }
 
@@ -968,7 +1082,7 @@ func (c *termCounts) add(terms []string) {
 	if c.index == nil {
 		c.index = make(map[string]int32, len(terms))
 	}
-	doc := c.docs + 1
+	doc := uint32(c.docs + 1)
 	counted := false
 	for _, t := range terms {
 		if t == "" {
@@ -978,16 +1092,17 @@ func (c *termCounts) add(terms []string) {
 		if !ok {
 			i = int32(len(c.terms))
 			c.index[t] = i
-			c.terms = append(c.terms, termCount{term: t})
+			c.terms = append(c.terms, t)
+			c.counts = append(c.counts, termCount{head: keyHead(t), i: uint32(i)})
 		}
-		if e := &c.terms[i]; e.last != doc {
+		if e := &c.counts[i]; e.last != doc {
 			e.last = doc
 			e.n++
 			counted = true
 		}
 	}
 	if counted {
-		c.docs = doc
+		c.docs++
 	}
 }
 
@@ -1003,32 +1118,40 @@ func (c *termCounts) write(tx *bolt.Tx, w *writer) error {
 	if c.docs == 0 {
 		return nil
 	}
-	slices.SortFunc(c.terms, func(x, y termCount) int { return strings.Compare(x.term, y.term) })
+	terms := c.terms
+	slices.SortFunc(c.counts, func(x, y termCount) int {
+		if x.head != y.head {
+			return cmp.Compare(x.head, y.head)
+		}
+		return strings.Compare(terms[x.i], terms[y.i])
+	})
 	b := tx.Bucket(bucketDocFreq)
 	// Values must stay valid until the transaction ends.
-	vals := w.arena.alloc(8 * len(c.terms))
+	vals := w.arena.alloc(8 * len(c.counts))
 	cur := b.Cursor()
-	w.key = append(w.key[:0], c.terms[0].term...)
+	w.key = append(w.key[:0], terms[c.counts[0].i]...)
 	k, v := cur.Seek(w.key)
-	for i, t := range c.terms {
-		for step := 0; k != nil && string(k) < t.term; step++ {
+	for j, tc := range c.counts {
+		t := terms[tc.i]
+		for step := 0; k != nil && string(k) < t; step++ {
 			if step == maxScan {
-				w.key = append(w.key[:0], t.term...)
+				w.key = append(w.key[:0], t...)
 				k, v = cur.Seek(w.key)
 				break
 			}
 			k, v = cur.Next()
 		}
 		old := uint64(0)
-		if k != nil && string(k) == t.term {
+		if k != nil && string(k) == t {
 			old = decodeUint(v)
 		}
-		binary.BigEndian.PutUint64(vals[8*i:], old+t.n)
+		binary.BigEndian.PutUint64(vals[8*j:], old+uint64(tc.n))
 	}
-	for i, t := range c.terms {
-		w.key = append(w.key[:0], t.term...)
-		if err := b.Put(w.key, vals[8*i:8*i+8:8*i+8]); err != nil {
-			return fmt.Errorf("term %.100q: %w", t.term, err)
+	for j, tc := range c.counts {
+		t := terms[tc.i]
+		w.key = append(w.key[:0], t...)
+		if err := b.Put(w.key, vals[8*j:8*j+8:8*j+8]); err != nil {
+			return fmt.Errorf("term %.100q: %w", t, err)
 		}
 	}
 	return addUint(tx.Bucket(bucketMeta), keyDocs, c.docs)
@@ -1100,16 +1223,29 @@ func appendTimeIDKey(dst []byte, t time.Time, id string) []byte {
 	return append(dst, id...)
 }
 
-// uniqueNonEmpty returns the non-empty strings of in, first occurrences only,
-// in order.
+// uniqueNonEmpty keeps the non-empty strings of in, first occurrences only,
+// in order, in place: it returns in[:n] holding them.
 func uniqueNonEmpty(in []string) []string {
-	out := make([]string, 0, len(in))
-	seen := make(map[string]bool, len(in))
+	const small = 16 // fewer: compare with those kept; more: a set
+	out := in[:0]
+	var seen map[string]bool
+	if len(in) > small {
+		seen = make(map[string]bool, len(in))
+	}
 	for _, s := range in {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+		if s == "" {
+			continue
 		}
+		if seen == nil {
+			if slices.Contains(out, s) {
+				continue
+			}
+		} else if seen[s] {
+			continue
+		} else {
+			seen[s] = true
+		}
+		out = append(out, s)
 	}
 	return out
 }
