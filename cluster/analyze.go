@@ -234,7 +234,7 @@ func appendBigram(buf []byte, k uint64) []byte {
 }
 
 // isBigram reports whether term is a character bigram, which analyze counts
-// by bigramKey when it is given a bigram bag.
+// by bigramKey when it counts into a termAcc.
 func isBigram(term string) (uint64, bool) {
 	a, n := utf8.DecodeRuneInString(term)
 	if n == len(term) || a == utf8.RuneError || !(hanzi.IsHan(a) || bigramScript(a)) {
@@ -248,11 +248,11 @@ func isBigram(term string) (uint64, bool) {
 }
 
 // analyzer holds the scratch buffers of analyze, reused from one text to the
-// next. With bigrams set, character bigrams are counted there, by
-// bigramKey, instead of in the bag.
+// next. With acc set, terms are counted there, by key, instead of in the
+// bag.
 type analyzer struct {
 	lx      *lexicon
-	bigrams map[uint64]float64
+	acc     *termAcc
 	buf     []byte // the current run, folded, when folding changed it
 	offs    []int  // byte offset of each rune of the current run
 	runes   []rune // the runes of the current run
@@ -332,14 +332,14 @@ func (a *analyzer) run(b bag, s string, han bool, w float64) {
 	}
 	if n == 1 {
 		if r, _ := utf8.DecodeRuneInString(s); !han || !hanStop[r] {
-			b[s] += w
+			a.add(b, s, w)
 		}
 		return
 	}
 	rs := a.runes
-	if a.bigrams != nil {
+	if a.acc != nil {
 		for i := 0; i+1 < n; i++ {
-			a.bigrams[bigramKey(rs[i], rs[i+1])] += w
+			a.acc.add(bigramKey(rs[i], rs[i+1]), "", w)
 		}
 	} else {
 		for i := 0; i+1 < n; i++ {
@@ -355,7 +355,7 @@ func (a *analyzer) run(b bag, s string, han bool, w float64) {
 		if longest := lx.longestAlias(bigramKey(rs[i], rs[i+1])); longest > 0 {
 			for k = min(longest, n-i); k >= 2; k-- {
 				if tok, ok := lx.han[s[offs[i]:end(i+k-1)]]; ok {
-					b[tok] += w
+					a.add(b, tok, w)
 					break
 				}
 			}
@@ -385,7 +385,7 @@ func (a *analyzer) words(b bag, s string, w float64, hanDoc bool) {
 			i++
 			continue
 		}
-		b[tok] += w
+		a.add(b, tok, w)
 		for k := i; k < i+n; k++ {
 			covered[k] = true
 		}
@@ -395,22 +395,32 @@ func (a *analyzer) words(b bag, s string, w float64, hanDoc bool) {
 		t := norm[i]
 		if isDigits(t) {
 			if len(t) >= 2 {
-				b[numberPrefix+strings.TrimLeft(t, "0")] += w
+				a.add(b, numberPrefix+strings.TrimLeft(t, "0"), w)
 			}
 			continue
 		}
 		if utf8.RuneCountInString(t) < 2 || stopWords[t] {
 			continue
 		}
-		b[t] += w
+		a.add(b, t, w)
 		if covered[i] {
 			continue
 		}
 		first, _ := utf8.DecodeRuneInString(x.text)
 		if hanDoc || unicode.IsUpper(first) {
-			b[namePrefix+t] += w
+			a.add(b, namePrefix+t, w)
 		}
 	}
+}
+
+// add adds w to the frequency of term s (not a bigram): in a.acc when set,
+// else in b.
+func (a *analyzer) add(b bag, s string, w float64) {
+	if a.acc != nil {
+		a.acc.add(wordKey(s), s, w)
+		return
+	}
+	b[s] += w
 }
 
 // matchWords returns the length of the longest lexicon alias starting at

@@ -1,7 +1,8 @@
 // Package cluster groups articles into candidate incidents, incrementally and
 // across languages, and scores incidents against topics. It is pure: no I/O,
-// no logging. The caller persists what Add returns (the incident and the
-// article's terms, for document frequencies) and hands it back with Restore.
+// no logging. The caller persists what Add returns (the incident) and what
+// DocFreqChanges returns (document frequencies), and hands them back with
+// Restore.
 //
 // Method (single-pass streaming clustering in the manner of Miranda et al.
 // 2018): each article becomes a TF-IDF vector (title weighted above the lead,
@@ -76,19 +77,18 @@ type Clusterer struct {
 	opts    Options
 	lx      *lexicon
 	topics  []topic
-	dfIndex map[string]int32 // term -> its document frequency in dfCount
-	dfBig   map[uint64]int32 // the same for character bigrams, by bigramKey
-	dfCount []int
+	vocab   *vocab // document frequencies
 	docs    int
 	active  map[string]*incident
 	posting map[string]map[*incident]float64 // term -> open incidents with its centroid weight
 	clock   time.Time                        // latest article time seen
 	swept   time.Time                        // when open incidents were last swept for expiry
-	bag     bag                              // scratch: the article's term frequencies
+	acc     termAcc                          // scratch: the article's term frequencies
 	idfMemo [512]float64                     // scratch: idf by document frequency for the current docs (0: not yet)
-	arena   []byte                           // scratch: the article's bigram terms, one after the other
-	bigs    []bigramTF                       // scratch: the article's bigrams
-	cands   []term                           // scratch: the article's weighted terms
+	cands   []cand                           // scratch: the article's weighted terms
+	weights []float64                        // scratch: their weights, for heaviest
+	round   uint64                           // scratch of best: its calls
+	touched []*incident                      // scratch of best: the incidents found
 	an      analyzer                         // scratch buffers of analyze
 }
 
@@ -101,6 +101,10 @@ type incident struct {
 	langs map[string]int     // articles per language
 	tlang string             // Title's language
 	score float64            // centrality of Title's article
+
+	// Scratch of best: the partial dot products with the article of round.
+	round     uint64
+	dot, dotX float64
 }
 
 // New returns a Clusterer with no history.
@@ -112,32 +116,26 @@ func New(opts Options) *Clusterer {
 		opts.Threshold = DefaultThreshold
 	}
 	lx := loadLexicon()
-	return &Clusterer{
+	c := &Clusterer{
 		opts:    opts,
 		lx:      lx,
 		topics:  compileTopics(lx, opts.Topics),
-		dfIndex: map[string]int32{},
-		dfBig:   map[uint64]int32{},
-		bag:     bag{},
-		an:      analyzer{lx: lx, bigrams: map[uint64]float64{}},
+		vocab:   newVocab(0),
 		active:  map[string]*incident{},
 		posting: map[string]map[*incident]float64{},
 	}
+	c.an = analyzer{lx: lx, acc: &c.acc}
+	return c
 }
 
 // Restore replaces the clusterer's state with the given open incidents and
-// document frequencies (as persisted from earlier Add results). Incidents
-// older than the window relative to the newest of them are dropped.
+// document frequencies (as persisted from earlier Add and DocFreqChanges
+// results). Incidents older than the window relative to the newest of them
+// are dropped.
 func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs int) {
-	c.dfIndex, c.dfBig = map[string]int32{}, map[uint64]int32{}
-	c.dfCount = make([]int, 0, len(df))
-	for k, v := range df {
-		if bk, ok := isBigram(k); ok {
-			c.dfBig[bk] = int32(len(c.dfCount))
-		} else {
-			c.dfIndex[k] = int32(len(c.dfCount))
-		}
-		c.dfCount = append(c.dfCount, v)
+	c.vocab = newVocab(len(df))
+	for k, n := range df {
+		c.vocab.set(k, n)
 	}
 	c.docs = docs
 	c.active = map[string]*incident{}
@@ -231,10 +229,8 @@ const (
 )
 
 // Add assigns article a to an open incident or opens a new one, and returns
-// that incident (a copy; with Centroid set for persistence) and the article's
-// distinct terms, in no particular order, for the store's document
-// frequencies.
-func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
+// that incident (a copy; with Centroid set for persistence).
+func (c *Clusterer) Add(a newsmon.Article) newsmon.Incident {
 	t := c.articleTime(a)
 	if t.After(c.clock) {
 		c.clock = t
@@ -243,23 +239,30 @@ func (c *Clusterer) Add(a newsmon.Article) (newsmon.Incident, []string) {
 
 	lead, rest := splitLead(a.Body)
 	hanDoc := isHanDoc(a.Title, lead, rest)
-	b := c.bag
-	clear(b)
-	clear(c.an.bigrams)
-	c.an.analyze(b, a.Title, titleWeight, hanDoc)
+	c.acc.reset()
+	c.an.analyze(nil, a.Title, titleWeight, hanDoc)
 	if lead == "" {
 		lead = a.Description
 	}
-	c.an.analyze(b, lead, leadWeight, hanDoc)
-	c.an.analyze(b, rest, bodyWeight, hanDoc)
-	vec, terms := c.vector(b)
+	c.an.analyze(nil, lead, leadWeight, hanDoc)
+	c.an.analyze(nil, rest, bodyWeight, hanDoc)
+	vec := c.vector()
 
 	best, sim := c.best(vec, t)
 	if best == nil || sim < c.opts.Threshold {
 		best = c.open(a, t)
 	}
 	c.join(best, a, t, vec)
-	return c.export(best), terms
+	return c.export(best)
+}
+
+// DocFreqChanges returns the document frequencies that changed since the
+// last call (or Restore): the terms, their frequencies now, and the number
+// of documents now. The caller persists them with the incidents Add
+// returned meanwhile, and hands them back with Restore.
+func (c *Clusterer) DocFreqChanges() (terms []string, counts []int, docs int) {
+	terms, counts = c.vocab.takeChanges()
+	return terms, counts, c.docs
 }
 
 // articleTime is the article's time: Published, else FetchedAt, else the
@@ -331,12 +334,24 @@ type vec struct {
 	normX float64 // |translingual part|
 }
 
-// bigramTF is a bigram of an article, its frequency and where its term
-// ends in Clusterer.arena.
-type bigramTF struct {
-	k   uint64
-	tf  float64
-	end int
+// cand is one weighted term of the article being analysed: its place p in
+// Clusterer.acc and the head of its text, to break ties cheaply.
+type cand struct {
+	w    float64
+	head uint64
+	p    int32
+}
+
+// before reports whether candidate a comes before b in the order byWeight
+// gives their terms: heavier first, then by text.
+func (c *Clusterer) before(a, b cand) bool {
+	if a.w != b.w {
+		return a.w > b.w
+	}
+	if a.head != b.head {
+		return a.head < b.head
+	}
+	return c.acc.text(a.p) < c.acc.text(b.p)
 }
 
 // idf is the inverse document frequency of a term in df of c.docs
@@ -370,53 +385,24 @@ var log1pTable = func() (t [256]float64) {
 	return t
 }()
 
-// vector counts the article with terms b in the document frequencies and
-// returns its vector and its distinct terms.
-func (c *Clusterer) vector(b bag) (vec, []string) {
+// vector counts the article's terms (in c.acc) in the document frequencies
+// and returns its vector.
+func (c *Clusterer) vector() vec {
 	c.docs++
 	clear(c.idfMemo[:])
-	terms := make([]string, 0, len(b)+len(c.an.bigrams))
+	acc := &c.acc
 	cands := c.cands[:0]
-
-	// Bigrams: their terms are cut from one string.
-	c.arena, c.bigs = c.arena[:0], c.bigs[:0]
-	for k, tf := range c.an.bigrams {
-		c.arena = appendBigram(c.arena, k)
-		c.bigs = append(c.bigs, bigramTF{k, tf, len(c.arena)})
+	for p, k := range acc.keys {
+		df := c.vocab.count(k, acc.words[p])
+		cands = append(cands, cand{w: tfWeight(acc.tf[p]) * c.idf(df), head: acc.head(int32(p)), p: int32(p)})
 	}
-	arena, start := string(c.arena), 0
-	for _, bg := range c.bigs {
-		key := arena[start:bg.end]
-		start = bg.end
-		i, ok := c.dfBig[bg.k]
-		if !ok {
-			i = int32(len(c.dfCount))
-			c.dfBig[bg.k] = i
-			c.dfCount = append(c.dfCount, 0)
-		}
-		c.dfCount[i]++
-		terms = append(terms, key)
-		cands = append(cands, term{key, tfWeight(bg.tf) * c.idf(c.dfCount[i])})
+	top := c.heaviest(cands, articleTerms)
+	v := vec{terms: make([]term, len(top))}
+	for i, cd := range top {
+		// Centroids keep the text: it must not point into the article.
+		v.terms[i] = term{acc.ownText(cd.p), cd.w}
 	}
-	for k, tf := range b {
-		i, ok := c.dfIndex[k]
-		if !ok {
-			k = strings.Clone(k) // b's keys may point into the article text
-			i = int32(len(c.dfCount))
-			c.dfIndex[k] = i
-			c.dfCount = append(c.dfCount, 0)
-		}
-		c.dfCount[i]++
-		terms = append(terms, k)
-		cands = append(cands, term{k, tfWeight(tf) * c.idf(c.dfCount[i])})
-	}
-	v := vec{terms: slices.Clone(heaviest(cands, articleTerms))}
-	clear(cands) // no strings kept alive
 	c.cands = cands[:0]
-	for i := range v.terms {
-		// Kept in centroids: do not hold on to the article text.
-		v.terms[i].k = strings.Clone(v.terms[i].k)
-	}
 	var n, x float64
 	for _, t := range v.terms {
 		n += t.w * t.w
@@ -426,62 +412,101 @@ func (c *Clusterer) vector(b bag) (vec, []string) {
 	}
 	n = math.Sqrt(n)
 	if n == 0 {
-		return v, terms
+		return v
 	}
 	for i := range v.terms {
 		v.terms[i].w /= n
 	}
 	v.normX = math.Sqrt(x) / n
-	return v, terms
+	return v
 }
 
-// heaviest reorders ts so that its k heaviest terms come first, heaviest
-// first, and returns them: a selection in linear time, then a sort of the k.
-func heaviest(ts []term, k int) []term {
+// heaviest reorders ts so that its k heaviest candidates come first,
+// heaviest first, and returns them. The k-th heaviest weight is selected
+// by weight alone (cheap comparisons of floats, in linear time); only the
+// candidates of exactly that weight are then ordered by their text, to
+// decide which of them make the cut.
+func (c *Clusterer) heaviest(ts []cand, k int) []cand {
 	if len(ts) > k {
-		lo, hi := 0, len(ts)-1
-		for lo < hi {
-			p := lo + partition(ts[lo:hi+1])
-			switch {
-			case p < k-1:
-				lo = p + 1
-			case p > k-1:
-				hi = p - 1
-			default:
-				lo = hi
+		ws := c.weights[:0]
+		for _, t := range ts {
+			ws = append(ws, t.w)
+		}
+		c.weights = ws
+		kth := kthLargest(ws, k)
+		// Heavier ones first, then those of weight kth.
+		heavier := 0
+		for i, t := range ts {
+			if t.w > kth {
+				ts[heavier], ts[i] = ts[i], ts[heavier]
+				heavier++
 			}
+		}
+		tied := heavier
+		for i := heavier; i < len(ts); i++ {
+			if ts[i].w == kth {
+				ts[tied], ts[i] = ts[i], ts[tied]
+				tied++
+			}
+		}
+		if tied > k {
+			c.sortCands(ts[heavier:tied])
 		}
 		ts = ts[:k]
 	}
-	slices.SortFunc(ts, byWeight)
+	c.sortCands(ts)
 	return ts
 }
 
-// partition moves the terms heavier than a pivot (the median of the
-// first, middle and last) before it and the lighter after it, and returns
-// the pivot's index.
-func partition(ts []term) int {
-	last := len(ts) - 1
-	mid := last / 2
-	if byWeight(ts[mid], ts[0]) < 0 {
-		ts[mid], ts[0] = ts[0], ts[mid]
-	}
-	if byWeight(ts[last], ts[0]) < 0 {
-		ts[last], ts[0] = ts[0], ts[last]
-	}
-	if byWeight(ts[last], ts[mid]) < 0 {
-		ts[last], ts[mid] = ts[mid], ts[last]
-	}
-	ts[mid], ts[last] = ts[last], ts[mid] // the median is the pivot, at the end
-	i := 0
-	for j := range last {
-		if byWeight(ts[j], ts[last]) < 0 {
-			ts[i], ts[j] = ts[j], ts[i]
-			i++
+// sortCands sorts candidates heaviest first, then by text.
+func (c *Clusterer) sortCands(ts []cand) {
+	slices.SortFunc(ts, func(a, b cand) int {
+		switch {
+		case a.p == b.p:
+			return 0
+		case c.before(a, b):
+			return -1
+		}
+		return 1
+	})
+}
+
+// kthLargest returns the k-th largest of ws (1 <= k <= len(ws)), which it
+// reorders: a quickselect with the median of three as pivot.
+func kthLargest(ws []float64, k int) float64 {
+	lo, hi, want := 0, len(ws)-1, k-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if ws[mid] > ws[lo] {
+			ws[mid], ws[lo] = ws[lo], ws[mid]
+		}
+		if ws[hi] > ws[lo] {
+			ws[hi], ws[lo] = ws[lo], ws[hi]
+		}
+		if ws[hi] > ws[mid] {
+			ws[hi], ws[mid] = ws[mid], ws[hi]
+		}
+		// ws[lo] >= ws[mid] >= ws[hi]: the median, at mid, is the pivot.
+		pivot := ws[mid]
+		ws[mid], ws[hi] = ws[hi], ws[mid]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if ws[j] > pivot {
+				ws[i], ws[j] = ws[j], ws[i]
+				i++
+			}
+		}
+		ws[i], ws[hi] = ws[hi], ws[i]
+		switch {
+		case i < want:
+			lo = i + 1
+		case i > want:
+			hi = i - 1
+		default:
+			return ws[i]
 		}
 	}
-	ts[i], ts[last] = ts[last], ts[i]
-	return i
+	return ws[want]
 }
 
 // pushTop adds t to top, which holds at most k terms, heaviest first.
@@ -527,8 +552,10 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 		in    *incident
 		score float64
 	}
-	type partial struct{ dot, dotX float64 }
-	acc := map[*incident]*partial{}
+	// The partial dot products accumulate in the incidents themselves,
+	// valid for this round only.
+	c.round++
+	touched := c.touched[:0]
 	// Terms in very many open incidents say little; they still count in the
 	// exact similarity of the candidates found through rarer terms.
 	limit := max(minPosting, len(c.active)/postingShare)
@@ -542,26 +569,25 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 			continue
 		}
 		for in, w := range p {
-			pa := acc[in]
-			if pa == nil {
-				pa = &partial{}
-				acc[in] = pa
+			if in.round != c.round {
+				in.round, in.dot, in.dotX = c.round, 0, 0
+				touched = append(touched, in)
 			}
 			d := tm.w * w
-			pa.dot += d
+			in.dot += d
 			if x {
-				pa.dotX += d
+				in.dotX += d
 			}
 		}
 	}
-	cands := make([]cand, 0, len(acc))
-	for in, pa := range acc {
+	cands := make([]cand, 0, len(touched))
+	for _, in := range touched {
 		if !c.accepts(in, t) {
 			continue
 		}
-		s := pa.dot / in.norm
+		s := in.dot / in.norm
 		if in.normX > 0 && v.normX > 0 {
-			s = max(s, crossDiscount*pa.dotX/(in.normX*v.normX))
+			s = max(s, crossDiscount*in.dotX/(in.normX*v.normX))
 		}
 		if s >= c.opts.Threshold*minPartial {
 			cands = append(cands, cand{in, s})
@@ -576,6 +602,8 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 	if len(cands) > maxCandidates {
 		cands = cands[:maxCandidates]
 	}
+	clear(touched) // no incidents kept alive
+	c.touched = touched[:0]
 	var best *incident
 	bestSim := 0.0
 	for _, cd := range cands {
@@ -655,7 +683,7 @@ func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
 	if id == "" {
 		id = a.URL + "\x00" + a.Title
 	}
-	in := &incident{terms: map[string]float64{}, langs: map[string]int{}, score: -1}
+	in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, score: -1}
 	in.inc = newsmon.Incident{ID: IncidentID(id), FirstSeen: t, LastSeen: t}
 	if old := c.active[in.inc.ID]; old != nil {
 		// The same first article again (a replay): start afresh.

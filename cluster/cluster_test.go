@@ -86,8 +86,8 @@ func groups(t *testing.T, opts Options, arts []newsmon.Article) []int {
 	first := map[string]int{}
 	var out []int
 	for i, a := range arts {
-		inc, terms := c.Add(a)
-		if len(terms) == 0 {
+		inc := c.Add(a)
+		if terms, _, _ := c.DocFreqChanges(); len(terms) == 0 {
 			t.Fatalf("article %s: no terms", a.ID)
 		}
 		if _, ok := first[inc.ID]; !ok {
@@ -180,12 +180,18 @@ type store struct {
 	docs      int
 }
 
-func (s *store) save(inc newsmon.Incident, terms []string) {
+func (s *store) save(inc newsmon.Incident) {
 	s.incidents[inc.ID] = inc
-	for _, k := range terms {
-		s.df[k]++
+}
+
+// sync persists c's document-frequency changes, as the pipeline does with
+// each batch it commits.
+func (s *store) sync(c *Clusterer) {
+	terms, counts, docs := c.DocFreqChanges()
+	for i, k := range terms {
+		s.df[k] = counts[i]
 	}
-	s.docs++
+	s.docs = docs
 }
 
 func (s *store) active() []newsmon.Incident {
@@ -213,6 +219,7 @@ func TestDeterministicAcrossBatches(t *testing.T) {
 		c := New(Options{})
 		for i, a := range arts {
 			if slices.Contains(splits, i) {
+				st.sync(c)
 				c = New(Options{})
 				c.Restore(st.active(), st.df, st.docs)
 			}
@@ -245,7 +252,7 @@ func TestIncidentFields(t *testing.T) {
 	c := New(Options{})
 	c.Add(xiaomiEN)
 	c.Add(xiaomiZH)
-	inc, _ := c.Add(xiaomiEN2)
+	inc := c.Add(xiaomiEN2)
 	want := newsmon.Incident{
 		ID:         IncidentID("x-en"),
 		FirstSeen:  xiaomiEN.Published,
@@ -287,7 +294,7 @@ func TestTitleLanguage(t *testing.T) {
 			c := New(Options{})
 			var inc newsmon.Incident
 			for _, a := range tt.arts {
-				inc, _ = c.Add(a)
+				inc = c.Add(a)
 			}
 			if len(inc.ArticleIDs) != len(tt.arts) {
 				t.Fatalf("articles split: %v", inc.ArticleIDs)
@@ -308,7 +315,7 @@ func TestScore(t *testing.T) {
 		c := New(Options{})
 		var inc newsmon.Incident
 		for _, a := range arts {
-			inc, _ = c.Add(a)
+			inc = c.Add(a)
 		}
 		return inc
 	}
@@ -343,7 +350,7 @@ func TestScore(t *testing.T) {
 	}
 	// Add scores with Options.Topics, the same way.
 	c := New(Options{Topics: []newsmon.Topic{ai}})
-	inc, _ := c.Add(xiaomiEN)
+	inc := c.Add(xiaomiEN)
 	if s, m := Score(inc, []newsmon.Topic{ai}); inc.Score != s || !reflect.DeepEqual(inc.Topics, m) {
 		t.Errorf("Add scored %v %v, Score says %v %v", inc.Score, inc.Topics, s, m)
 	}
@@ -351,8 +358,8 @@ func TestScore(t *testing.T) {
 
 func TestRestoreDropsExpired(t *testing.T) {
 	c := New(Options{})
-	old, _ := c.Add(xiaomiEN)
-	fresh, _ := c.Add(football)
+	old := c.Add(xiaomiEN)
+	fresh := c.Add(football)
 	fresh.LastSeen = old.LastSeen.Add(8 * 24 * time.Hour)
 	c2 := New(Options{})
 	c2.Restore([]newsmon.Incident{old, fresh, {}}, map[string]int{"xiaomi": 1}, 2)
@@ -403,16 +410,16 @@ func TestLexiconData(t *testing.T) {
 
 func TestAddOddArticles(t *testing.T) {
 	c := New(Options{})
-	empty, terms := c.Add(newsmon.Article{ID: "empty"})
-	if len(terms) != 0 || empty.ID != IncidentID("empty") || len(empty.ArticleIDs) != 1 {
+	empty := c.Add(newsmon.Article{ID: "empty"})
+	if terms, _, _ := c.DocFreqChanges(); len(terms) != 0 || empty.ID != IncidentID("empty") || len(empty.ArticleIDs) != 1 {
 		t.Errorf("empty article: %+v, terms %v", empty, terms)
 	}
-	noID, _ := c.Add(newsmon.Article{Title: "Untitled note about a harbour", URL: "https://example.org/n"})
+	noID := c.Add(newsmon.Article{Title: "Untitled note about a harbour", URL: "https://example.org/n"})
 	if noID.ID == "" || noID.ID == empty.ID {
 		t.Errorf("article without id: incident id %q", noID.ID)
 	}
 	// An empty article is never joined by a later one.
-	other, _ := c.Add(newsmon.Article{ID: "other", Title: "Harbour note"})
+	other := c.Add(newsmon.Article{ID: "other", Title: "Harbour note"})
 	if other.ID == empty.ID {
 		t.Error("joined the empty article's incident")
 	}
@@ -500,18 +507,38 @@ func TestSplitLead(t *testing.T) {
 
 func TestHeaviestIsTheTopOfTheSortedTerms(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	// Words sharing their first 8 bytes, bigrams, single characters: ties
+	// in weight are broken by the text, through the head or the text itself.
+	texts := []string{"internationale", "international", "internet", "inter", "地震", "地铁", "震", "^xiaomi", "#2026", "~earthquake", "𠀀𠀁", "ab", "a"}
 	for n := range 2000 {
-		size := rng.IntN(300)
-		var ts []term
-		for i := range size {
-			// Few distinct weights: ties are broken by key.
-			ts = append(ts, term{fmt.Sprint(rng.IntN(size+1), "-", i%3), float64(rng.IntN(5))})
+		c := New(Options{})
+		c.acc.reset()
+		var want []term
+		for i := range rng.IntN(300) {
+			s := fmt.Sprint(texts[rng.IntN(len(texts))], i)
+			if rng.IntN(3) == 0 {
+				s = string([]rune{0x4e00 + rune(rng.IntN(300)), 0x4e00 + rune(i)})
+			}
+			w := float64(rng.IntN(5)) // few distinct weights: many ties
+			if k, ok := isBigram(s); ok {
+				c.acc.add(k, "", w)
+			} else {
+				c.acc.add(wordKey(s), s, w)
+			}
+			want = append(want, term{s, w})
+		}
+		var cands []cand
+		for p := range c.acc.keys {
+			cands = append(cands, cand{w: c.acc.tf[p], head: c.acc.head(int32(p)), p: int32(p)})
 		}
 		k := 1 + rng.IntN(70)
-		want := slices.Clone(ts)
 		slices.SortFunc(want, byWeight)
 		want = want[:min(k, len(want))]
-		if got := heaviest(ts, k); !slices.Equal(got, want) {
+		var got []term
+		for _, cd := range c.heaviest(cands, k) {
+			got = append(got, term{c.acc.text(cd.p), cd.w})
+		}
+		if !slices.Equal(got, want) {
 			t.Fatalf("case %d (k %d): got %v, want %v", n, k, got, want)
 		}
 	}

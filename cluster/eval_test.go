@@ -48,6 +48,24 @@ func readEval(path string) ([]evalItem, error) {
 	return items, sc.Err()
 }
 
+// clusterData reads $NEWSMON_CLUSTER_DATA (the file, or the directory
+// holding articles.jsonl), skipping the test when it is not set.
+func clusterData(t *testing.T) []evalItem {
+	t.Helper()
+	path := os.Getenv("NEWSMON_CLUSTER_DATA")
+	if path == "" {
+		t.Skip("NEWSMON_CLUSTER_DATA not set")
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "articles.jsonl")
+	}
+	items, err := readEval(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
 // article is what the clusterer sees of an item: no label, no dataset.
 func (it evalItem) article() newsmon.Article {
 	a := newsmon.Article{ID: it.ID, Source: it.Source, Lang: it.Lang, Title: it.Title, Body: it.Body}
@@ -136,17 +154,8 @@ func crossPairs(items []evalItem, pred map[string]string) (recall, precision flo
 //
 // (the directory holding articles.jsonl works too).
 func TestEvalCluster(t *testing.T) {
-	path := os.Getenv("NEWSMON_CLUSTER_DATA")
-	if path == "" {
-		t.Skip("NEWSMON_CLUSTER_DATA not set")
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, "articles.jsonl")
-	}
-	items, err := readEval(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := clusterData(t)
+	var err error
 	opts := Options{}
 	if s := os.Getenv("NEWSMON_CLUSTER_THRESHOLD"); s != "" { // for sweeps while developing
 		if opts.Threshold, err = strconv.ParseFloat(s, 64); err != nil {
@@ -157,7 +166,7 @@ func TestEvalCluster(t *testing.T) {
 	pred := map[string]string{}
 	start, cpu0 := time.Now(), cpuTime()
 	for _, it := range items {
-		inc, _ := c.Add(it.article())
+		inc := c.Add(it.article())
 		pred[it.ID] = inc.ID
 	}
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
@@ -168,11 +177,14 @@ func TestEvalCluster(t *testing.T) {
 	var batched *Clusterer
 	for i, it := range items {
 		if i%100 == 0 {
+			if batched != nil {
+				st.sync(batched)
+			}
 			batched = New(opts)
 			batched.Restore(st.active(), st.df, st.docs)
 		}
-		inc, terms := batched.Add(it.article())
-		st.save(inc, terms)
+		inc := batched.Add(it.article())
+		st.save(inc)
 		if inc.ID != pred[it.ID] {
 			t.Fatalf("item %d (%s): incident %s in batches, %s in one run", i, it.ID, inc.ID, pred[it.ID])
 		}

@@ -53,6 +53,7 @@ type Pipeline struct {
 	// fills; nil between commits. Lookups see open, committing, then the
 	// store, so an article is found at every moment of its way to disk.
 	committing *pending
+	docsQueued int // the document count of the last DocFreq write queued
 	// commitFailures counts failed commits; a cycle during which it grew
 	// reports an error and saves no validators.
 	commitFailures int
@@ -154,7 +155,10 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 
 // SetConfig switches to a new configuration (SIGHUP) and rebuilds the
 // clusterer from the store, so a changed window or topic list takes effect.
+// Pages wait while it reads the store.
 func (p *Pipeline) SetConfig(cfg *config.Config) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	c := cluster.New(cluster.Options{
 		Window:    cfg.Cluster.Window,
 		Threshold: cfg.Cluster.Threshold,
@@ -178,14 +182,30 @@ func (p *Pipeline) SetConfig(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("restore document frequencies: %w", err)
 	}
+	// Counts not committed yet are the old clusterer's: queue them, and
+	// start from them. They are absolute, so one the store already has
+	// (a commit that ended while the store was read) changes nothing.
+	if p.clusterer != nil {
+		p.queueDocFreq()
+	}
+	batches := p.batches()
+	slices.Reverse(batches) // oldest first
+	for _, q := range batches {
+		for _, w := range q.writes {
+			if d := w.DocFreq; d != nil {
+				for i, t := range d.Terms {
+					df[t] = d.Counts[i]
+				}
+				docs = d.Docs
+			}
+		}
+	}
 	c.Restore(active, df, docs)
 	_, incidents, err := p.store.Stats()
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	p.cfg, p.clusterer, p.incidents = cfg, c, incidents
-	p.mu.Unlock()
+	p.cfg, p.clusterer, p.incidents, p.docsQueued = cfg, c, incidents, docs
 	if p.metrics != nil {
 		p.metrics.SetIncidents(incidents)
 	}
@@ -478,7 +498,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	}
 
 	a.ID = store.ArticleID(a.URL)
-	inc, terms := p.clusterer.Add(a)
+	inc := p.clusterer.Add(a)
 	inc.Topics = p.topicsAbove(inc)
 	a.IncidentID = inc.ID
 	if len(inc.ArticleIDs) == 1 {
@@ -488,7 +508,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		}
 	}
 	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
-		Article: &a, URLs: urls, NearKeys: keys, Incident: &inc, Terms: terms,
+		Article: &a, URLs: urls, NearKeys: keys, Incident: &inc,
 	}})
 	p.open.arts = append(p.open.arts, &a)
 	for _, u := range urls {
@@ -557,6 +577,9 @@ func (p *Pipeline) Flush() error {
 		p.mu.Unlock()
 		return nil
 	}
+	// The document frequencies as of the batch's last article go with it,
+	// so the stored counts always agree with the stored articles.
+	p.queueDocFreq()
 	p.open, p.committing = newPending(), batch
 	p.mu.Unlock()
 
@@ -579,6 +602,17 @@ func (p *Pipeline) Flush() error {
 		}
 	}
 	return nil
+}
+
+// queueDocFreq adds the clusterer's document-frequency changes to the open
+// batch. Call with p.mu held.
+func (p *Pipeline) queueDocFreq() {
+	terms, counts, docs := p.clusterer.DocFreqChanges()
+	if len(terms) == 0 && docs == p.docsQueued {
+		return
+	}
+	p.docsQueued = docs
+	p.open.writes = append(p.open.writes, store.Write{DocFreq: &store.DocFreqWrite{Terms: terms, Counts: counts, Docs: docs}})
 }
 
 // startFlusher commits the open batch when it is full or every flushEvery,

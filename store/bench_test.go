@@ -198,8 +198,7 @@ func lookup(b *testing.B, s *Store, keys []string) {
 }
 
 // BenchmarkSaveArticle times SaveArticle with production durability (fsync
-// on every commit): a 4 KB article, 3 URLs, 42 near keys, its incident and
-// 30 terms.
+// on every commit): a 4 KB article, 3 URLs, 42 near keys and its incident.
 func BenchmarkSaveArticle(b *testing.B) {
 	s, err := Open(filepath.Join(b.TempDir(), "newsmon.db"))
 	if err != nil {
@@ -215,9 +214,6 @@ func BenchmarkSaveArticle(b *testing.B) {
 		for k := range 42 {
 			w.NearKeys = append(w.NearKeys, benchKey(k, mix(uint64(i*42+k))))
 		}
-		for k := range 30 {
-			w.Terms = append(w.Terms, fmt.Sprintf("term%d", (i+k*31)%5000))
-		}
 		w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", i/3), LastSeen: w.Article.FetchedAt}
 		if err := s.SaveArticle(w); err != nil {
 			b.Fatal(err)
@@ -228,20 +224,40 @@ func BenchmarkSaveArticle(b *testing.B) {
 }
 
 // BenchmarkSaveBatch times SaveBatch of 64 new articles as the pipeline
-// writes them: each with a 509-byte signature, 2 URLs, 42 near keys, its
-// incident (with a 100-term centroid) and distinct terms drawn from a skewed
-// vocabulary. "long" has 20 KB bodies and 1,000 terms of 50,000 (none in
-// long/terms=0, which shows the cost of the rest) and syncs each commit;
-// "pipeline" has articles like BenchmarkPipeline's (1,300-character bodies,
-// 800 terms of 6,000: some 4,800 distinct a batch) and no fsync, so that it
-// times the CPU. ns/article is per article.
+// writes them: each with a 509-byte signature, 2 URLs, 42 near keys and its
+// incident (with a 100-term centroid), and one DocFreqWrite with the
+// absolute counts of the batch's distinct terms, as the clusterer hands
+// them over (articles have distinct terms drawn from a skewed vocabulary).
+// "long" has 20 KB bodies and 1,000 terms of 50,000 (some 32,000 distinct a
+// batch; none in long/terms=0, which shows the cost of the rest) and syncs
+// each commit; "real" is long with 300 terms of 200,000 (some 17,000
+// distinct a batch, as on real text), with the docfreq log bounded at 1, 4
+// and 16 MiB; "pipeline" has articles like BenchmarkPipeline's
+// (1,300-character bodies, 800 terms of 6,000: some 6,000 distinct a batch)
+// and no fsync, so that it times the CPU. ns/op is per batch, ns/article per
+// article;
+// batches/compaction is how often the log is folded into the docfreq
+// bucket and ns/compacting-batch what a batch that does it costs, against
+// ns/plain-batch for the others.
 func BenchmarkSaveBatch(b *testing.B) {
 	for _, c := range []struct {
 		name               string
 		body, terms, vocab int
 		noSync             bool
-	}{{"long/terms=0", 20000, 0, 50000, false}, {"long/terms=1000", 20000, 1000, 50000, false}, {"pipeline", 3900, 800, 6000, true}} {
-		b.Run(c.name, func(b *testing.B) { benchSaveBatch(b, c.body, c.terms, c.vocab, c.noSync) })
+		logMax             int
+	}{
+		{"long/terms=0", 20000, 0, 50000, false, docFreqLogMax},
+		{"long/terms=1000", 20000, 1000, 50000, false, docFreqLogMax},
+		{"pipeline", 3900, 800, 6000, true, docFreqLogMax},
+		{"real/terms=300/log=1MiB", 20000, 300, 200000, false, 1 << 20},
+		{"real/terms=300/log=4MiB", 20000, 300, 200000, false, 4 << 20},
+		{"real/terms=300/log=16MiB", 20000, 300, 200000, false, 16 << 20},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			defer func(m int) { docFreqLogMax = m }(docFreqLogMax)
+			docFreqLogMax = c.logMax
+			benchSaveBatch(b, c.body, c.terms, c.vocab, c.noSync)
+		})
 	}
 }
 
@@ -264,10 +280,14 @@ func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) 
 		vocab[t] = fmt.Sprintf("词%d", t)
 	}
 	sig := make([]byte, 509)
-	n := 0
+	df := make([]int, vocabSize) // the clusterer's counts
+	docs := 0
+	n, distinct, compactions := 0, 0, 0
+	var tPlain, tCompacting time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		writes := make([]Write, batch)
+		writes := make([]Write, batch, batch+1)
+		changed := map[uint64]bool{}
 		for j := range writes {
 			w := testArticle(n)
 			w.Article.Body = body.String()
@@ -278,14 +298,18 @@ func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) 
 				w.NearKeys = append(w.NearKeys, benchKey(k, mix(uint64(n*42+k))))
 			}
 			seen := map[uint64]bool{}
-			for r := uint64(0); len(w.Terms) < terms; r++ {
+			for r := uint64(0); len(seen) < terms; r++ {
 				// Squaring a uniform draw skews it towards common terms.
 				u := mix(uint64(n)<<20|r) % 1e6
 				t := u * u / (1e12 / uint64(len(vocab)))
 				if !seen[t] {
 					seen[t] = true
-					w.Terms = append(w.Terms, vocab[t])
+					df[t]++
+					changed[t] = true
 				}
+			}
+			if terms > 0 {
+				docs++
 			}
 			centroid := make(map[string]float64, 100)
 			for k := range 100 {
@@ -296,8 +320,21 @@ func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) 
 			writes[j] = Write{Article: &w}
 			n++
 		}
+		if len(changed) > 0 {
+			d := &DocFreqWrite{Docs: docs}
+			for t := range changed {
+				d.Terms = append(d.Terms, vocab[t])
+				d.Counts = append(d.Counts, df[t])
+			}
+			writes = append(writes, Write{DocFreq: d})
+			distinct += len(changed)
+		}
+		before := benchLogBytes(b, s)
 		b.StartTimer()
+		start := time.Now()
 		errs, err := s.SaveBatch(writes)
+		took := time.Since(start)
+		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -306,6 +343,31 @@ func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) 
 				b.Fatal(err)
 			}
 		}
+		if after := benchLogBytes(b, s); after < before {
+			compactions++
+			tCompacting += took
+		} else {
+			tPlain += took
+		}
+		b.StartTimer()
 	}
+	batches := n / batch
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/article")
+	b.ReportMetric(float64(distinct)/float64(batches), "terms/batch")
+	if compactions > 0 {
+		b.ReportMetric(float64(batches)/float64(compactions), "batches/compaction")
+		b.ReportMetric(float64(tCompacting.Nanoseconds())/float64(compactions), "ns/compacting-batch")
+	}
+	if batches > compactions {
+		b.ReportMetric(float64(tPlain.Nanoseconds())/float64(batches-compactions), "ns/plain-batch")
+	}
+}
+
+// benchLogBytes returns the size of s's docfreq log.
+func benchLogBytes(b *testing.B, s *Store) int {
+	n := 0
+	if err := s.db.View(func(tx *bolt.Tx) error { n = logBytes(tx); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,11 +20,12 @@ import (
 const crashEnv = "NEWSMON_STORE_CRASH_CHILD"
 
 // TestKillDuringWrites re-runs the test binary as a child that saves
-// articles (with incidents, terms and duplicates) as fast as it can and
-// reports each committed one; the parent SIGKILLs it at several points. After
-// each kill the file must pass Check, every reported article must be there
-// with its indexes, and all indexes must agree; the next child resumes on
-// the same file.
+// articles (with incidents, document frequencies and duplicates) as fast as
+// it can and reports each committed one; the parent SIGKILLs it at several
+// points. After each kill the file must pass Check, every reported article
+// must be there with its indexes, all indexes must agree and the document
+// frequencies must be exactly those of the stored articles; the next child
+// resumes on the same file, from the stored document frequencies.
 func TestKillDuringWrites(t *testing.T) {
 	if path := os.Getenv(crashEnv); path != "" {
 		crashChild(path, os.Getenv(crashEnv+"_BASE"))
@@ -70,6 +72,7 @@ func TestKillDuringWrites(t *testing.T) {
 			t.Fatalf("round %d: reopen: %v", round, err)
 		}
 		verify(t, s)
+		verifyCrashDocFreq(t, s, round)
 		for id, u := range committed {
 			if got, ok, err := s.ArticleIDByURL(u); err != nil || !ok || got != id {
 				t.Errorf("round %d: committed article %s (%s) lost: %q %v %v", round, id, u, got, ok, err)
@@ -80,6 +83,34 @@ func TestKillDuringWrites(t *testing.T) {
 		s.Close()
 	}
 }
+
+// verifyCrashDocFreq checks that the document frequencies are those of
+// the stored articles: crashTerms of each.
+func verifyCrashDocFreq(t *testing.T, s *Store, round int) {
+	t.Helper()
+	want, docs := map[string]int{}, 0
+	err := s.Articles(time.Time{}, func(a newsmon.Article) error {
+		var i int
+		if _, err := fmt.Sscanf(a.URL, "https://news.example.com/a/%d.html", &i); err != nil {
+			return fmt.Errorf("article %s: %w", a.URL, err)
+		}
+		for _, term := range crashTerms(i) {
+			want[term]++
+		}
+		docs++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, gotDocs, err := s.DocFreq()
+	if err != nil || gotDocs != docs || !reflect.DeepEqual(df, want) {
+		t.Errorf("round %d: DocFreq: %d terms, %d docs, %v; the %d stored articles have %d terms", round, len(df), gotDocs, err, docs, len(want))
+	}
+}
+
+// crashTerms are the terms of the child's i-th article.
+func crashTerms(i int) []string { return []string{"测试", fmt.Sprintf("term%d", i%97)} }
 
 // parseSaved reads a child's "saved ID URL" line.
 func parseSaved(line string) (id, url string, ok bool) {
@@ -93,7 +124,13 @@ func parseSaved(line string) (id, url string, ok bool) {
 // crashChild saves articles until killed, printing "saved ID URL" after
 // each commit.
 func crashChild(path, base string) {
+	docFreqLogMax = 300 // compact every ~15 articles: kills land in compactions too
 	s, err := Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crash child:", err)
+		os.Exit(1)
+	}
+	df, docs, err := s.DocFreq() // resume as the clusterer does
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crash child:", err)
 		os.Exit(1)
@@ -108,11 +145,22 @@ func crashChild(path, base string) {
 			w.NearKeys = append(w.NearKeys, fmt.Sprintf("band%02d:%d", k, i%50))
 		}
 		w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", i/5), LastSeen: w.Article.FetchedAt, Sources: []string{"example"}}
-		w.Terms = []string{"测试", fmt.Sprintf("term%d", i%97)}
-		if err := s.SaveArticle(w); err != nil {
+		d := &DocFreqWrite{Terms: crashTerms(i), Docs: docs + 1}
+		for _, term := range d.Terms {
+			d.Counts = append(d.Counts, df[term]+1)
+		}
+		errs, err := s.SaveBatch([]Write{{Article: &w}, {DocFreq: d}})
+		if err == nil {
+			err = errs[0]
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "crash child:", err)
 			os.Exit(1)
 		}
+		for j, term := range d.Terms {
+			df[term] = d.Counts[j]
+		}
+		docs = d.Docs
 		fmt.Printf("saved %s %s\n", w.Article.ID, w.Article.URL)
 		if prev != "" && i%4 == 0 {
 			inc := *w.Incident

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	mrand "math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,8 @@ import (
 
 // TestSaveGolden guards the stored bytes: it runs a varied workload of
 // batches (awkward text for JSON, repeated and overflowing near keys,
-// repeated and empty terms, refused writes, duplicates) and logs a digest
+// repeated and empty terms, refused writes, duplicates, the batch's
+// document frequencies, logged and compacted) and logs a digest
 // of every bucket's records. It must equal storeDigest, so that what is already on
 // users' disks stays valid: change storeDigest only with a schema migration.
 func TestSaveGolden(t *testing.T) {
@@ -33,8 +35,12 @@ func TestSaveGolden(t *testing.T) {
 	}
 	zones := []*time.Location{time.UTC, time.FixedZone("CST", 8*3600), time.FixedZone("X", -(3*3600 + 30*60))}
 	n := 0
+	stored := map[string]bool{} // URLs of the articles stored
+	df, docs := map[string]int{}, 0
 	for batch := range 12 {
 		var writes []Write
+		var isNew []bool // by write: an article that must be saved
+		changed := map[string]bool{}
 		for range 20 + batch {
 			w := testArticle(n % 200) // repeats: refused as stored
 			a := w.Article
@@ -78,14 +84,30 @@ func TestSaveGolden(t *testing.T) {
 					w.NearKeys = append(w.NearKeys, "")
 				}
 			}
+			terms := map[string]bool{}
 			for range rng.IntN(60) {
-				w.Terms = append(w.Terms, []string{"", text(1), fmt.Sprintf("词%d", rng.IntN(100))}[rng.IntN(3)])
+				if term := []string{"", text(1), fmt.Sprintf("词%d", rng.IntN(100))}[rng.IntN(3)]; term != "" {
+					terms[term] = true
+				}
+			}
+			fresh := !stored[a.URL]
+			if fresh {
+				stored[a.URL] = true
+				for term := range terms {
+					df[term]++
+					changed[term] = true
+				}
+				if len(terms) > 0 {
+					docs++
+				}
 			}
 			if rng.IntN(2) == 0 {
 				w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", rng.IntN(10)), Title: text(2), LastSeen: a.FetchedAt}
 			}
 			writes = append(writes, Write{Article: &w})
+			isNew = append(isNew, fresh)
 			if rng.IntN(5) == 0 {
+				isNew = append(isNew, true)
 				writes = append(writes, Write{Duplicate: &DuplicateWrite{
 					ID:        ArticleID(fmt.Sprintf("https://news.example.com/a/%d.html", rng.IntN(n+1))),
 					Duplicate: newsmon.Duplicate{URL: fmt.Sprintf("https://copy.example.com/%d", rng.IntN(100)), Source: text(1), FetchedAt: a.FetchedAt},
@@ -94,6 +116,12 @@ func TestSaveGolden(t *testing.T) {
 			}
 			n++
 		}
+		d := &DocFreqWrite{Docs: docs}
+		for _, term := range slices.Sorted(maps.Keys(changed)) {
+			d.Terms = append(d.Terms, term)
+			d.Counts = append(d.Counts, df[term])
+		}
+		writes = append(writes, Write{DocFreq: d})
 		errs, err := s.SaveBatch(writes)
 		if err != nil {
 			t.Fatal(err)
@@ -101,6 +129,14 @@ func TestSaveGolden(t *testing.T) {
 		for i, err := range errs {
 			if err != nil {
 				t.Logf("batch %d write %d: %v", batch, i, err)
+			}
+			if w := writes[i]; w.Article != nil && (err == nil) != isNew[i] {
+				t.Fatalf("batch %d write %d: error %v, but the test counted the article as new: %v", batch, i, err, isNew[i])
+			}
+		}
+		if batch == 5 { // half the counts in the docfreq bucket, half in the log
+			if err := s.CompactDocFreq(); err != nil {
+				t.Fatal(err)
 			}
 		}
 		var ws []string
@@ -110,6 +146,9 @@ func TestSaveGolden(t *testing.T) {
 			}
 		}
 		t.Logf("batch %d ids %s", batch, strings.Join(ws, ","))
+	}
+	if got, gotDocs, err := s.DocFreq(); err != nil || gotDocs != docs || !reflect.DeepEqual(got, df) {
+		t.Errorf("DocFreq: %d terms, %d docs, %v; want %d terms, %d docs", len(got), gotDocs, err, len(df), docs)
 	}
 	c := dump(t, s)
 	var lines []string
@@ -126,5 +165,8 @@ func TestSaveGolden(t *testing.T) {
 	}
 }
 
-// storeDigest is the digest of the stored records above, as of schema 2 / signature v2.
-const storeDigest = "bf5bd72d3f87cfddbb38dc9061ba0e9d55afd05536afa20c62a6167fc6675eef"
+// storeDigest is the digest of the stored records above, as of schema 3 /
+// signature v2. Schema 3 changed only the docfreq records (and meta's schema
+// and docs): every other bucket digests as under schema 2, and DocFreq
+// returns the counts that schema 2's per-article increments stored.
+const storeDigest = "20f84009535349a4110da511609e22ebca5b3d335438e33a5819c4031f059458"

@@ -1,0 +1,111 @@
+package cluster
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/config"
+)
+
+// TestAddGolden guards what the clusterer decides and what it hands the
+// store: it clusters the labelled stream of $NEWSMON_CLUSTER_DATA, then the
+// real bodies of $NEWSMON_EXTRACT_DATA (long Chinese and English text), with
+// the default topics and a fresh clusterer restored from the persisted state
+// every 500 articles, and digests every incident returned (centroid
+// included) and the final document frequencies. A change to the method
+// changes the digest on purpose; a change meant to be a pure speed-up must
+// leave it as it is.
+func TestAddGolden(t *testing.T) {
+	extractDir := os.Getenv("NEWSMON_EXTRACT_DATA")
+	if extractDir == "" {
+		t.Skip("NEWSMON_EXTRACT_DATA not set")
+	}
+	items := clusterData(t)
+	var arts []newsmon.Article
+	for _, it := range items {
+		arts = append(arts, it.article())
+	}
+	arts = append(arts, extractArticles(t, extractDir)...)
+
+	opts := Options{Topics: config.Default().Topics}
+	st := &store{incidents: map[string]newsmon.Incident{}, df: map[string]int{}}
+	h := sha256.New()
+	var c *Clusterer
+	for i, a := range arts {
+		if i%500 == 0 {
+			if c != nil {
+				st.sync(c)
+			}
+			c = New(opts)
+			c.Restore(st.active(), st.df, st.docs)
+		}
+		inc := c.Add(a)
+		st.save(inc)
+		line, err := json.Marshal(inc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Write(line)
+		h.Write([]byte{'\n'})
+	}
+	st.sync(c)
+	for _, k := range slices.Sorted(maps.Keys(st.df)) {
+		fmt.Fprintf(h, "%s %d\n", k, st.df[k])
+	}
+	got := fmt.Sprintf("%x", h.Sum(nil))
+	t.Logf("%d articles, %d terms, digest %s", len(arts), len(st.df), got)
+	if got != addDigest {
+		t.Fatalf("clustering changed: digest %s, want %s", got, addDigest)
+	}
+}
+
+// addDigest is the digest of TestAddGolden's stream.
+const addDigest = "44a6d8256760a68f99382d61c7cd07a2dc7158b3e96b12c566f70e6b6ed7c0d9"
+
+// extractArticles reads the truth files of the extraction evaluation data as
+// articles (title, body, language, date when known).
+func extractArticles(t *testing.T, dir string) []newsmon.Article {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*", "truth.json"))
+	if err != nil || len(files) == 0 {
+		t.Skipf("no */truth.json under %s", dir)
+	}
+	sort.Strings(files)
+	var arts []newsmon.Article
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr struct {
+			Lang  string  `json:"lang"`
+			Title *string `json:"title"`
+			Date  *string `json:"date"`
+			Body  string  `json:"body"`
+		}
+		if err := json.Unmarshal(data, &tr); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		a := newsmon.Article{ID: filepath.Base(filepath.Dir(f)), Source: "extract", Lang: tr.Lang, Body: strings.TrimSpace(tr.Body)}
+		if tr.Title != nil {
+			a.Title = *tr.Title
+		}
+		if tr.Date != nil {
+			if d, err := time.Parse(time.RFC3339, *tr.Date); err == nil {
+				a.Published = d
+			}
+		}
+		arts = append(arts, a)
+	}
+	return arts
+}
