@@ -202,7 +202,10 @@ func isDigits(s string) bool {
 // bigramScript reports scripts written without spaces between words (other
 // than Han), which are indexed as character bigrams.
 func bigramScript(r rune) bool {
-	if r < 0x0e00 { // below Thai
+	switch {
+	case r < 0x0e00, // below Thai
+		r >= 0x2000 && r < 0x3040, // punctuation and symbols, CJK punctuation: before Hiragana
+		r >= 0xff00 && r < 0xff66: // full-width forms: before half-width Katakana
 		return false
 	}
 	return unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar,
@@ -461,6 +464,10 @@ func isHanDoc(texts ...string) bool {
 	for _, s := range texts {
 		for _, r := range s {
 			switch {
+			case r < utf8.RuneSelf:
+				if (r|0x20) >= 'a' && (r|0x20) <= 'z' {
+					other++
+				}
 			case hanzi.IsHan(r):
 				han++
 			case unicode.IsLetter(r):

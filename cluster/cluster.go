@@ -74,22 +74,24 @@ type Options struct {
 
 // Clusterer assigns articles to incidents. It is not safe for concurrent use.
 type Clusterer struct {
-	opts    Options
-	lx      *lexicon
-	topics  []topic
-	vocab   *vocab // document frequencies
-	docs    int
-	active  map[string]*incident
-	posting map[string]map[*incident]float64 // term -> open incidents with its centroid weight
-	clock   time.Time                        // latest article time seen
-	swept   time.Time                        // when open incidents were last swept for expiry
-	acc     termAcc                          // scratch: the article's term frequencies
-	idfMemo [512]float64                     // scratch: idf by document frequency for the current docs (0: not yet)
-	cands   []cand                           // scratch: the article's weighted terms
-	weights []float64                        // scratch: their weights, for heaviest
-	round   uint64                           // scratch of best: its calls
-	touched []*incident                      // scratch of best: the incidents found
-	an      analyzer                         // scratch buffers of analyze
+	opts     Options
+	lx       *lexicon
+	topics   []topic
+	vocab    *vocab // document frequencies
+	docs     int
+	active   map[string]*incident
+	posting  map[string]map[*incident]float64 // term -> open incidents with its centroid weight
+	clock    time.Time                        // latest article time seen
+	swept    time.Time                        // when open incidents were last swept for expiry
+	acc      termAcc                          // scratch: the article's term frequencies
+	idfMemo  [512]float64                     // scratch: idf by document frequency for the current docs (0: not yet)
+	cands    []cand                           // scratch: the article's weighted terms
+	weights  []float64                        // scratch: their weights, for heaviest
+	round    uint64                           // scratch of best: its calls
+	touched  []*incident                      // scratch of best: the incidents found
+	an       analyzer                         // scratch buffers of analyze
+	titleAn  analyzer                         // the same for incident titles, into titleBag
+	titleBag bag
 }
 
 // incident is the in-memory state of an open incident.
@@ -125,6 +127,7 @@ func New(opts Options) *Clusterer {
 		posting: map[string]map[*incident]float64{},
 	}
 	c.an = analyzer{lx: lx, acc: &c.acc}
+	c.titleAn, c.titleBag = analyzer{lx: lx}, bag{}
 	return c
 }
 
@@ -335,11 +338,10 @@ type vec struct {
 }
 
 // cand is one weighted term of the article being analysed: its place p in
-// Clusterer.acc and the head of its text, to break ties cheaply.
+// Clusterer.acc.
 type cand struct {
-	w    float64
-	head uint64
-	p    int32
+	w float64
+	p int32
 }
 
 // before reports whether candidate a comes before b in the order byWeight
@@ -348,8 +350,8 @@ func (c *Clusterer) before(a, b cand) bool {
 	if a.w != b.w {
 		return a.w > b.w
 	}
-	if a.head != b.head {
-		return a.head < b.head
+	if ha, hb := c.acc.head(a.p), c.acc.head(b.p); ha != hb {
+		return ha < hb
 	}
 	return c.acc.text(a.p) < c.acc.text(b.p)
 }
@@ -394,7 +396,7 @@ func (c *Clusterer) vector() vec {
 	cands := c.cands[:0]
 	for p, k := range acc.keys {
 		df := c.vocab.count(k, acc.words[p])
-		cands = append(cands, cand{w: tfWeight(acc.tf[p]) * c.idf(df), head: acc.head(int32(p)), p: int32(p)})
+		cands = append(cands, cand{w: tfWeight(acc.tf[p]) * c.idf(df), p: int32(p)})
 	}
 	top := c.heaviest(cands, articleTerms)
 	v := vec{terms: make([]term, len(top))}
@@ -743,7 +745,7 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 	}
 	inc.Keywords = c.keywords(in)
 	if len(c.topics) > 0 {
-		inc.Score, inc.Topics = scoreTopics(c.topics, c.tokenSet(in))
+		inc.Score, inc.Topics = scoreTopics(c.topics, c.tokens(in))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/newsmon/newsmon"
@@ -529,7 +530,7 @@ func TestHeaviestIsTheTopOfTheSortedTerms(t *testing.T) {
 		}
 		var cands []cand
 		for p := range c.acc.keys {
-			cands = append(cands, cand{w: c.acc.tf[p], head: c.acc.head(int32(p)), p: int32(p)})
+			cands = append(cands, cand{w: c.acc.tf[p], p: int32(p)})
 		}
 		k := 1 + rng.IntN(70)
 		slices.SortFunc(want, byWeight)
@@ -540,6 +541,17 @@ func TestHeaviestIsTheTopOfTheSortedTerms(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("case %d (k %d): got %v, want %v", n, k, got, want)
+		}
+	}
+}
+
+// bigramScript's quick answers agree with the Unicode tables.
+func TestBigramScriptRanges(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		want := unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar,
+			unicode.Hiragana, unicode.Katakana, unicode.Tibetan)
+		if got := bigramScript(r); got != want {
+			t.Fatalf("bigramScript(%U) = %v, want %v", r, got, want)
 		}
 	}
 }

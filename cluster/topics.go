@@ -61,23 +61,23 @@ func compilePhrases(lx *lexicon, list []string) []phrase {
 	return out
 }
 
-func (p phrase) in(set map[string]bool) bool {
+func (p phrase) in(set tokens) bool {
 	return allIn(p.concepts, set) || allIn(p.plain, set)
 }
 
-func allIn(keys []string, set map[string]bool) bool {
+func allIn(keys []string, set tokens) bool {
 	if len(keys) == 0 {
 		return false
 	}
 	for _, k := range keys {
-		if !set[k] {
+		if !set.has(k) {
 			return false
 		}
 	}
 	return true
 }
 
-func countIn(ps []phrase, set map[string]bool) int {
+func countIn(ps []phrase, set tokens) int {
 	n := 0
 	for _, p := range ps {
 		if p.in(set) {
@@ -96,7 +96,7 @@ func countIn(ps []phrase, set map[string]bool) int {
 // harm, 0.25 for one of each, approaching 1 as more match. The incident's
 // score is its best topic's; matched lists the topics scoring above zero,
 // best first (ties by name).
-func scoreTopics(topics []topic, set map[string]bool) (float64, []string) {
+func scoreTopics(topics []topic, set tokens) (float64, []string) {
 	type hit struct {
 		name  string
 		score float64
@@ -124,31 +124,39 @@ func scoreTopics(topics []topic, set map[string]bool) (float64, []string) {
 	return best, names
 }
 
-// tokenSet is what topics are matched against: centroid terms plus the
-// tokens of the title and keywords.
-func tokenSet(lx *lexicon, terms map[string]float64, inc newsmon.Incident) map[string]bool {
-	set := make(map[string]bool, len(terms)+32)
-	for k := range terms {
-		if !strings.HasPrefix(k, "=") {
-			set[k] = true
-		}
-	}
-	b := bag{}
-	text := inc.Title + "\n" + strings.Join(inc.Keywords, "\n")
-	lx.analyze(b, text, 1, isHanDoc(text))
-	for k := range b {
-		set[k] = true
-	}
-	return set
+// tokens is what topics are matched against: the centroid terms (not its
+// "=" meta keys) and the tokens of the title and keywords.
+type tokens struct {
+	terms map[string]float64
+	text  bag
 }
 
-func (c *Clusterer) tokenSet(in *incident) map[string]bool {
-	return tokenSet(c.lx, in.terms, in.inc)
+func (t tokens) has(k string) bool {
+	if _, ok := t.terms[k]; ok && !strings.HasPrefix(k, "=") {
+		return true
+	}
+	_, ok := t.text[k]
+	return ok
+}
+
+// analyzeTitle puts the tokens of the incident's title and keywords in b.
+func (a *analyzer) analyzeTitle(b bag, inc newsmon.Incident) {
+	text := inc.Title + "\n" + strings.Join(inc.Keywords, "\n")
+	a.analyze(b, text, 1, isHanDoc(text))
+}
+
+// tokens returns in's tokens; they hold scratch space until the next call.
+func (c *Clusterer) tokens(in *incident) tokens {
+	clear(c.titleBag)
+	c.titleAn.analyzeTitle(c.titleBag, in.inc)
+	return tokens{in.terms, c.titleBag}
 }
 
 // Score scores an incident against topics (see scoreTopics for the formula)
 // and returns the score and the names of the matching topics, best first.
 func Score(inc newsmon.Incident, topics []newsmon.Topic) (score float64, matched []string) {
 	lx := loadLexicon()
-	return scoreTopics(compileTopics(lx, topics), tokenSet(lx, inc.Centroid, inc))
+	b := bag{}
+	(&analyzer{lx: lx}).analyzeTitle(b, inc)
+	return scoreTopics(compileTopics(lx, topics), tokens{inc.Centroid, b})
 }
