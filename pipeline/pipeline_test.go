@@ -11,6 +11,7 @@ import (
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/cluster"
 	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/crawler"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/store"
 )
@@ -227,6 +228,57 @@ func TestMinScoreKeepsWeakIncidentsOutOfTopics(t *testing.T) {
 		})
 		if (withTopics > 0) != tt.wantTopics {
 			t.Errorf("min_score %v: %d incidents under a topic, want some: %v", tt.minScore, withTopics, tt.wantTopics)
+		}
+	}
+}
+
+// The stored document frequencies are exactly those of the stored articles,
+// also when the configuration is reloaded in the middle of a cycle (the
+// clusterer is rebuilt while counts are still uncommitted) and over two
+// cycles.
+func TestStoredDocFreqMatchesArticles(t *testing.T) {
+	web := fakeweb.New(t)
+	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+	reloaded := false
+	onEvent := func(ev crawler.Event) {
+		p.mu.Lock()
+		pending := slices.ContainsFunc(p.open.writes, func(w store.Write) bool { return w.Article != nil })
+		p.mu.Unlock()
+		if pending && !reloaded {
+			reloaded = true
+			if err := p.SetConfig(p.Config()); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if _, err := p.Run(context.Background(), web.Sources(), onEvent); err != nil {
+		t.Fatal(err)
+	}
+	web.News.AddArticle(t, fakeweb.ArticleSpec{
+		Path: "/articles/tech/5101.htm", Title: "扫地机器人摄像头引发隐私担忧",
+		Published: time.Date(2026, 5, 4, 9, 0, 0, 0, fakeweb.CST), Paragraphs: storyB,
+	})
+	if _, err := p.Run(context.Background(), web.Sources(), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	c := cluster.New(cluster.Options{})
+	arts := storedArticles(t, st)
+	for _, a := range arts {
+		c.Add(a)
+	}
+	terms, counts, wantDocs := c.DocFreqChanges()
+	df, docs, err := st.DocFreq()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reloaded || docs != wantDocs || docs != len(arts) || len(df) != len(terms) {
+		t.Fatalf("reloaded %v; stored %d documents, %d terms; want %d documents (%d articles), %d terms",
+			reloaded, docs, len(df), wantDocs, len(arts), len(terms))
+	}
+	for i, term := range terms {
+		if df[term] != counts[i] {
+			t.Errorf("term %q: stored %d documents, want %d", term, df[term], counts[i])
 		}
 	}
 }
