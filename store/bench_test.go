@@ -234,53 +234,86 @@ func BenchmarkSaveArticle(b *testing.B) {
 // distinct a batch, as on real text), with the docfreq log bounded at 1, 4
 // and 16 MiB; "pipeline" has articles like BenchmarkPipeline's
 // (1,300-character bodies, 800 terms of 6,000: some 6,000 distinct a batch)
-// and no fsync, so that it times the CPU. ns/op is per batch, ns/article per
-// article;
-// batches/compaction is how often the log is folded into the docfreq
+// and no fsync, so that it times the CPU; "pipeline/shaped" is pipeline with
+// incidents shaped like the clusterer's (see saveBatchShape). ns/op is per
+// batch, ns/article per article; batches/compaction is how often the log is folded into the docfreq
 // bucket and ns/compacting-batch what a batch that does it costs, against
 // ns/plain-batch for the others.
 func BenchmarkSaveBatch(b *testing.B) {
 	for _, c := range []struct {
-		name               string
-		body, terms, vocab int
-		noSync             bool
-		logMax             int
+		name string
+		saveBatchShape
+		logMax int
 	}{
-		{"long/terms=0", 20000, 0, 50000, false, docFreqLogMax},
-		{"long/terms=1000", 20000, 1000, 50000, false, docFreqLogMax},
-		{"pipeline", 3900, 800, 6000, true, docFreqLogMax},
-		{"real/terms=300/log=1MiB", 20000, 300, 200000, false, 1 << 20},
-		{"real/terms=300/log=4MiB", 20000, 300, 200000, false, 4 << 20},
-		{"real/terms=300/log=16MiB", 20000, 300, 200000, false, 16 << 20},
+		{"long/terms=0", saveBatchShape{body: 20000, vocab: 50000}, docFreqLogMax},
+		{"long/terms=1000", saveBatchShape{body: 20000, terms: 1000, vocab: 50000}, docFreqLogMax},
+		{"pipeline", saveBatchShape{body: 3900, terms: 800, vocab: 6000, noSync: true}, docFreqLogMax},
+		{"pipeline/shaped", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true}, docFreqLogMax},
+		{"real/terms=300/log=1MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 1 << 20},
+		{"real/terms=300/log=4MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 4 << 20},
+		{"real/terms=300/log=16MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 16 << 20},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			defer func(m int) { docFreqLogMax = m }(docFreqLogMax)
 			docFreqLogMax = c.logMax
-			benchSaveBatch(b, c.body, c.terms, c.vocab, c.noSync)
+			benchSaveBatch(b, c.saveBatchShape)
 		})
 	}
 }
 
-// benchSaveBatch times batches of articles with bodies of about bodyBytes
-// bytes of Chinese text and terms terms each of a vocabulary of vocabSize.
-func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) {
+// saveBatchShape is what benchSaveBatch saves: articles with bodies of
+// about body bytes of Chinese text and terms terms each of a vocabulary of
+// vocab, synced on commit unless noSync. shaped makes the incidents like
+// the clusterer's (a 64-term centroid of full-precision weights over
+// Chinese, Latin and "#"/"^" terms, plus its "=" meta keys; ArticleIDs
+// growing as articles join) instead of 100 terms with short weights.
+type saveBatchShape struct {
+	body, terms, vocab int
+	noSync, shaped     bool
+}
+
+// shapedCentroid returns a centroid like the clusterer's for article n.
+func shapedCentroid(n int, vocab []string) map[string]float64 {
+	centroid := make(map[string]float64, 68)
+	for k := 0; len(centroid) < 64; k++ {
+		r := mix(uint64(n*64 + k))
+		term := vocab[r%uint64(len(vocab))]
+		switch r >> 60 {
+		case 0:
+			term = fmt.Sprintf("word%d", r%5000)
+		case 1:
+			term = "#" + term
+		case 2:
+			term = "^" + term
+		}
+		// Weights between ~1e-4 and 1, all 53 bits used.
+		centroid[term] = float64(mix(r)>>11) / (1 << 53) / float64(1+r%1000)
+	}
+	centroid["=n:zh"] = float64(1 + n%3)
+	centroid["=tl:zh"] = 1
+	centroid["=c"] = float64(mix(uint64(n))>>11) / (1 << 53)
+	return centroid
+}
+
+// benchSaveBatch times batches of articles shaped as sh says.
+func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 	s, err := Open(filepath.Join(b.TempDir(), "newsmon.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	s.db.NoSync = noSync
+	s.db.NoSync = sh.noSync
 	const batch = 64
 	var body strings.Builder
-	for i := 0; body.Len() < bodyBytes; i++ {
+	for i := 0; body.Len() < sh.body; i++ {
 		fmt.Fprintf(&body, "这是第%d段用于基准测试的正文，讲述一件虚构的新闻事件。\n\n", i)
 	}
-	vocab := make([]string, vocabSize)
+	vocab := make([]string, sh.vocab)
 	for t := range vocab {
 		vocab[t] = fmt.Sprintf("词%d", t)
 	}
 	sig := make([]byte, 509)
-	df := make([]int, vocabSize) // the clusterer's counts
+	df := make([]int, sh.vocab) // the clusterer's counts
 	docs := 0
 	n, distinct, compactions := 0, 0, 0
 	var tPlain, tCompacting time.Duration
@@ -298,7 +331,7 @@ func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) 
 				w.NearKeys = append(w.NearKeys, benchKey(k, mix(uint64(n*42+k))))
 			}
 			seen := map[uint64]bool{}
-			for r := uint64(0); len(seen) < terms; r++ {
+			for r := uint64(0); len(seen) < sh.terms; r++ {
 				// Squaring a uniform draw skews it towards common terms.
 				u := mix(uint64(n)<<20|r) % 1e6
 				t := u * u / (1e12 / uint64(len(vocab)))
@@ -308,15 +341,27 @@ func benchSaveBatch(b *testing.B, bodyBytes, terms, vocabSize int, noSync bool) 
 					changed[t] = true
 				}
 			}
-			if terms > 0 {
+			if sh.terms > 0 {
 				docs++
 			}
-			centroid := make(map[string]float64, 100)
-			for k := range 100 {
-				centroid[vocab[mix(uint64(n*100+k))%uint64(len(vocab))]] = float64(mix(uint64(k))%1000) / 997
+			inc := &newsmon.Incident{ID: fmt.Sprintf("inc-%d", n/3), LastSeen: w.Article.FetchedAt,
+				ArticleIDs: []string{ArticleID(w.Article.URL)}}
+			if sh.shaped {
+				inc.Title, inc.CentralTitle = w.Article.Title, w.Article.Title
+				inc.FirstSeen, inc.Languages, inc.Sources = t0, []string{"zh"}, []string{"example"}
+				inc.Keywords = []string{vocab[n%len(vocab)], "word1", "词2"}
+				for a := n / 3 * 3; a < n; a++ {
+					inc.ArticleIDs = append(inc.ArticleIDs, ArticleID(testArticle(a).Article.URL))
+				}
+				inc.Score = float64(mix(uint64(n))>>11) / (1 << 53) * 3
+				inc.Centroid = shapedCentroid(n, vocab)
+			} else {
+				inc.Centroid = make(map[string]float64, 100)
+				for k := range 100 {
+					inc.Centroid[vocab[mix(uint64(n*100+k))%uint64(len(vocab))]] = float64(mix(uint64(k))%1000) / 997
+				}
 			}
-			w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", n/3), LastSeen: w.Article.FetchedAt,
-				ArticleIDs: []string{ArticleID(w.Article.URL)}, Centroid: centroid}
+			w.Incident = inc
 			writes[j] = Write{Article: &w}
 			n++
 		}

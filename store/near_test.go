@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	mrand "math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -202,6 +203,55 @@ func TestSaveBatchNearOrder(t *testing.T) {
 	for _, w := range []ArticleWrite{fresh, spoiled} {
 		if id, ok, _ := s.ArticleIDByURL(w.Article.URL); ok {
 			t.Errorf("article %s of the failed batch stored as %s", w.Article.URL, id)
+		}
+	}
+}
+
+// TestNearCandidatesMany checks the ranking against the plain algorithm
+// (count each ID over the keys' decoded lists, most shared first, ties in
+// the order found) when many articles share keys, so that the lookup's
+// set of candidates outgrows its linear search.
+func TestNearCandidatesMany(t *testing.T) {
+	s := openTest(t)
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	key := func() string { return benchKey(rng.IntN(3), uint64(rng.IntN(6))) }
+	for n := range 150 {
+		w := testArticle(n)
+		w.NearKeys = nil
+		for range 1 + rng.IntN(6) {
+			w.NearKeys = append(w.NearKeys, key())
+		}
+		mustSave(t, s, w)
+	}
+	for q := range 50 {
+		keys := []string{"", "not stored"}
+		for range 1 + rng.IntN(10) {
+			keys = append(keys, key())
+		}
+		var want []string
+		count := map[string]int{}
+		for _, k := range uniqueNonEmpty(slices.Clone(keys)) {
+			var list []string
+			s.db.View(func(tx *bolt.Tx) error {
+				var err error
+				list, err = decodeIDs(tx.Bucket(bucketNear).Get(encodeNearKey(k)))
+				return err
+			})
+			for i := len(list) - 1; i >= 0; i-- {
+				if count[list[i]] == 0 {
+					want = append(want, list[i])
+				}
+				count[list[i]]++
+			}
+		}
+		slices.SortStableFunc(want, func(a, b string) int { return count[b] - count[a] })
+		limit := []int{0, 5, 64}[q%3]
+		if limit > 0 && len(want) > limit {
+			want = want[:limit]
+		}
+		got, err := s.NearCandidates(keys, limit)
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("query %d (%d candidates): got %v, %v; want %v", q, len(count), got, err, want)
 		}
 	}
 }

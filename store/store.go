@@ -107,11 +107,13 @@ type Store struct {
 // writer is the scratch space of one write transaction, reused from one to
 // the next.
 type writer struct {
-	near     []nearAdd     // near-list additions, written last in key order
-	nearKeys []byte        // the keys of near, one after the other
-	nearArts []nearArticle // the articles of near
-	arena    arena         // values put in the transaction
-	enc      *json.Encoder // writes to arena
+	near     []nearAdd      // near-list additions, written last in key order
+	nearKeys []byte         // the keys of near, one after the other
+	nearArts []nearArticle  // the articles of near
+	arena    arena          // values put in the transaction
+	enc      *json.Encoder  // writes to arena
+	buf      []byte         // a record being encoded (marshal)
+	terms    []centroidTerm // an incident's centroid (appendIncident)
 	key      []byte
 	articles uint64 // articles saved
 	rec      []byte // a docfreq log record being encoded
@@ -187,10 +189,22 @@ func (a *arena) reset() {
 	a.cur, a.used, a.last = 0, 0, nil
 }
 
-// marshal returns json.Marshal(v), in the arena when w is not nil.
-func (w *writer) marshal(v any) ([]byte, error) {
+// marshal returns json.Marshal(v), in the arena when w is not nil. It has
+// enc write it (the same bytes, faster), and encoding/json only what enc
+// leaves to it.
+func marshal[T any](w *writer, v *T, enc jsonEncoder[T]) ([]byte, error) {
 	if w == nil {
+		var terms []centroidTerm
+		if b, ok := enc(nil, v, &terms); ok {
+			return b, nil
+		}
 		return json.Marshal(v)
+	}
+	b, ok := enc(w.buf[:0], v, &w.terms)
+	w.buf = b[:0]
+	if ok {
+		_, _ = w.arena.Write(b)
+		return w.arena.last, nil
 	}
 	if w.enc == nil {
 		w.enc = json.NewEncoder(&w.arena)
@@ -198,7 +212,7 @@ func (w *writer) marshal(v any) ([]byte, error) {
 	if err := w.enc.Encode(v); err != nil {
 		return nil, err
 	}
-	b := w.arena.last // Encode ends it with a newline
+	b = w.arena.last // Encode ends it with a newline
 	return b[: len(b)-1 : len(b)-1], nil
 }
 
@@ -374,7 +388,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	if w.Incident != nil && a.IncidentID == "" {
 		a.IncidentID = w.Incident.ID
 	}
-	data, err := wr.marshal(&a)
+	data, err := marshal(wr, &a, appendArticle)
 	if err != nil {
 		return fmt.Errorf("save article %s: %w", a.URL, err)
 	}
@@ -514,7 +528,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 		}
 		if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
 			a.Duplicates = append(a.Duplicates, d)
-			data, err := wr.marshal(a)
+			data, err := marshal(wr, &a, appendArticle)
 			if err != nil {
 				return err
 			}
@@ -620,33 +634,61 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 // most limit of them (no cap when limit <= 0). Its cost depends on
 // len(keys) and MaxNearPerKey, not on how many articles are stored.
 func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
-	count := map[string]int{}
-	var ids []string
+	var cands []nearCandidate // in the order they came
+	var index map[string]int  // id -> its place in cands, once there are many
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketNear)
-		for _, k := range uniqueNonEmpty(slices.Clone(keys)) {
-			list, err := decodeIDs(b.Get(encodeNearKey(k)))
+		c := tx.Bucket(bucketNear).Cursor() // one for all the lookups
+		var kbuf [64]byte
+		var ubuf [64]string
+		for _, k := range uniqueNonEmpty(append(ubuf[:0], keys...)) {
+			list, err := decodeIDs(get(c, appendNearKey(kbuf[:0], k)))
 			if err != nil {
 				return fmt.Errorf("near key %q: %w", k, err)
 			}
 			for i := len(list) - 1; i >= 0; i-- {
 				id := list[i]
-				if count[id] == 0 {
-					ids = append(ids, id)
+				j, ok := 0, false
+				if index != nil {
+					j, ok = index[id]
+				} else if j = slices.IndexFunc(cands, func(c nearCandidate) bool { return c.id == id }); j >= 0 {
+					ok = true
 				}
-				count[id]++
+				if ok {
+					cands[j].n++
+					continue
+				}
+				cands = append(cands, nearCandidate{id, 1})
+				if index == nil && len(cands) > 16 { // a set from now on
+					index = make(map[string]int, 4*len(cands))
+					for j, c := range cands {
+						index[c.id] = j
+					}
+				} else if index != nil {
+					index[id] = len(cands) - 1
+				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || len(cands) == 0 {
 		return nil, err
 	}
-	slices.SortStableFunc(ids, func(a, b string) int { return count[b] - count[a] })
-	if limit > 0 && len(ids) > limit {
-		ids = ids[:limit]
+	slices.SortStableFunc(cands, func(a, b nearCandidate) int { return b.n - a.n })
+	if limit > 0 && len(cands) > limit {
+		cands = cands[:limit]
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
 	}
 	return ids, nil
+}
+
+// nearCandidate is an article NearCandidates found and how many of the
+// keys it shares.
+type nearCandidate struct {
+	id string
+	n  int
 }
 
 // addNear queues id for the near lists of keys (a key repeated or empty
@@ -975,7 +1017,7 @@ func putIncident(tx *bolt.Tx, inc newsmon.Incident, wr *writer) error {
 	} else if err := addUint(tx.Bucket(bucketMeta), keyIncidents, 1); err != nil {
 		return err
 	}
-	data, err := wr.marshal(inc)
+	data, err := marshal(wr, &inc, appendIncident)
 	if err != nil {
 		return fmt.Errorf("incident %s: %w", inc.ID, err)
 	}
