@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsmon/newsmon/internal/benchweb"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 )
 
@@ -82,5 +83,30 @@ func BenchmarkExtractLong(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkExtractNews extracts the pipeline benchmark's page: a 20 KB
+// Chinese portal page whose article is 1,260 characters.
+//
+//	go test -run '^$' -bench ExtractNews -benchmem ./extract/
+func BenchmarkExtractNews(b *testing.B) {
+	loc := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 5, 2, 0, 0, 0, 0, loc)
+	pages := make([][]byte, 16)
+	size := 0
+	for i := range pages {
+		pages[i] = benchweb.NewsPage(i)
+		size += len(pages[i])
+	}
+	b.SetBytes(int64(size / len(pages)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		art, err := Extract(Input{URL: "https://news.example.com/a/1.html", HTML: pages[i%len(pages)], FetchedAt: now, Location: loc})
+		if err != nil || art.Title == "" || len(art.Body) < 3000 {
+			b.Fatalf("extract: %v, title %q, body %d bytes", err, art.Title, len(art.Body))
+		}
+		i++
 	}
 }

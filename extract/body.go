@@ -175,7 +175,7 @@ func (p *page) score() int32 {
 			continue
 		}
 		ld := float64(b.ownLinks) / float64(b.ownChars)
-		if ld > 0.5 || (b.firstSeg >= 0 && b.ownChars < 150 && boilerLine(p.segText(b.firstSeg))) {
+		if ld > 0.5 || (b.firstSeg >= 0 && b.ownChars < 150 && boilerLine(p.firstText(b))) {
 			continue
 		}
 		s := 1 + float64(b.ownPunct) + math.Min(w/100, 3)
@@ -280,7 +280,7 @@ type textWriter struct {
 	block     int32 // the block being written, -1 if none
 	rootChars int32
 	one       string      // the paragraph being written while it is one text run
-	oneSeg    int32       // the seg of one if known, else -1
+	oneFirst  int32       // the block one is the first text run of if known, else -1
 	script    scriptCount // of paras
 	buf       []byte      // the paragraph being written once it is more; reused
 	paras     []string
@@ -308,13 +308,13 @@ func (w *textWriter) node(n *html.Node, depth int) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			w.write(c.Data, w.seg(c))
+			w.write(c.Data, w.first(c))
 			if w.inLink > 0 {
 				w.linkBytes += len(strings.TrimSpace(c.Data))
 			}
 		case html.ElementNode:
 			a := c.DataAtom
-			if skipTags[a] || hidden(c) {
+			if skipTag(a) || hidden(c) {
 				continue
 			}
 			if a == atom.Br || a == atom.Hr {
@@ -332,7 +332,7 @@ func (w *textWriter) node(n *html.Node, depth int) {
 			if link {
 				w.inLink++
 			}
-			if blockTags[a] {
+			if blockTag(a) {
 				w.flush()
 				outer := w.block
 				if isBlock {
@@ -369,26 +369,26 @@ func (w *textWriter) boiler(i int32) bool {
 	return ld > 0.5 && b.chars*2 < w.rootChars
 }
 
-// seg returns the index of text node c in page.segs if it is the first
-// text run of the block being written, as a paragraph's text usually is;
-// else -1.
-func (w *textWriter) seg(c *html.Node) int32 {
+// first returns the block being written if text node c is its first text
+// run, as a paragraph's text usually is; else -1.
+func (w *textWriter) first(c *html.Node) int32 {
 	if w.block < 0 {
 		return -1
 	}
 	if i := w.p.blocks[w.block].firstSeg; i >= 0 && w.p.segs[i].node == c {
-		return i
+		return w.block
 	}
 	return -1
 }
 
-// write adds a text run to the paragraph being written. A paragraph of
-// one run, the common case, is kept as that string and never copied.
-func (w *textWriter) write(t string, seg int32) {
+// write adds a text run to the paragraph being written, first the block
+// whose first text run it is, or -1. A paragraph of one run, the common
+// case, is kept as that string and never copied.
+func (w *textWriter) write(t string, first int32) {
 	switch {
 	case t == "":
 	case w.one == "" && len(w.buf) == 0:
-		w.one, w.oneSeg = t, seg
+		w.one, w.oneFirst = t, first
 	default:
 		if w.one != "" {
 			w.buf = append(w.buf, w.one...)
@@ -407,12 +407,12 @@ func (w *textWriter) flush() {
 		return
 	}
 	var s string
-	si := int32(-1) // the seg that is the paragraph, if known
+	fb := int32(-1) // the block whose first text run is the paragraph, if known
 	if len(w.buf) == 0 {
-		si = w.oneSeg
+		fb = w.oneFirst
 	}
-	if si >= 0 {
-		s = w.p.segs[si].clean
+	if fb >= 0 {
+		s = w.p.blocks[fb].firstClean
 	}
 	if s == "" {
 		s = collapse(raw)
@@ -468,8 +468,8 @@ func (w *textWriter) flush() {
 		}
 	}
 	w.total += len(s)
-	if si >= 0 {
-		w.script = w.script.plus(w.p.segs[si].script) // collapse keeps every letter
+	if fb >= 0 {
+		w.script = w.script.plus(w.p.blocks[fb].firstScript) // collapse keeps every letter
 	} else {
 		w.script.add(s)
 	}

@@ -16,42 +16,48 @@ const (
 )
 
 // block is one block-level element with the text statistics of its subtree.
+// (Fields are ordered to pack the struct: the page holds one per block.)
 type block struct {
-	n      *html.Node
-	parent int32 // index of the enclosing block, -1 for the root
+	n          *html.Node
+	firstClean string // collapse of its first own text run when that is the run trimmed, else ""
+
+	parent   int32 // index of the enclosing block, -1 for the root
+	firstSeg int32 // index in page.segs of its first own text run (usually a paragraph's whole text), -1
 
 	chars int32 // non-space characters of text in the subtree
 	links int32 // of which inside <a>
 	punct int32 // sentence punctuation (，。！？、；： and , . ; ! ?)
 	han   int32 // Han characters
-	latin int32 // Latin letters
 
 	ownChars, ownLinks, ownPunct, ownHan int32 // inline text not inside a child block
-	kids                                 int32 // child blocks
-	firstSeg                             int32 // index in page.segs of its first own text, -1
 
-	score   float64
-	sub     float64 // paragraph evidence in the whole subtree
-	subText int32   // characters of scored paragraphs in the subtree
-	neg     bool    // boilerplate by tag or class/id
-	leafish bool    // paragraph-like: p, or a block without block children
+	subText     int32       // characters of scored paragraphs in the subtree
+	firstScript scriptCount // letters by script of the first own text run, for detectLang
+
+	kids    bool // has child blocks
+	neg     bool // boilerplate by tag or class/id
+	leafish bool // paragraph-like: p, or a block without block children
+
+	score float64
+	sub   float64 // paragraph evidence in the whole subtree
 }
 
-// seg is a run of text in document order, for finding dates and headlines.
+// seg is a run of text in document order, for finding dates and
+// headlines: a text node and the block it counts for.
 type seg struct {
-	text   string
-	clean  string // collapse(text) when it is text trimmed, else ""
-	block  int32
-	script scriptCount // letters by script, for detectLang
-	node   *html.Node
+	node  *html.Node
+	block int32
 }
 
-// segText is the text of seg i with white space collapsed.
-func (p *page) segText(i int32) string {
-	if s := &p.segs[i]; s.clean != "" {
-		return s.clean
+func (s seg) text() string { return s.node.Data }
+
+// firstText is the first own text run of block b with white space
+// collapsed; b.firstSeg >= 0.
+func (p *page) firstText(b *block) string {
+	if b.firstClean != "" {
+		return b.firstClean
 	}
-	return collapse(p.segs[i].text)
+	return collapse(p.segs[b.firstSeg].text())
 }
 
 // page is a parsed document with what one walk over it collects.
@@ -73,41 +79,85 @@ type page struct {
 	nodes     int
 }
 
-var blockTags = map[atom.Atom]bool{
-	atom.Div: true, atom.P: true, atom.Section: true, atom.Article: true, atom.Main: true,
-	atom.Td: true, atom.Th: true, atom.Tr: true, atom.Table: true, atom.Tbody: true,
-	atom.Thead: true, atom.Tfoot: true, atom.Ul: true, atom.Ol: true, atom.Li: true,
-	atom.Dl: true, atom.Dd: true, atom.Dt: true, atom.Blockquote: true, atom.Pre: true,
-	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
-	atom.Header: true, atom.Footer: true, atom.Aside: true, atom.Nav: true, atom.Form: true,
-	atom.Figure: true, atom.Figcaption: true, atom.Center: true, atom.Body: true,
-	atom.Html: true, atom.Address: true, atom.Fieldset: true, atom.Details: true,
-	atom.Summary: true, atom.Caption: true, atom.Hr: true,
+// blockTag reports the tags of block-level elements.
+func blockTag(a atom.Atom) bool {
+	switch a {
+	case atom.Div, atom.P, atom.Section, atom.Article, atom.Main,
+		atom.Td, atom.Th, atom.Tr, atom.Table, atom.Tbody,
+		atom.Thead, atom.Tfoot, atom.Ul, atom.Ol, atom.Li,
+		atom.Dl, atom.Dd, atom.Dt, atom.Blockquote, atom.Pre,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Header, atom.Footer, atom.Aside, atom.Nav, atom.Form,
+		atom.Figure, atom.Figcaption, atom.Center, atom.Body,
+		atom.Html, atom.Address, atom.Fieldset, atom.Details,
+		atom.Summary, atom.Caption, atom.Hr:
+		return true
+	}
+	return false
 }
 
-// skipTags never hold article text.
-var skipTags = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
-	atom.Svg: true, atom.Iframe: true, atom.Object: true, atom.Embed: true,
-	atom.Select: true, atom.Textarea: true, atom.Button: true, atom.Input: true,
-	atom.Option: true, atom.Head: true, atom.Canvas: true, atom.Audio: true,
-	atom.Video: true, atom.Map: true, atom.Link: true, atom.Meta: true, atom.Math: true,
+// skipTag reports the tags of elements that never hold article text.
+func skipTag(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template,
+		atom.Svg, atom.Iframe, atom.Object, atom.Embed,
+		atom.Select, atom.Textarea, atom.Button, atom.Input,
+		atom.Option, atom.Head, atom.Canvas, atom.Audio,
+		atom.Video, atom.Map, atom.Link, atom.Meta, atom.Math:
+		return true
+	}
+	return false
 }
 
-// negTags are boilerplate by their tag.
-var negTags = map[atom.Atom]bool{atom.Nav: true, atom.Aside: true, atom.Footer: true}
+// negTag reports the tags of boilerplate elements.
+func negTag(a atom.Atom) bool { return a == atom.Nav || a == atom.Aside || a == atom.Footer }
 
-// parsePage walks the document parsed from htmlBytes bytes of HTML.
-func parsePage(root *html.Node, htmlBytes int) *page {
-	blocks := min(max(htmlBytes/256, 64), 2048) // about one block in 256 bytes of HTML
+// capacities counts the elements with a block tag, the text nodes and the
+// <meta> elements of the document outside the skipped elements (but for
+// <head>), each up to limit: about the blocks, segs and meta entries one
+// walk records, to size them once.
+func capacities(root *html.Node, limit int) (blocks, texts, metas int) {
+	for n := root.FirstChild; n != nil && blocks < limit && texts < limit; {
+		switch n.Type {
+		case html.TextNode:
+			texts++
+		case html.ElementNode:
+			if blockTag(n.DataAtom) {
+				blocks++
+			} else if n.DataAtom == atom.Meta {
+				metas++
+			}
+		}
+		// On to the next node in document order.
+		if n.FirstChild != nil && (n.Type != html.ElementNode || n.DataAtom == atom.Head || !skipTag(n.DataAtom)) {
+			n = n.FirstChild
+			continue
+		}
+		for n != root && n.NextSibling == nil {
+			n = n.Parent
+		}
+		if n == root {
+			break
+		}
+		n = n.NextSibling
+	}
+	return blocks, texts, min(metas, limit)
+}
+
+// parsePage walks the parsed document.
+func parsePage(root *html.Node) *page {
+	blocks, texts, metas := capacities(root, 4096)
 	p := &page{
 		root:   root,
 		blocks: make([]block, 0, blocks),
-		segs:   make([]seg, 0, blocks),
-		index:  make(map[*html.Node]int32, blocks),
-		meta:   make(map[string]string, 32),
+		segs:   make([]seg, 0, texts),
+		meta:   make(map[string]string, metas),
 	}
 	p.walk(root, -1, false, false, 0)
+	p.index = make(map[*html.Node]int32, len(p.blocks))
+	for i := range p.blocks {
+		p.index[p.blocks[i].n] = int32(i)
+	}
 	// Children were appended after their parents: accumulate upwards.
 	for i := len(p.blocks) - 1; i > 0; i-- {
 		b := &p.blocks[i]
@@ -119,7 +169,6 @@ func parsePage(root *html.Node, htmlBytes int) *page {
 		q.links += b.links
 		q.punct += b.punct
 		q.han += b.han
-		q.latin += b.latin
 	}
 	return p
 }
@@ -200,20 +249,19 @@ func (p *page) element(c *html.Node, cur int32, inLink, inHead bool, depth int) 
 	if ip := attr(c, "itemprop"); ip != "" {
 		p.addItemprop(c, ip)
 	}
-	if skipTags[a] || inHead || hidden(c) {
+	if skipTag(a) || inHead || hidden(c) {
 		return
 	}
-	if blockTags[a] {
+	if blockTag(a) {
 		idx := int32(len(p.blocks))
-		neg := negTags[a] || (a != atom.Body && a != atom.Html && a != atom.Article && a != atom.Main && negativeAttr(c))
+		neg := negTag(a) || (a != atom.Body && a != atom.Html && a != atom.Article && a != atom.Main && negativeAttr(c))
 		p.blocks = append(p.blocks, block{n: c, parent: cur, neg: neg, firstSeg: -1})
-		p.index[c] = idx
 		if cur >= 0 {
-			p.blocks[cur].kids++
+			p.blocks[cur].kids = true
 		}
 		p.walk(c, idx, inLink, false, depth+1)
 		b := &p.blocks[idx]
-		b.leafish = a == atom.P || b.kids == 0
+		b.leafish = a == atom.P || !b.kids
 		return
 	}
 	p.walk(c, cur, inLink || (a == atom.A && hasAttr(c, "href")), false, depth+1)
@@ -231,25 +279,36 @@ func titleAttr(v string) bool {
 // invalid bytes.
 func (p *page) text(c *html.Node, cur int32, inLink bool) {
 	s := c.Data
-	var chars, punct, han, latin int32
+	var chars, punct, han int32
 	var sc scriptCount
 	clean := true
 	from, to := -1, 0 // the text from the first to the last non-space character
 	gap := 0          // white space since the last non-space character: 1 a space, 2 more or other
 	for i := 0; i < len(s); {
-		if c := s[i]; c-0xE4 <= 0xE9-0xE4 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && (c != 0xE4 || s[i+1] != 0xB7) {
-			// Fast path: U+4000 to U+9FFF, Han but for U+4DC0 to U+4DFF.
-			han++
-			chars++
-			sc.addHan(rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F))
-			if from < 0 {
-				from = i
-			} else if gap > 1 {
-				clean = false
+		if s[i]-0xE4 <= 0xE9-0xE4 {
+			// Fast path: a run of U+4000 to U+9FFF, Han but for U+4DC0 to U+4DFF.
+			j := i
+			for j+2 < len(s) {
+				c0, c1, c2 := s[j], s[j+1], s[j+2]
+				if c0-0xE4 > 0xE9-0xE4 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 || (c0 == 0xE4 && c1 == 0xB7) {
+					break
+				}
+				sc.addHan(rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F))
+				j += 3
 			}
-			i += 3
-			to, gap = i, 0
-			continue
+			if j > i {
+				n := int32(j-i) / 3
+				han += n
+				chars += n
+				if from < 0 {
+					from = i
+				} else if gap > 1 {
+					clean = false
+				}
+				i = j
+				to, gap = i, 0
+				continue
+			}
 		}
 		r := rune(s[i])
 		at, size := i, 1
@@ -275,7 +334,6 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 					punct++
 				}
 			case (r|0x20) >= 'a' && (r|0x20) <= 'z':
-				latin++
 				sc.latin++
 			}
 			chars++
@@ -290,9 +348,6 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 			gap = 2
 			continue
 		default:
-			if unicode.IsLetter(r) {
-				latin++
-			}
 			sc.addOther(r)
 			if r == '\u200b' || r == '\ufeff' || (r == utf8.RuneError && size == 1) {
 				clean = false
@@ -316,7 +371,6 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 	b.chars += chars
 	b.punct += punct
 	b.han += han
-	b.latin += latin
 	if inLink {
 		b.ownLinks += chars
 		b.links += chars
@@ -324,12 +378,12 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 	if len(p.segs) < maxNodes {
 		if b.firstSeg < 0 {
 			b.firstSeg = int32(len(p.segs))
+			b.firstScript = sc
+			if clean {
+				b.firstClean = s[from:to]
+			}
 		}
-		sg := seg{text: s, block: cur, script: sc, node: c}
-		if clean {
-			sg.clean = s[from:to]
-		}
-		p.segs = append(p.segs, sg)
+		p.segs = append(p.segs, seg{node: c, block: cur})
 	}
 }
 
@@ -431,10 +485,10 @@ func textOf(n *html.Node) string {
 			case html.TextNode:
 				b.WriteString(c.Data)
 			case html.ElementNode:
-				if skipTags[c.DataAtom] && c.DataAtom != atom.Head {
+				if skipTag(c.DataAtom) && c.DataAtom != atom.Head {
 					continue
 				}
-				if c.DataAtom == atom.Br || blockTags[c.DataAtom] {
+				if c.DataAtom == atom.Br || blockTag(c.DataAtom) {
 					b.WriteByte(' ')
 				}
 				f(c, depth+1)

@@ -71,7 +71,7 @@ func Extract(in Input) (newsmon.Article, error) {
 		}
 	}
 	dropNodes(root, rules.Drop)
-	p := parsePage(root, len(raw))
+	p := parsePage(root)
 	ld, _ := jsonLD(p.jsonld)
 
 	// Title: the rule's element, else the headline printed on the page.
@@ -247,10 +247,10 @@ func (p *page) published(rule string, ld ldArticle, head *html.Node, in Input, l
 			if i > 5000 {
 				break
 			}
-			if len(s.text) > 200 || p.inNeg(s.block) || (labelled && !dateLabel(s.text)) {
+			if len(s.text()) > 200 || p.inNeg(s.block) || (labelled && !dateLabel(s.text())) {
 				continue
 			}
-			if t, ok := findDate(s.text, time.Time{}, loc, order); ok && plausible(t, now) && !inCommentThread(s.node) {
+			if t, ok := findDate(s.text(), time.Time{}, loc, order); ok && plausible(t, now) && !inCommentThread(s.node) {
 				return t
 			}
 		}
@@ -337,7 +337,7 @@ func (p *page) dateNear(head *html.Node, now time.Time, loc *time.Location, orde
 	text := func(from, to int) string {
 		var buf strings.Builder
 		for i := max(from, 0); i < min(to, len(p.segs)) && buf.Len() < 1500; i++ {
-			if t := p.segs[i].text; len(t) <= 160 && !inCommentThread(p.segs[i].node) {
+			if t := p.segs[i].text(); len(t) <= 160 && !inCommentThread(p.segs[i].node) {
 				buf.WriteString(t)
 				buf.WriteByte(' ')
 			} else {
@@ -348,7 +348,7 @@ func (p *page) dateNear(head *html.Node, now time.Time, loc *time.Location, orde
 	}
 	relative := func(from, to int) (time.Time, bool) {
 		for i := max(from, 0); i < min(to, len(p.segs)); i++ {
-			if t, ok := relativeDate(p.segs[i].text, now, loc); ok && !inCommentThread(p.segs[i].node) {
+			if t, ok := relativeDate(p.segs[i].text(), now, loc); ok && !inCommentThread(p.segs[i].node) {
 				return t, true
 			}
 		}

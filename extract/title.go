@@ -164,10 +164,10 @@ func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.N
 			if i > 20000 {
 				break
 			}
-			if len(s.text) > 900 || len(s.text) < 4 {
+			if len(s.text()) > 900 || len(s.text()) < 4 {
 				continue
 			}
-			consider(s.node, collapse(s.text), 0, 50)
+			consider(s.node, collapse(s.text()), 0, 50)
 		}
 	}
 	// A match covering little of the <title> may be a menu item naming the
