@@ -80,17 +80,18 @@ type Clusterer struct {
 	vocab    *vocab // document frequencies
 	docs     int
 	active   map[string]*incident
-	posting  map[string]map[*incident]float64 // term -> open incidents with its centroid weight
-	clock    time.Time                        // latest article time seen
-	swept    time.Time                        // when open incidents were last swept for expiry
-	acc      termAcc                          // scratch: the article's term frequencies
-	idfMemo  [512]float64                     // scratch: idf by document frequency for the current docs (0: not yet)
-	cands    []cand                           // scratch: the article's weighted terms
-	weights  []float64                        // scratch: their weights, for heaviest
-	round    uint64                           // scratch of best: its calls
-	touched  []*incident                      // scratch of best: the incidents found
-	an       analyzer                         // scratch buffers of analyze
-	titleAn  analyzer                         // the same for incident titles, into titleBag
+	posting  map[string][]posting // term -> open incidents with its centroid weight
+	clock    time.Time            // latest article time seen
+	swept    time.Time            // when open incidents were last swept for expiry
+	acc      termAcc              // scratch: the article's term frequencies
+	idfMemo  [512]float64         // scratch: idf by document frequency for the current docs (0: not yet)
+	cands    []cand               // scratch: the article's weighted terms
+	weights  []float64            // scratch: their weights, for heaviest
+	round    uint64               // scratch of best: its calls
+	touched  []*incident          // scratch of best: the incidents found
+	had      []bool               // scratch of join: which article terms the centroid had
+	an       analyzer             // scratch buffers of analyze
+	titleAn  analyzer             // the same for incident titles, into titleBag
 	titleBag bag
 }
 
@@ -124,7 +125,7 @@ func New(opts Options) *Clusterer {
 		topics:  compileTopics(lx, opts.Topics),
 		vocab:   newVocab(0),
 		active:  map[string]*incident{},
-		posting: map[string]map[*incident]float64{},
+		posting: map[string][]posting{},
 	}
 	c.an = analyzer{lx: lx, acc: &c.acc}
 	c.titleAn, c.titleBag = analyzer{lx: lx}, bag{}
@@ -142,7 +143,7 @@ func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs i
 	}
 	c.docs = docs
 	c.active = map[string]*incident{}
-	c.posting = map[string]map[*incident]float64{}
+	c.posting = map[string][]posting{}
 	c.clock, c.swept = time.Time{}, time.Time{}
 	for _, inc := range active {
 		if inc.LastSeen.After(c.clock) {
@@ -570,7 +571,8 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 		if len(p) > limit {
 			continue
 		}
-		for in, w := range p {
+		for _, pt := range p {
+			in, w := pt.in, pt.w
 			if in.round != c.round {
 				in.round, in.dot, in.dotX = c.round, 0, 0
 				touched = append(touched, in)
@@ -655,21 +657,40 @@ func (c *Clusterer) unindex(in *incident) {
 	}
 }
 
-func (c *Clusterer) post(k string, in *incident, w float64) {
-	p := c.posting[k]
-	if p == nil {
-		p = map[*incident]float64{}
-		c.posting[k] = p
-	}
-	p[in] = w
+// posting is an open incident whose centroid has a term, with the term's
+// weight there.
+type posting struct {
+	in *incident
+	w  float64
 }
 
-func (c *Clusterer) unpost(k string, in *incident) {
-	if p := c.posting[k]; p != nil {
-		delete(p, in)
-		if len(p) == 0 {
-			delete(c.posting, k)
+// post sets the weight of term k in incident in's posting.
+func (c *Clusterer) post(k string, in *incident, w float64) {
+	p := c.posting[k]
+	for i := range p {
+		if p[i].in == in {
+			p[i].w = w
+			return
 		}
+	}
+	c.posting[k] = append(p, posting{in, w})
+}
+
+// unpost removes incident in from term k's postings.
+func (c *Clusterer) unpost(k string, in *incident) {
+	p := c.posting[k]
+	for i := range p {
+		if p[i].in == in {
+			last := len(p) - 1
+			p[i], p[last] = p[last], posting{}
+			p = p[:last]
+			break
+		}
+	}
+	if len(p) == 0 {
+		delete(c.posting, k)
+	} else {
+		c.posting[k] = p
 	}
 }
 
@@ -713,9 +734,13 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 	in.langs[lang]++
 
 	// Update the centroid and, for the terms that changed, the index.
+	had := c.had[:0]
 	for _, tm := range v.terms {
-		in.terms[tm.k] += tm.w
+		w, ok := in.terms[tm.k]
+		in.terms[tm.k] = w + tm.w
+		had = append(had, ok)
 	}
+	c.had = had
 	if len(in.terms) > centroidTerms {
 		all := make([]term, 0, len(in.terms))
 		for k, w := range in.terms {
@@ -727,9 +752,14 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 			c.unpost(tm.k, in)
 		}
 	}
-	for _, tm := range v.terms {
-		if w, ok := in.terms[tm.k]; ok {
+	for i, tm := range v.terms {
+		w, ok := in.terms[tm.k]
+		switch {
+		case !ok:
+		case had[i]:
 			c.post(tm.k, in, w)
+		default: // new to the centroid: not posted yet
+			c.posting[tm.k] = append(c.posting[tm.k], posting{in, w})
 		}
 	}
 	in.norms()

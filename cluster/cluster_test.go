@@ -166,8 +166,8 @@ func TestMemoryBoundedByWindow(t *testing.T) {
 		t.Errorf("%d open incidents after 3000 hourly articles, want <= %d", n, limit)
 	}
 	for k, p := range c.posting {
-		for in := range p {
-			if c.active[in.inc.ID] != in {
+		for _, pt := range p {
+			if in := pt.in; c.active[in.inc.ID] != in {
 				t.Fatalf("posting %q holds an evicted incident %s", k, in.inc.ID)
 			}
 		}
