@@ -339,20 +339,21 @@ type vec struct {
 }
 
 // cand is one weighted term of the article being analysed: its place p in
-// Clusterer.acc.
+// Clusterer.acc, and the head of its text once it is to be sorted.
 type cand struct {
-	w float64
-	p int32
+	w    float64
+	head uint64
+	p    int32
 }
 
 // before reports whether candidate a comes before b in the order byWeight
-// gives their terms: heavier first, then by text.
+// gives their terms: heavier first, then by text (heads set).
 func (c *Clusterer) before(a, b cand) bool {
 	if a.w != b.w {
 		return a.w > b.w
 	}
-	if ha, hb := c.acc.head(a.p), c.acc.head(b.p); ha != hb {
-		return ha < hb
+	if a.head != b.head {
+		return a.head < b.head
 	}
 	return c.acc.text(a.p) < c.acc.text(b.p)
 }
@@ -463,6 +464,9 @@ func (c *Clusterer) heaviest(ts []cand, k int) []cand {
 
 // sortCands sorts candidates heaviest first, then by text.
 func (c *Clusterer) sortCands(ts []cand) {
+	for i := range ts {
+		ts[i].head = c.acc.head(ts[i].p)
+	}
 	slices.SortFunc(ts, func(a, b cand) int {
 		switch {
 		case a.p == b.p:
