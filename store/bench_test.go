@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -94,10 +95,16 @@ func buildNear(path string, n int) error {
 			err := db.Update(func(tx *bolt.Tx) error {
 				nb := tx.Bucket(bucketNear)
 				nb.FillPercent = 0.7
-				var ar arena
+				c := nb.Cursor()
 				for _, e := range entries[lo:min(lo+1<<20, n)] {
-					if err := addNear(nb, nb.Cursor(), e.k, ids[e.a], appendIDs(nil, ids[e.a]), &ar); err != nil {
+					v, added, err := applyNear(nil, get(c, e.k), appendIDs(nil, ids[e.a]))
+					if err != nil {
 						return err
+					}
+					if added {
+						if err := nb.Put(e.k, v); err != nil {
+							return err
+						}
 					}
 				}
 				return nil
@@ -249,13 +256,19 @@ func BenchmarkSaveBatch(b *testing.B) {
 		{"long/terms=1000", saveBatchShape{body: 20000, terms: 1000, vocab: 50000}, docFreqLogMax},
 		{"pipeline", saveBatchShape{body: 3900, terms: 800, vocab: 6000, noSync: true}, docFreqLogMax},
 		{"pipeline/shaped", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true}, docFreqLogMax},
+		{"pipeline/shaped/near=0", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true, nearMax: -1}, docFreqLogMax},
+		{"pipeline/shaped/near=4", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true, nearMax: 4 * 64 * 42}, docFreqLogMax},
+		{"pipeline/shaped/near=64", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true, nearMax: 64 * 64 * 42}, docFreqLogMax},
 		{"real/terms=300/log=1MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 1 << 20},
 		{"real/terms=300/log=4MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 4 << 20},
 		{"real/terms=300/log=16MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 16 << 20},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			defer func(m int) { docFreqLogMax = m }(docFreqLogMax)
+			defer func(m, n int) { docFreqLogMax, nearLogMax = m, n }(docFreqLogMax, nearLogMax)
 			docFreqLogMax = c.logMax
+			if c.nearMax != 0 {
+				nearLogMax = max(c.nearMax, 0)
+			}
 			benchSaveBatch(b, c.saveBatchShape)
 		})
 	}
@@ -270,6 +283,7 @@ func BenchmarkSaveBatch(b *testing.B) {
 type saveBatchShape struct {
 	body, terms, vocab int
 	noSync, shaped     bool
+	nearMax            int // nearLogMax if not 0; -1: 0
 }
 
 // shapedCentroid returns a centroid like the clusterer's for article n.
@@ -316,7 +330,8 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 	df := make([]int, sh.vocab) // the clusterer's counts
 	docs := 0
 	n, distinct, compactions := 0, 0, 0
-	var tPlain, tCompacting time.Duration
+	var tPlain, tCompacting, tFolding time.Duration
+	folds := 0
 	for b.Loop() {
 		b.StopTimer()
 		writes := make([]Write, batch, batch+1)
@@ -374,7 +389,7 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 			writes = append(writes, Write{DocFreq: d})
 			distinct += len(changed)
 		}
-		before := benchLogBytes(b, s)
+		before, nearBefore := benchLogBytes(b, s), len(s.near.adds)
 		b.StartTimer()
 		start := time.Now()
 		errs, err := s.SaveBatch(writes)
@@ -387,6 +402,10 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 			if err != nil {
 				b.Fatal(err)
 			}
+		}
+		if len(s.near.adds) < nearBefore {
+			folds++
+			tFolding += took
 		}
 		if after := benchLogBytes(b, s); after < before {
 			compactions++
@@ -403,6 +422,10 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 		b.ReportMetric(float64(batches)/float64(compactions), "batches/compaction")
 		b.ReportMetric(float64(tCompacting.Nanoseconds())/float64(compactions), "ns/compacting-batch")
 	}
+	if folds > 0 {
+		b.ReportMetric(float64(batches)/float64(folds), "batches/near-fold")
+		b.ReportMetric(float64(tFolding.Nanoseconds())/float64(folds), "ns/near-fold-batch")
+	}
 	if batches > compactions {
 		b.ReportMetric(float64(tPlain.Nanoseconds())/float64(batches-compactions), "ns/plain-batch")
 	}
@@ -415,4 +438,63 @@ func benchLogBytes(b *testing.B, s *Store) int {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkNearLog measures the near log: "index" the memory the in-memory
+// index takes per logged addition (64-article batches of 42 dedup keys),
+// "lookup/log" and "lookup/bucket" a NearCandidates lookup (nearQueries'
+// shape) in a store of 2,048 articles with all of them logged, and with the
+// log folded into the near bucket (the lookup before the log).
+func BenchmarkNearLog(b *testing.B) {
+	const n = 2048
+	b.Run("index", func(b *testing.B) {
+		for b.Loop() {
+			var w writer
+			var recs [][]byte
+			for a := range n {
+				w.addNear(articleKeys(uint64(a)), ArticleID(fmt.Sprint(a)), "")
+				if a%64 == 63 {
+					recs = append(recs, w.appendNearRecord(nil))
+					w = writer{}
+				}
+			}
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			var l nearLog
+			for i, rec := range recs {
+				if err := l.add(rec, uint64(i+1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(len(l.adds)), "B/addition")
+			runtime.KeepAlive(&l)
+		}
+	})
+	defer func(m int) { nearLogMax = m }(nearLogMax)
+	nearLogMax = n * 42
+	s := openTest(b)
+	for lo := 0; lo < n; lo += 64 {
+		var writes []Write
+		for a := lo; a < lo+64; a++ {
+			w := ArticleWrite{Article: &newsmon.Article{URL: fmt.Sprintf("https://news.example.com/%d.html", a)}, NearKeys: articleKeys(uint64(a))}
+			writes = append(writes, Write{Article: &w})
+		}
+		mustBatch(b, s, writes...)
+	}
+	queries := nearQueries(n)
+	lookups := func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			lookup(b, s, queries[i%len(queries)])
+			i++
+		}
+	}
+	b.Run("lookup/log", lookups)
+	if err := s.Compact(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("lookup/bucket", lookups)
 }

@@ -82,7 +82,7 @@ func TestDocFreqBatches(t *testing.T) {
 					}
 				}
 				checkDocFreq(t, s, "after the batches", tt.want, tt.docs)
-				if err := s.CompactDocFreq(); err != nil {
+				if err := s.Compact(); err != nil {
 					t.Fatal(err)
 				}
 				checkDocFreq(t, s, "after CompactDocFreq", tt.want, tt.docs)
@@ -213,14 +213,14 @@ func TestDocFreqMigration(t *testing.T) {
 	defer func() { s.Close() }()
 	var v uint64
 	s.db.View(func(tx *bolt.Tx) error { v = getUint(tx.Bucket(bucketMeta), keySchema); return nil })
-	if v != SchemaVersion || SchemaVersion != 3 {
-		t.Errorf("schema %d after Open, want %d (= 3)", v, SchemaVersion)
+	if v != SchemaVersion || SchemaVersion != 4 {
+		t.Errorf("schema %d after Open, want %d (= 4)", v, SchemaVersion)
 	}
 	checkDocFreq(t, s, "migrated", old, 9)
 	mustBatch(t, s, dfw(10, "a", 8, "new", 1))
 	want := map[string]int{"小米": 3, "隐私": 1, "a": 8, "new": 1}
 	checkDocFreq(t, s, "after a batch", want, 10)
-	if err := s.CompactDocFreq(); err != nil {
+	if err := s.Compact(); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -311,7 +311,7 @@ func TestDocFreqCorruptLog(t *testing.T) {
 	if _, _, err := s.DocFreq(); err == nil || !strings.Contains(err.Error(), key) {
 		t.Errorf("DocFreq error %v, want one naming %q", err, key)
 	}
-	if err := s.CompactDocFreq(); err == nil || !strings.Contains(err.Error(), key) {
+	if err := s.Compact(); err == nil || !strings.Contains(err.Error(), key) {
 		t.Errorf("CompactDocFreq error %v, want one naming %q", err, key)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/newsmon/newsmon"
@@ -182,28 +183,42 @@ func TestSaveBatchNearOrder(t *testing.T) {
 			want = append(want, writes[n].Article.Article.ID)
 		}
 		var got []string
-		s.db.View(func(tx *bolt.Tx) error {
-			var err error
-			got, err = decodeIDs(tx.Bucket(bucketNear).Get(encodeNearKey(string(rune('a' + k)))))
+		err := s.db.View(func(tx *bolt.Tx) error {
+			v, err := s.nearList(tx.Bucket(bucketNear).Cursor(), encodeNearKey(string(rune('a'+k))), s.near.current(tx), nil, nil)
+			if err == nil {
+				got, err = decodeIDs(v)
+			}
 			return err
 		})
-		if !slices.Equal(got, want) {
-			t.Errorf("key %c: ids %v, want %v", 'a'+k, got, want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("key %c: ids %v, %v; want %v", 'a'+k, got, err, want)
 		}
 	}
 
+	// A corrupt list is found when read and when the log is folded into
+	// it, which rolls the whole batch back.
 	s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketNear).Put(encodeNearKey("bad"), []byte{0x05, 'x'}) // length past the end
 	})
 	fresh, spoiled := testArticle(10), testArticle(11)
 	spoiled.NearKeys = append(spoiled.NearKeys, "bad")
-	if _, err := s.SaveBatch([]Write{{Article: &fresh}, {Article: &spoiled}}); !errors.Is(err, errCorruptIDs) {
-		t.Fatalf("batch with a corrupt near list: err %v, want %v", err, errCorruptIDs)
+	mustBatch(t, s, Write{Article: &spoiled})
+	if _, err := s.NearCandidates([]string{"b", "bad"}, 0); !errors.Is(err, errCorruptIDs) || !strings.Contains(err.Error(), `"bad"`) {
+		t.Errorf("NearCandidates of a corrupt list: err %v, want %v naming the key", err, errCorruptIDs)
 	}
-	for _, w := range []ArticleWrite{fresh, spoiled} {
-		if id, ok, _ := s.ArticleIDByURL(w.Article.URL); ok {
-			t.Errorf("article %s of the failed batch stored as %s", w.Article.URL, id)
-		}
+	defer func(m int) { nearLogMax = m }(nearLogMax)
+	nearLogMax = 0
+	if _, err := s.SaveBatch([]Write{{Article: &fresh}}); !errors.Is(err, errCorruptIDs) {
+		t.Fatalf("batch folding into a corrupt near list: err %v, want %v", err, errCorruptIDs)
+	}
+	if id, ok, _ := s.ArticleIDByURL(fresh.Article.URL); ok {
+		t.Errorf("article %s of the failed batch stored as %s", fresh.Article.URL, id)
+	}
+	if err := s.Compact(); !errors.Is(err, errCorruptIDs) {
+		t.Errorf("Compact with a corrupt near list: err %v, want %v", err, errCorruptIDs)
+	}
+	if got, err := s.NearCandidates([]string{"a"}, 0); err != nil || !slices.Equal(got, []string{writes[0].Article.Article.ID}) {
+		t.Errorf("after the failed folds: NearCandidates = %v, %v", got, err)
 	}
 }
 
@@ -215,43 +230,25 @@ func TestNearCandidatesMany(t *testing.T) {
 	s := openTest(t)
 	rng := mrand.New(mrand.NewPCG(3, 4))
 	key := func() string { return benchKey(rng.IntN(3), uint64(rng.IntN(6))) }
+	ref := refNear{}
 	for n := range 150 {
 		w := testArticle(n)
 		w.NearKeys = nil
 		for range 1 + rng.IntN(6) {
 			w.NearKeys = append(w.NearKeys, key())
 		}
-		mustSave(t, s, w)
+		ref.add(w.NearKeys, mustSave(t, s, w))
 	}
 	for q := range 50 {
 		keys := []string{"", "not stored"}
 		for range 1 + rng.IntN(10) {
 			keys = append(keys, key())
 		}
-		var want []string
-		count := map[string]int{}
-		for _, k := range uniqueNonEmpty(slices.Clone(keys)) {
-			var list []string
-			s.db.View(func(tx *bolt.Tx) error {
-				var err error
-				list, err = decodeIDs(tx.Bucket(bucketNear).Get(encodeNearKey(k)))
-				return err
-			})
-			for i := len(list) - 1; i >= 0; i-- {
-				if count[list[i]] == 0 {
-					want = append(want, list[i])
-				}
-				count[list[i]]++
-			}
-		}
-		slices.SortStableFunc(want, func(a, b string) int { return count[b] - count[a] })
 		limit := []int{0, 5, 64}[q%3]
-		if limit > 0 && len(want) > limit {
-			want = want[:limit]
-		}
+		want := ref.candidates(keys, limit)
 		got, err := s.NearCandidates(keys, limit)
 		if err != nil || !slices.Equal(got, want) {
-			t.Fatalf("query %d (%d candidates): got %v, %v; want %v", q, len(count), got, err, want)
+			t.Fatalf("query %d: got %v, %v; want %v", q, got, err, want)
 		}
 	}
 }

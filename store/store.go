@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newsmon/newsmon"
@@ -61,6 +62,7 @@ var (
 	bucketIncidentSeen = []byte("incident_seen") // timeKey(LastSeen)+id -> nil
 	bucketDocFreq      = []byte("docfreq")       // term -> uint64 count
 	bucketDocFreqLog   = []byte("docfreqlog")    // sequence -> docfreq record (appendDocFreq)
+	bucketNearLog      = []byte("nearlog")       // sequence -> near-list additions (appendNearRecord)
 
 	keySchema    = []byte("schema")
 	keyArticles  = []byte("articles")
@@ -92,6 +94,12 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketDocFreqLog)
 		return err
 	},
+	// 4: the near log, where SaveBatch appends near-list additions (the
+	// near bucket keeps its lists).
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketNearLog)
+		return err
+	},
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -101,7 +109,14 @@ var SchemaVersion = uint64(len(migrations))
 type Store struct {
 	db   *bolt.DB
 	path string
-	w    writer // used only inside db.Update, which serialises writers
+	wmu  sync.Mutex // held by update through its commit, commit handlers included
+	w    writer     // used only by update, under wmu
+
+	// near is the near log bucket's content as of the last commit, for
+	// NearCandidates (see there for the locking). Only update's commit
+	// handlers change it, under wmu and mu, so update reads it without mu.
+	mu   sync.RWMutex
+	near nearLog
 }
 
 // writer is the scratch space of one write transaction, reused from one to
@@ -118,6 +133,9 @@ type writer struct {
 	articles uint64 // articles saved
 	rec      []byte // a docfreq log record being encoded
 	logged   bool   // a docfreq record was logged
+	fold     bool   // fold the near log into the near bucket (Compact)
+	ids      []byte // a key's logged IDs (foldNear)
+	list     []byte // a near list being built (foldNear)
 }
 
 // nearAdd is an article to add to the near list of a band key. It holds
@@ -217,9 +235,13 @@ func marshal[T any](w *writer, v *T, enc jsonEncoder[T]) ([]byte, error) {
 }
 
 // update runs fn in a write transaction with the store's writer, then
-// writes what the writer gathered (near lists, article count) and compacts
-// the docfreq log if fn took it past docFreqLogMax.
+// writes what the writer gathered (near-list additions, article count) and
+// compacts the docfreq log if fn took it past docFreqLogMax. It holds wmu
+// until the commit handlers have run: bbolt runs them after it lets the
+// next writer in, and the near log index must follow the commits in order.
 func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		w := &s.w
 		w.arena.reset() // the last transaction has ended
@@ -228,11 +250,11 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 		clear(w.nearArts) // no strings kept alive
 		w.nearArts = w.nearArts[:0]
 		w.articles = 0
-		w.logged = false
+		w.logged, w.fold = false, false
 		if err := fn(tx, w); err != nil {
 			return err
 		}
-		if err := w.writeNear(tx); err != nil {
+		if err := s.logNear(tx, w); err != nil {
 			return err
 		}
 		if w.articles > 0 {
@@ -263,11 +285,16 @@ func Open(path string) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	db.AllocSize = 1 << 20
+	s := &Store{db: db, path: path}
 	if err := db.Update(migrate); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	if err := db.View(s.near.load); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
 }
 
 func openError(path string, err error) error {
@@ -633,15 +660,38 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 // the keys and, within a key, the newest IDs come), without repeats and at
 // most limit of them (no cap when limit <= 0). Its cost depends on
 // len(keys) and MaxNearPerKey, not on how many articles are stored.
+//
+// A key's list is the near bucket's with the near log's additions applied
+// (applyNear). The log's additions come from s.near, which must match the
+// transaction's view of the log: NearCandidates holds mu's read lock from
+// before its transaction begins to its end, so no commit handler changes
+// s.near meanwhile, and every commit whose handler ran (every SaveBatch
+// that returned) is in both the view and s.near. The writer that commits
+// while the lock is held blocks in its handler, under wmu, so the view is
+// at most that one commit ahead of s.near: a batch that logged additions
+// (the view's log has a record s.near lacks, ignored: the list is as
+// before that batch), or a compaction, which folded s.near's additions
+// into the near bucket and emptied the log. The view then shows no record
+// of s.near (nearLog.current) and the bucket alone is used: applying the
+// additions twice would not always give the same list (an ID that was
+// there, then dropped, comes back).
 func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 	var cands []nearCandidate // in the order they came
 	var index map[string]int  // id -> its place in cands, once there are many
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketNear).Cursor() // one for all the lookups
-		var kbuf [64]byte
+		logged := s.near.current(tx)
+		var kbuf, ibuf [64]byte
+		var lbuf [(MaxNearPerKey + 1) * (1 + articleIDLen/2)]byte
 		var ubuf [64]string
 		for _, k := range uniqueNonEmpty(append(ubuf[:0], keys...)) {
-			list, err := decodeIDs(get(c, appendNearKey(kbuf[:0], k)))
+			v, err := s.nearList(c, appendNearKey(kbuf[:0], k), logged, ibuf[:0], lbuf[:0])
+			var list []string
+			if err == nil {
+				list, err = decodeIDs(v)
+			}
 			if err != nil {
 				return fmt.Errorf("near key %q: %w", k, err)
 			}
@@ -684,6 +734,23 @@ func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 	return ids, nil
 }
 
+// nearList returns the near list of key (encodeNearKey form) that a read
+// transaction sees: the near bucket's, read through c, with the log's
+// additions applied when logged (nearLog.current). ibuf and lbuf are
+// scratch space.
+func (s *Store) nearList(c *bolt.Cursor, key []byte, logged bool, ibuf, lbuf []byte) ([]byte, error) {
+	v := get(c, key)
+	if !logged {
+		return v, nil
+	}
+	ids := s.near.ids(key, ibuf)
+	if len(ids) == 0 {
+		return v, nil
+	}
+	v, _, err := applyNear(lbuf, v, ids)
+	return v, err
+}
+
 // nearCandidate is an article NearCandidates found and how many of the
 // keys it shares.
 type nearCandidate struct {
@@ -710,97 +777,6 @@ func (w *writer) addNear(keys []string, id, url string) {
 		w.nearKeys = appendNearKey(w.nearKeys, k)
 		w.near = append(w.near, nearAdd{head: keyHead(w.nearKeys[off:]), off: uint32(off), end: uint32(len(w.nearKeys)), art: uint32(art)})
 	}
-}
-
-// writeNear applies the queued near-list additions in key order: the
-// cursor and bbolt's nodes then move forward only, and each leaf grows at
-// its end rather than shifting its entries for every insert. Additions to
-// one key keep the order they came in, so the lists are as if each article
-// had written its own keys.
-func (w *writer) writeNear(tx *bolt.Tx) error {
-	if len(w.near) == 0 {
-		return nil
-	}
-	keys := w.nearKeys
-	slices.SortFunc(w.near, func(x, y nearAdd) int {
-		if x.head != y.head {
-			return cmp.Compare(x.head, y.head)
-		}
-		if c := bytes.Compare(keys[x.off:x.end], keys[y.off:y.end]); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.art, y.art)
-	})
-	b := tx.Bucket(bucketNear)
-	c := b.Cursor() // one for all the keys' lookups
-	for _, n := range w.near {
-		a := &w.nearArts[n.art]
-		if err := addNear(b, c, keys[n.off:n.end], a.id, a.enc, &w.arena); err != nil {
-			return fmt.Errorf("save article %s: %w", a.url, err)
-		}
-	}
-	return nil
-}
-
-// addNear appends id to the list under key, dropping the oldest IDs beyond
-// MaxNearPerKey. c is a cursor of b for the lookup, enc is appendIDs(nil,
-// id). It works on the stored bytes (the list is not decoded) and takes the
-// new value from ar.
-func addNear(b *bolt.Bucket, c *bolt.Cursor, key []byte, id string, enc []byte, ar *arena) error {
-	old := get(c, key)
-	var starts [MaxNearPerKey]int // where each ID of old starts
-	n := 0
-	found := false
-	for i := 0; i < len(old); n++ {
-		u, w := binary.Uvarint(old[i:])
-		if w <= 0 || u > uint64(len(old)-i-w) || u == 0 && len(old)-i-w < articleIDLen/2 {
-			return fmt.Errorf("near key %q: %w", key, errCorruptIDs)
-		}
-		end := i + w + int(u)
-		if u == 0 {
-			end += articleIDLen / 2
-		} else if w != uvarintLen(u) || u == articleIDLen && isLowerHex(string(old[i+w:end])) {
-			// Not as encodeIDs writes it: decode and encode again.
-			return addNearDecoded(b, key, id, old)
-		}
-		if n == len(starts) {
-			return addNearDecoded(b, key, id, old)
-		}
-		found = found || bytes.Equal(old[i:end], enc)
-		starts[n] = i
-		i = end
-	}
-	if found {
-		return nil
-	}
-	if n >= MaxNearPerKey {
-		old = old[starts[n+1-MaxNearPerKey]:]
-	}
-	v := ar.alloc(len(old) + len(enc))
-	copy(v[copy(v, old):], enc)
-	return b.Put(key, v)
-}
-
-// addNearDecoded is addNear on the decoded list, for lists not in the form
-// encodeIDs writes.
-func addNearDecoded(b *bolt.Bucket, key []byte, id string, old []byte) error {
-	list, err := decodeIDs(old)
-	if err != nil {
-		return fmt.Errorf("near key %q: %w", key, err)
-	}
-	if slices.Contains(list, id) {
-		return nil
-	}
-	list = append(list, id)
-	if len(list) > MaxNearPerKey {
-		list = list[len(list)-MaxNearPerKey:]
-	}
-	return b.Put(key, encodeIDs(list))
-}
-
-func uvarintLen(u uint64) int {
-	var buf [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(buf[:], u)
 }
 
 // nearKeyTag starts the stored form of a near key that is not kept as raw
@@ -867,18 +843,16 @@ func appendIDs(buf []byte, ids ...string) []byte {
 func decodeIDs(buf []byte) ([]string, error) {
 	var ids []string
 	for len(buf) > 0 {
-		n, w := binary.Uvarint(buf)
-		if w <= 0 || n > uint64(len(buf)-w) || n == 0 && len(buf)-w < articleIDLen/2 {
-			return nil, errCorruptIDs
+		start, end, packed, _, err := idSpan(buf)
+		if err != nil {
+			return nil, err
 		}
-		buf = buf[w:]
-		if n == 0 {
-			ids = append(ids, hex.EncodeToString(buf[:articleIDLen/2]))
-			buf = buf[articleIDLen/2:]
-			continue
+		if packed {
+			ids = append(ids, hex.EncodeToString(buf[start:end]))
+		} else {
+			ids = append(ids, string(buf[start:end]))
 		}
-		ids = append(ids, string(buf[:n]))
-		buf = buf[n:]
+		buf = buf[end:]
 	}
 	return ids, nil
 }
@@ -1314,13 +1288,17 @@ func compactDocFreq(tx *bolt.Tx, ar *arena) error {
 	return err
 }
 
-// CompactDocFreq folds the document-frequency log into the docfreq bucket
-// now, in one transaction. SaveBatch does it by itself when the log grows
-// past its bound; DocFreq returns the same before and after.
-func (s *Store) CompactDocFreq() error {
-	err := s.update(func(tx *bolt.Tx, w *writer) error { return compactDocFreq(tx, &w.arena) })
+// Compact folds the document-frequency log into the docfreq bucket and
+// the near log into the near bucket now, in one transaction. SaveBatch
+// folds each log by itself when it grows past its bound; DocFreq and
+// NearCandidates return the same before and after.
+func (s *Store) Compact() error {
+	err := s.update(func(tx *bolt.Tx, w *writer) error {
+		w.fold = true
+		return compactDocFreq(tx, &w.arena)
+	})
 	if err != nil {
-		return fmt.Errorf("compact document frequencies: %w", err)
+		return fmt.Errorf("compact: %w", err)
 	}
 	return nil
 }

@@ -686,6 +686,7 @@ func verify(t testing.TB, s *Store) {
 			}
 		}
 	}
+	checkNearLog(t, s, articles)
 	incidents := c[string(bucketIncidents)]
 	for id, data := range incidents {
 		inc, err := decodeJSON[newsmon.Incident]("incident", id, []byte(data))
