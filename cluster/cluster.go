@@ -63,6 +63,7 @@ const (
 	metaLangCount = "=n:"  // "=n:en": articles in that language
 	metaTitleLang = "=tl:" // "=tl:en": the language of Title (value 1)
 	metaCentral   = "=c"   // centrality of the article Title came from
+	metaEvidence  = "=e:"  // "=e:" + evidenceKey: a topic phrase found (value 1)
 )
 
 // Options configure a Clusterer.
@@ -104,6 +105,8 @@ type incident struct {
 	langs map[string]int     // articles per language
 	tlang string             // Title's language
 	score float64            // centrality of Title's article
+	// evidence holds the topic phrases found in the incident (evidenceKey).
+	evidence map[string]bool
 
 	// Scratch of best: the partial dot products with the article of round.
 	round     uint64
@@ -165,7 +168,7 @@ func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs i
 }
 
 func fromIncident(inc newsmon.Incident) *incident {
-	in := &incident{terms: map[string]float64{}, langs: map[string]int{}}
+	in := &incident{terms: map[string]float64{}, langs: map[string]int{}, evidence: map[string]bool{}}
 	in.inc = cloneIncident(inc)
 	in.inc.Centroid = nil
 	for k, v := range inc.Centroid {
@@ -176,6 +179,8 @@ func fromIncident(inc newsmon.Incident) *incident {
 			in.tlang = k[len(metaTitleLang):]
 		case k == metaCentral:
 			in.score = v
+		case strings.HasPrefix(k, metaEvidence):
+			in.evidence[k[len(metaEvidence):]] = true
 		case strings.HasPrefix(k, "="):
 		default:
 			in.terms[k] = v
@@ -710,7 +715,7 @@ func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
 	if id == "" {
 		id = a.URL + "\x00" + a.Title
 	}
-	in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, score: -1}
+	in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1}
 	in.inc = newsmon.Incident{ID: IncidentID(id), FirstSeen: t, LastSeen: t}
 	if old := c.active[in.inc.ID]; old != nil {
 		// The same first article again (a replay): start afresh.
@@ -779,7 +784,8 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 	}
 	inc.Keywords = c.keywords(in)
 	if len(c.topics) > 0 {
-		inc.Score, inc.Topics = scoreTopics(c.topics, c.tokens(in))
+		addEvidence(in.evidence, c.topics, &c.acc, c.tokens(in))
+		inc.Score, inc.Topics = scoreTopics(c.topics, in.evidence)
 	}
 }
 
@@ -846,7 +852,7 @@ func (c *Clusterer) keywords(in *incident) []string {
 // export returns a copy of the incident for the caller, Centroid included.
 func (c *Clusterer) export(in *incident) newsmon.Incident {
 	out := cloneIncident(in.inc)
-	out.Centroid = make(map[string]float64, len(in.terms)+len(in.langs)+2)
+	out.Centroid = make(map[string]float64, len(in.terms)+len(in.langs)+len(in.evidence)+2)
 	for k, w := range in.terms {
 		out.Centroid[k] = w
 	}
@@ -856,6 +862,9 @@ func (c *Clusterer) export(in *incident) newsmon.Incident {
 	if in.tlang != "" {
 		out.Centroid[metaTitleLang+in.tlang] = 1
 		out.Centroid[metaCentral] = in.score
+	}
+	for k := range in.evidence {
+		out.Centroid[metaEvidence+k] = 1
 	}
 	return out
 }

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/internal/hanzi"
 )
 
@@ -554,4 +556,56 @@ func TestBigramScriptRanges(t *testing.T) {
 			t.Fatalf("bigramScript(%U) = %v, want %v", r, got, want)
 		}
 	}
+}
+
+// An incident's topics do not depend on the order its reports arrive in
+// (nor on which terms its centroid kept): every order of the shared reports
+// gives the same incidents under the same topics.
+func TestTopicsDoNotDependOnOrder(t *testing.T) {
+	day := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+	var arts []newsmon.Article
+	for i, r := range fakeweb.Reports {
+		arts = append(arts, newsmon.Article{ID: r.Path, Source: "fakenews", Lang: r.Lang, Title: r.Title,
+			Body: strings.Join(r.Paragraphs, "\n\n"), Published: day.Add(time.Duration(i) * time.Hour)})
+	}
+	topics := config.Default().Topics
+	// outcome lists, per article, its incident's articles and topics.
+	outcome := func(order []int) string {
+		c := New(Options{Topics: topics})
+		last := map[string]newsmon.Incident{}
+		for _, i := range order {
+			inc := c.Add(arts[i])
+			last[inc.ID] = inc
+		}
+		var lines []string
+		for _, inc := range last {
+			ids := slices.Sorted(slices.Values(inc.ArticleIDs))
+			lines = append(lines, fmt.Sprint(ids, inc.Topics))
+		}
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}
+	var order []int
+	for i := range arts {
+		order = append(order, i)
+	}
+	want := outcome(order)
+	if n := strings.Count(want, "ai-incidents"); n != 2 {
+		t.Fatalf("%d incidents under ai-incidents in the reports' order, want 2:\n%s", n, want)
+	}
+	var permute func(k int)
+	permute = func(k int) {
+		if k == len(order) {
+			if got := outcome(order); got != want {
+				t.Fatalf("order %v:\n%s\nwant\n%s", order, got, want)
+			}
+			return
+		}
+		for i := k; i < len(order); i++ {
+			order[k], order[i] = order[i], order[k]
+			permute(k + 1)
+			order[k], order[i] = order[i], order[k]
+		}
+	}
+	permute(0)
 }

@@ -70,7 +70,7 @@ func TestAddGolden(t *testing.T) {
 }
 
 // addDigest is the digest of TestAddGolden's stream.
-const addDigest = "44a6d8256760a68f99382d61c7cd07a2dc7158b3e96b12c566f70e6b6ed7c0d9"
+const addDigest = "7e21aa637d927dcd629ff327643e5729ad6abf131e2131fb250a8c79cc155c64"
 
 // extractArticles reads the truth files of the extraction evaluation data as
 // articles (title, body, language, date when known).

@@ -15,10 +15,12 @@ type topic struct {
 }
 
 // phrase is one configured term: its lexicon concept (when the whole term is
-// an alias) and its plain tokens. It matches an incident that has the
-// concept or all of the plain tokens.
+// an alias) and its plain tokens. It matches text that has the concept or
+// all of the plain tokens. key names it in an incident's evidence.
 type phrase struct {
-	concepts, plain []string
+	key                    string
+	concepts, plain        []string
+	conceptKeys, plainKeys []uint64 // the tokens' term keys, to look them up in an article
 }
 
 func compileTopics(lx *lexicon, topics []newsmon.Topic) []topic {
@@ -55,6 +57,13 @@ func compilePhrases(lx *lexicon, list []string) []phrase {
 		}
 		if key != "" && !seen[key] {
 			seen[key] = true
+			p.key = key
+			for _, t := range p.concepts {
+				p.conceptKeys = append(p.conceptKeys, termKey(t))
+			}
+			for _, t := range p.plain {
+				p.plainKeys = append(p.plainKeys, termKey(t))
+			}
 			out = append(out, p)
 		}
 	}
@@ -77,33 +86,75 @@ func allIn(keys []string, set tokens) bool {
 	return true
 }
 
-func countIn(ps []phrase, set tokens) int {
+// inArticle reports whether the article whose terms are in acc has the
+// phrase.
+func (p phrase) inArticle(acc *termAcc) bool {
+	return allKeysIn(p.conceptKeys, acc) || allKeysIn(p.plainKeys, acc)
+}
+
+func allKeysIn(keys []uint64, acc *termAcc) bool {
+	if len(keys) == 0 {
+		return false
+	}
+	for _, k := range keys {
+		if !acc.has(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// An incident's topic evidence is the set of topic phrases found in any of
+// its articles (their whole analysed text) or in its title, keywords and
+// centroid: a union, so it does not depend on the order the articles came
+// in, nor on which terms the centroid kept. It is persisted as centroid meta
+// keys metaEvidence + evidenceKey.
+func evidenceKey(topic, kind string, p phrase) string {
+	return topic + ":" + kind + ":" + p.key
+}
+
+// addEvidence adds to ev the phrases of topics that match: those in the
+// article's terms when acc is not nil, and those in set.
+func addEvidence(ev map[string]bool, topics []topic, acc *termAcc, set tokens) {
+	for _, tp := range topics {
+		for i, ps := range [2][]phrase{tp.terms, tp.harms} {
+			kind := [2]string{"t", "h"}[i]
+			for _, p := range ps {
+				k := evidenceKey(tp.name, kind, p)
+				if !ev[k] && ((acc != nil && p.inArticle(acc)) || p.in(set)) {
+					ev[k] = true
+				}
+			}
+		}
+	}
+}
+
+func countIn(topic, kind string, ps []phrase, ev map[string]bool) int {
 	n := 0
 	for _, p := range ps {
-		if p.in(set) {
+		if ev[evidenceKey(topic, kind, p)] {
 			n++
 		}
 	}
 	return n
 }
 
-// scoreTopics scores an incident's token set against each topic.
+// scoreTopics scores an incident's evidence against each topic.
 //
-// For a topic with t of its terms and h of its harms present in the incident
-// (its centroid terms, title and keywords; a term is present when its
-// lexicon concept, or all of its words or bigrams, are), the topic scores
-// (1 - 2^-t) · (1 - 2^-h): zero unless the incident has both a term and a
-// harm, 0.25 for one of each, approaching 1 as more match. The incident's
-// score is its best topic's; matched lists the topics scoring above zero,
-// best first (ties by name).
-func scoreTopics(topics []topic, set tokens) (float64, []string) {
+// For a topic with t of its terms and h of its harms in the evidence (a
+// term is present when its lexicon concept, or all of its words or bigrams,
+// are), the topic scores (1 - 2^-t) · (1 - 2^-h): zero unless the incident
+// has both a term and a harm, 0.25 for one of each, approaching 1 as more
+// match. The incident's score is its best topic's; matched lists the topics
+// scoring above zero, best first (ties by name).
+func scoreTopics(topics []topic, ev map[string]bool) (float64, []string) {
 	type hit struct {
 		name  string
 		score float64
 	}
 	var hits []hit
 	for _, tp := range topics {
-		t, h := countIn(tp.terms, set), countIn(tp.harms, set)
+		t, h := countIn(tp.name, "t", tp.terms, ev), countIn(tp.name, "h", tp.harms, ev)
 		s := (1 - math.Pow(2, -float64(t))) * (1 - math.Pow(2, -float64(h)))
 		if s > 0 {
 			hits = append(hits, hit{tp.name, s})
@@ -153,10 +204,20 @@ func (c *Clusterer) tokens(in *incident) tokens {
 }
 
 // Score scores an incident against topics (see scoreTopics for the formula)
-// and returns the score and the names of the matching topics, best first.
+// and returns the score and the names of the matching topics, best first:
+// the evidence Add recorded in its centroid, and what its title, keywords
+// and centroid show now.
 func Score(inc newsmon.Incident, topics []newsmon.Topic) (score float64, matched []string) {
 	lx := loadLexicon()
 	b := bag{}
 	(&analyzer{lx: lx}).analyzeTitle(b, inc)
-	return scoreTopics(compileTopics(lx, topics), tokens{inc.Centroid, b})
+	ev := map[string]bool{}
+	for k := range inc.Centroid {
+		if e, ok := strings.CutPrefix(k, metaEvidence); ok {
+			ev[e] = true
+		}
+	}
+	compiled := compileTopics(lx, topics)
+	addEvidence(ev, compiled, nil, tokens{inc.Centroid, b})
+	return scoreTopics(compiled, ev)
 }

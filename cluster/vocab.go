@@ -208,6 +208,20 @@ func (t *termAcc) grow() {
 	}
 }
 
+// has reports whether the article has term k.
+func (t *termAcc) has(k uint64) bool {
+	mask := len(t.index) - 1
+	for i := slotOf(k, t.shift); ; i = (i + 1) & mask {
+		p := t.index[i]
+		if p == 0 {
+			return false
+		}
+		if t.keys[p-1] == k {
+			return true
+		}
+	}
+}
+
 // text returns the text of term p.
 func (t *termAcc) text(p int32) string {
 	if t.keys[p]&wordBit != 0 {
