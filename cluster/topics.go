@@ -19,6 +19,7 @@ type topic struct {
 // all of the plain tokens. key names it in an incident's evidence.
 type phrase struct {
 	key                    string
+	ev                     string // evidenceKey of the phrase in its topic
 	concepts, plain        []string
 	conceptKeys, plainKeys []uint64 // the tokens' term keys, to look them up in an article
 }
@@ -26,7 +27,14 @@ type phrase struct {
 func compileTopics(lx *lexicon, topics []newsmon.Topic) []topic {
 	out := make([]topic, 0, len(topics))
 	for _, t := range topics {
-		out = append(out, topic{name: t.Name, terms: compilePhrases(lx, t.Terms), harms: compilePhrases(lx, t.Harms)})
+		tp := topic{name: t.Name, terms: compilePhrases(lx, t.Terms), harms: compilePhrases(lx, t.Harms)}
+		for i := range tp.terms {
+			tp.terms[i].ev = evidenceKey(t.Name, "t", tp.terms[i])
+		}
+		for i := range tp.harms {
+			tp.harms[i].ev = evidenceKey(t.Name, "h", tp.harms[i])
+		}
+		out = append(out, tp)
 	}
 	return out
 }
@@ -117,22 +125,20 @@ func evidenceKey(topic, kind string, p phrase) string {
 // article's terms when acc is not nil, and those in set.
 func addEvidence(ev map[string]bool, topics []topic, acc *termAcc, set tokens) {
 	for _, tp := range topics {
-		for i, ps := range [2][]phrase{tp.terms, tp.harms} {
-			kind := [2]string{"t", "h"}[i]
+		for _, ps := range [2][]phrase{tp.terms, tp.harms} {
 			for _, p := range ps {
-				k := evidenceKey(tp.name, kind, p)
-				if !ev[k] && ((acc != nil && p.inArticle(acc)) || p.in(set)) {
-					ev[k] = true
+				if !ev[p.ev] && ((acc != nil && p.inArticle(acc)) || p.in(set)) {
+					ev[p.ev] = true
 				}
 			}
 		}
 	}
 }
 
-func countIn(topic, kind string, ps []phrase, ev map[string]bool) int {
+func countIn(ps []phrase, ev map[string]bool) int {
 	n := 0
 	for _, p := range ps {
-		if ev[evidenceKey(topic, kind, p)] {
+		if ev[p.ev] {
 			n++
 		}
 	}
@@ -154,7 +160,7 @@ func scoreTopics(topics []topic, ev map[string]bool) (float64, []string) {
 	}
 	var hits []hit
 	for _, tp := range topics {
-		t, h := countIn(tp.name, "t", tp.terms, ev), countIn(tp.name, "h", tp.harms, ev)
+		t, h := countIn(tp.terms, ev), countIn(tp.harms, ev)
 		s := (1 - math.Pow(2, -float64(t))) * (1 - math.Pow(2, -float64(h)))
 		if s > 0 {
 			hits = append(hits, hit{tp.name, s})
