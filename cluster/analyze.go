@@ -257,7 +257,6 @@ type analyzer struct {
 	lx      *lexicon
 	acc     *termAcc
 	buf     []byte // the current run, folded, when folding changed it
-	offs    []int  // byte offset of each rune of the current run
 	runes   []rune // the runes of the current run
 	ws      []word
 	norm    []string
@@ -302,16 +301,20 @@ func (a *analyzer) analyze(b bag, text string, w float64, hanDoc bool) {
 		}
 		if runStart < 0 {
 			runStart, runHan, folded = i, han, false
-			a.buf, a.offs, a.runes = a.buf[:0], a.offs[:0], a.runes[:0]
+			a.runes = a.runes[:0]
 		}
 		if han {
 			if f := hanzi.Fold(r); f != r {
-				r, folded = f, true
+				if !folded { // the run so far, unchanged
+					a.buf, folded = append(a.buf[:0], text[runStart:i]...), true
+				}
+				r = f
 			}
 		}
-		a.offs = append(a.offs, len(a.buf))
 		a.runes = append(a.runes, r)
-		a.buf = utf8.AppendRune(a.buf, r)
+		if folded {
+			a.buf = utf8.AppendRune(a.buf, r)
+		}
 	}
 	if runStart >= 0 {
 		flushRun(len(text))
@@ -322,52 +325,55 @@ func (a *analyzer) analyze(b bag, text string, w float64, hanDoc bool) {
 }
 
 // run indexes a run of Han (already simplified) or other unspaced script as
-// character bigrams, and Han runs also through the lexicon. a.offs holds the
-// byte offset of each rune of s.
+// character bigrams, and Han runs also through the lexicon. a.runes holds the
+// runes of s (each as long in s as utf8.RuneLen says: s is valid UTF-8).
 func (a *analyzer) run(b bag, s string, han bool, w float64) {
-	offs := a.offs
-	n := len(offs)
-	end := func(i int) int { // byte offset where rune i ends
-		if i+1 < n {
-			return offs[i+1]
-		}
-		return len(s)
-	}
+	rs := a.runes
+	n := len(rs)
 	if n == 1 {
 		if r, _ := utf8.DecodeRuneInString(s); !han || !hanStop[r] {
 			a.add(b, s, w)
 		}
 		return
 	}
-	rs := a.runes
 	if a.acc != nil {
 		for i := 0; i+1 < n; i++ {
 			a.acc.add(bigramKey(rs[i], rs[i+1]), "", w)
 		}
 	} else {
-		for i := 0; i+1 < n; i++ {
-			b[s[offs[i]:end(i+1)]] += w
+		for i, off := 0, 0; i+1 < n; i++ {
+			size := utf8.RuneLen(rs[i])
+			b[s[off:off+size+utf8.RuneLen(rs[i+1])]] += w
+			off += size
 		}
 	}
 	if !han {
 		return
 	}
 	lx := a.lx
-	for i := 0; i+1 < n; {
+	for i, off := 0, 0; i+1 < n; { // off: where rune i starts in s
 		k := 0
 		if longest := lx.longestAlias(bigramKey(rs[i], rs[i+1])); longest > 0 {
-			for k = min(longest, n-i); k >= 2; k-- {
-				if tok, ok := lx.han[s[offs[i]:end(i+k-1)]]; ok {
+			k = min(longest, n-i)
+			end := off
+			for _, r := range rs[i : i+k] {
+				end += utf8.RuneLen(r)
+			}
+			for ; k >= 2; k-- {
+				if tok, ok := lx.han[s[off:end]]; ok {
 					a.add(b, tok, w)
 					break
 				}
+				end -= utf8.RuneLen(rs[i+k-1])
 			}
 		}
-		if k >= 2 {
-			i += k
-		} else {
-			i++
+		if k < 2 {
+			k = 1
 		}
+		for _, r := range rs[i : i+k] {
+			off += utf8.RuneLen(r)
+		}
+		i += k
 	}
 }
 
