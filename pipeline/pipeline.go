@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -60,6 +61,11 @@ type Pipeline struct {
 
 	commitMu sync.Mutex    // one commit at a time, in order
 	full     chan struct{} // a batch is full: wake a flusher
+	// workers bounds how many pages are handled (extracted, deduplicated,
+	// clustered) at once to the number of CPUs: fetches stay concurrent,
+	// but more pages in hand than CPUs only thrash the caches and keep
+	// more parse trees alive (docs/benchmarks.md, "Pipeline throughput").
+	workers chan struct{}
 }
 
 // batchSize is how many writes share one transaction (one disk sync);
@@ -146,7 +152,8 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Pipeline{store: st, log: log, metrics: m, open: newPending(), full: make(chan struct{}, 1)}
+	p := &Pipeline{store: st, log: log, metrics: m, open: newPending(), full: make(chan struct{}, 1),
+		workers: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if err := p.SetConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -311,7 +318,13 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			if src == nil {
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
+			select {
+			case p.workers <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			out, err := p.handlePage(*src, page)
+			<-p.workers
 			if err == nil {
 				err = p.commitIfFull()
 			}
