@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/internal/evaldata"
 )
 
 // TestAddGolden guards what the clusterer decides and what it hands the
@@ -76,27 +75,16 @@ const addDigest = "7e21aa637d927dcd629ff327643e5729ad6abf131e2131fb250a8c79cc155
 // articles (title, body, language, date when known).
 func extractArticles(t *testing.T, dir string) []newsmon.Article {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*", "truth.json"))
-	if err != nil || len(files) == 0 {
+	truths, err := evaldata.Truths(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(truths) == 0 {
 		t.Skipf("no */truth.json under %s", dir)
 	}
-	sort.Strings(files)
 	var arts []newsmon.Article
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tr struct {
-			Lang  string  `json:"lang"`
-			Title *string `json:"title"`
-			Date  *string `json:"date"`
-			Body  string  `json:"body"`
-		}
-		if err := json.Unmarshal(data, &tr); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		a := newsmon.Article{ID: filepath.Base(filepath.Dir(f)), Source: "extract", Lang: tr.Lang, Body: strings.TrimSpace(tr.Body)}
+	for _, tr := range truths {
+		a := newsmon.Article{ID: tr.ID, Source: "extract", Lang: tr.Lang, Body: strings.TrimSpace(tr.Body)}
 		if tr.Title != nil {
 			a.Title = *tr.Title
 		}

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
+
+	"github.com/newsmon/newsmon/internal/evaldata"
 )
 
 // The near-duplicate evaluation (issue 4, acceptance 1). It reads the truth
@@ -38,34 +40,23 @@ func loadEvalDocs(t *testing.T) []evalDoc {
 	if dir == "" {
 		t.Skip("NEWSMON_EXTRACT_DATA not set")
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*", "truth.json"))
-	if err != nil || len(files) == 0 {
+	truths, err := evaldata.Truths(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(truths) == 0 {
 		t.Skipf("no */truth.json under %s", dir)
 	}
-	sort.Strings(files)
 	var docs []evalDoc
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tr struct {
-			Lang string  `json:"lang"`
-			Site *string `json:"site"`
-			Body string  `json:"body"`
-		}
-		if err := json.Unmarshal(data, &tr); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+	for _, tr := range truths {
 		if strings.TrimSpace(tr.Body) == "" {
 			continue
 		}
-		id := filepath.Base(filepath.Dir(f))
-		group := strings.Join(strings.SplitN(id, "-", 3)[:2], "-") // lang-source
+		group := strings.Join(strings.SplitN(tr.ID, "-", 3)[:2], "-") // lang-source
 		if tr.Site != nil {
 			group += "-" + *tr.Site
 		}
-		docs = append(docs, evalDoc{id: id, lang: tr.Lang, group: group, body: tr.Body})
+		docs = append(docs, evalDoc{id: tr.ID, lang: tr.Lang, group: group, body: tr.Body})
 	}
 	return append(docs, loadBASIL(t)...)
 }

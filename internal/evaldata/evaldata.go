@@ -1,0 +1,47 @@
+// Package evaldata reads the extraction evaluation data that lives outside
+// the repository (../shared/data/extract: one directory per page, with the
+// page and its truth.json), for the tests and evaluations that use the real
+// pages' true text. It never copies them anywhere.
+package evaldata
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Truth is what truth.json holds about one page (the fields the tests use).
+type Truth struct {
+	ID    string  `json:"-"` // the page's directory name
+	Lang  string  `json:"lang"`
+	Site  *string `json:"site"`
+	Title *string `json:"title"`
+	Date  *string `json:"date"` // RFC 3339 or YYYY-MM-DD
+	Body  string  `json:"body"`
+}
+
+// Truths reads dir/*/truth.json in the order of the directory names. It
+// returns no truths and no error when dir holds none.
+func Truths(dir string) ([]Truth, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*", "truth.json"))
+	if err != nil {
+		return nil, fmt.Errorf("evaluation data %s: %w", dir, err)
+	}
+	sort.Strings(files)
+	var out []Truth
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var tr Truth
+		if err := json.Unmarshal(data, &tr); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		tr.ID = filepath.Base(filepath.Dir(f))
+		out = append(out, tr)
+	}
+	return out, nil
+}
