@@ -7,6 +7,12 @@
 // Every write that spans buckets happens in one transaction, so a crash
 // (kill -9, power loss) leaves all of it or none of it. A Store is safe for
 // concurrent use; bbolt serialises writers.
+//
+// Two indexes that every batch would otherwise scatter over many B-tree
+// pages, the document frequencies and the near-duplicate band keys, are
+// written as one log record per batch and folded into their buckets in key
+// order once the log passes a bound (appendDocFreq, nearlog.go); readers see
+// bucket and log together.
 package store
 
 import (
