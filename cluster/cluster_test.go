@@ -187,6 +187,26 @@ func (s *store) save(inc newsmon.Incident) {
 	s.incidents[inc.ID] = inc
 }
 
+// addRestoring clusters arts the way a restarting caller would: a fresh
+// clusterer restored from s every `every` articles, each incident saved in
+// s and passed to fn. It returns the last clusterer, its counts not synced.
+func (s *store) addRestoring(opts Options, arts []newsmon.Article, every int, fn func(i int, inc newsmon.Incident)) *Clusterer {
+	var c *Clusterer
+	for i, a := range arts {
+		if i%every == 0 {
+			if c != nil {
+				s.sync(c)
+			}
+			c = New(opts)
+			c.Restore(s.active(), s.df, s.docs)
+		}
+		inc := c.Add(a)
+		s.save(inc)
+		fn(i, inc)
+	}
+	return c
+}
+
 // sync persists c's document-frequency changes, as the pipeline does with
 // each batch it commits.
 func (s *store) sync(c *Clusterer) {

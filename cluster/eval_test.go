@@ -174,21 +174,15 @@ func TestEvalCluster(t *testing.T) {
 	// The same stream in batches of 100, each with a fresh clusterer restored
 	// from what a store would have kept, gives the same incidents.
 	st := &store{incidents: map[string]newsmon.Incident{}, df: map[string]int{}}
-	var batched *Clusterer
+	arts := make([]newsmon.Article, len(items))
 	for i, it := range items {
-		if i%100 == 0 {
-			if batched != nil {
-				st.sync(batched)
-			}
-			batched = New(opts)
-			batched.Restore(st.active(), st.df, st.docs)
-		}
-		inc := batched.Add(it.article())
-		st.save(inc)
-		if inc.ID != pred[it.ID] {
+		arts[i] = it.article()
+	}
+	st.addRestoring(opts, arts, 100, func(i int, inc newsmon.Incident) {
+		if it := items[i]; inc.ID != pred[it.ID] {
 			t.Fatalf("item %d (%s): incident %s in batches, %s in one run", i, it.ID, inc.ID, pred[it.ID])
 		}
-	}
+	})
 
 	// The floors are issue 5's acceptance; with the default threshold a
 	// change that falls below one fails here (and in CI, which has the data).

@@ -39,24 +39,14 @@ func TestAddGolden(t *testing.T) {
 	opts := Options{Topics: config.Default().Topics}
 	st := &store{incidents: map[string]newsmon.Incident{}, df: map[string]int{}}
 	h := sha256.New()
-	var c *Clusterer
-	for i, a := range arts {
-		if i%500 == 0 {
-			if c != nil {
-				st.sync(c)
-			}
-			c = New(opts)
-			c.Restore(st.active(), st.df, st.docs)
-		}
-		inc := c.Add(a)
-		st.save(inc)
+	c := st.addRestoring(opts, arts, 500, func(_ int, inc newsmon.Incident) {
 		line, err := json.Marshal(inc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.Write(line)
 		h.Write([]byte{'\n'})
-	}
+	})
 	st.sync(c)
 	for _, k := range slices.Sorted(maps.Keys(st.df)) {
 		fmt.Fprintf(h, "%s %d\n", k, st.df[k])
