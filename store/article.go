@@ -1,0 +1,236 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	bolt "go.etcd.io/bbolt"
+)
+
+// ArticleID returns the ID newsmon gives the article whose canonical URL is
+// url: the first 16 hex digits of its SHA-256, so the same URL always gets
+// the same ID, across runs and machines.
+func ArticleID(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return hex.EncodeToString(sum[:8])
+}
+
+// ArticleWrite is everything stored with a new article, in one transaction.
+type ArticleWrite struct {
+	Article  *newsmon.Article  // ID assigned (ArticleID of its URL) if empty
+	URLs     []string          // every URL of the article (canonical first); indexed -> ID
+	NearKeys []string          // dedup.Signature.Keys()
+	Incident *newsmon.Incident // optional: saved in the same transaction
+}
+
+// SaveArticle stores a new article with its URL, content-hash, near-key and
+// time index entries and its incident in one transaction.
+//
+// Article.URL is indexed with URLs; if it is empty it becomes URLs[0]. An
+// empty Article.ID becomes ArticleID(Article.URL) and is written back to
+// *w.Article; an empty Article.IncidentID becomes Incident.ID. If any of the
+// URLs (or the ID) is already stored, SaveArticle writes nothing, sets
+// w.Article.ID to the stored article's ID and returns an error matching
+// ErrExists. A content hash already indexed keeps pointing at the first
+// article stored with it.
+func (s *Store) SaveArticle(w ArticleWrite) error {
+	return s.update(func(tx *bolt.Tx, wr *writer) error { return saveArticle(tx, w, wr) })
+}
+
+// saveArticle is SaveArticle inside tx. It checks for an existing article
+// before it writes anything, so an ErrExists leaves tx untouched.
+func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
+	if w.Article == nil {
+		return errors.New("save article: nil article")
+	}
+	a := *w.Article
+	urls := uniqueNonEmpty(append([]string{a.URL}, w.URLs...))
+	if len(urls) == 0 {
+		return fmt.Errorf("save article %q: no URL", a.Title)
+	}
+	if a.URL == "" {
+		a.URL = urls[0]
+	}
+	if a.ID == "" {
+		a.ID = ArticleID(a.URL)
+	}
+	if w.Incident != nil && a.IncidentID == "" {
+		a.IncidentID = w.Incident.ID
+	}
+	data, err := marshal(wr, &a, appendArticle)
+	if err != nil {
+		return fmt.Errorf("save article %s: %w", a.URL, err)
+	}
+	id := []byte(a.ID)
+	var existing string
+	err = func() error {
+		ub := tx.Bucket(bucketURLs)
+		for _, u := range urls {
+			if v := ub.Get([]byte(u)); v != nil {
+				existing = string(v)
+				return fmt.Errorf("url %s is article %s: %w", u, existing, ErrExists)
+			}
+		}
+		articles := tx.Bucket(bucketArticles)
+		if articles.Get(id) != nil {
+			existing = a.ID
+			return fmt.Errorf("id %s: %w", a.ID, ErrExists)
+		}
+		if err := articles.Put(id, data); err != nil {
+			return err
+		}
+		wr.key = appendTimeIDKey(wr.key[:0], a.FetchedAt, a.ID)
+		if err := tx.Bucket(bucketArticleTime).Put(wr.key, nil); err != nil {
+			return err
+		}
+		if err := indexURLs(ub, urls, id); err != nil {
+			return err
+		}
+		if a.ContentHash != "" {
+			hb := tx.Bucket(bucketHashes)
+			if hb.Get([]byte(a.ContentHash)) == nil {
+				if err := hb.Put([]byte(a.ContentHash), id); err != nil {
+					return err
+				}
+			}
+		}
+		wr.addNear(w.NearKeys, a.ID, a.URL)
+		if w.Incident != nil {
+			if err := putIncident(tx, *w.Incident, wr); err != nil {
+				return err
+			}
+		}
+		wr.articles++
+		return nil
+	}()
+	if err != nil {
+		if existing != "" {
+			w.Article.ID = existing
+		}
+		return fmt.Errorf("save article %s: %w", a.URL, err)
+	}
+	w.Article.ID = a.ID
+	return nil
+}
+
+// DuplicateWrite links a copy to a stored article, as AddDuplicateIncident.
+type DuplicateWrite struct {
+	ID        string // the representative
+	Duplicate newsmon.Duplicate
+	URLs      []string
+	Incident  *newsmon.Incident // optional
+}
+
+// AddDuplicate links a copy to the stored article id (its representative):
+// d is appended to the article's Duplicates unless a duplicate with that URL
+// is already there or d.URL is the article's own URL, and d.URL and urls are
+// indexed to id (a URL already indexed keeps its article). One transaction.
+func (s *Store) AddDuplicate(id string, d newsmon.Duplicate, urls []string) error {
+	return s.AddDuplicateIncident(id, d, urls, nil)
+}
+
+// AddDuplicateIncident is AddDuplicate that also saves inc (when not nil),
+// e.g. the representative's incident with the copy's outlet added, in the
+// same transaction.
+func (s *Store) AddDuplicateIncident(id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return addDuplicate(tx, id, d, urls, inc, nil) })
+}
+
+// addDuplicate is AddDuplicateIncident inside tx; it reads the
+// representative before it writes, so an ErrNotFound leaves tx untouched.
+// wr, when not nil, is the transaction's writer.
+func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, wr *writer) error {
+	err := func() error {
+		articles := tx.Bucket(bucketArticles)
+		a, err := getArticle(articles, id)
+		if err != nil {
+			return err
+		}
+		if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
+			a.Duplicates = append(a.Duplicates, d)
+			data, err := marshal(wr, &a, appendArticle)
+			if err != nil {
+				return err
+			}
+			if err := articles.Put([]byte(id), data); err != nil {
+				return err
+			}
+		}
+		if err := indexURLs(tx.Bucket(bucketURLs), uniqueNonEmpty(append([]string{d.URL}, urls...)), []byte(id)); err != nil {
+			return err
+		}
+		if inc != nil {
+			return putIncident(tx, *inc, wr)
+		}
+		return nil
+	}()
+	if err != nil {
+		return fmt.Errorf("add duplicate %s to article %s: %w", d.URL, id, err)
+	}
+	return nil
+}
+
+// indexURLs points each URL not yet indexed at id.
+func indexURLs(b *bolt.Bucket, urls []string, id []byte) error {
+	for _, u := range urls {
+		if b.Get([]byte(u)) != nil {
+			continue
+		}
+		if err := b.Put([]byte(u), id); err != nil {
+			return fmt.Errorf("index url %.200s: %w", u, err)
+		}
+	}
+	return nil
+}
+
+// Article returns the stored article id, or an error matching ErrNotFound.
+func (s *Store) Article(id string) (newsmon.Article, error) {
+	return viewJSON(s, bucketArticles, getArticle, id)
+}
+
+func getArticle(b *bolt.Bucket, id string) (newsmon.Article, error) {
+	return getJSON[newsmon.Article](b, "article", id)
+}
+
+// ArticleIDByURL returns the ID of the article stored under url (any of its
+// URLs or a linked duplicate's).
+func (s *Store) ArticleIDByURL(url string) (string, bool, error) {
+	return s.lookup(bucketURLs, url)
+}
+
+// ArticleIDByHash returns the ID of the first article stored with the
+// content hash.
+func (s *Store) ArticleIDByHash(hash string) (string, bool, error) {
+	return s.lookup(bucketHashes, hash)
+}
+
+func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
+	if key == "" {
+		return "", false, nil
+	}
+	var id string
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucket).Get([]byte(key)); v != nil {
+			id, ok = string(v), true
+		}
+		return nil
+	})
+	return id, ok, err
+}
+
+// Articles calls fn for each article fetched at or after since, oldest
+// fetch first. fn runs outside any database transaction (articles are read
+// in batches), so it may be slow or call other Store methods; articles saved
+// during the walk may or may not be seen. An error from fn stops the walk and
+// is returned.
+func (s *Store) Articles(since time.Time, fn func(newsmon.Article) error) error {
+	return walk(s, bucketArticleTime, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Article, error) {
+		return getArticle(tx.Bucket(bucketArticles), string(k[timeKeyLen:]))
+	}, fn)
+}

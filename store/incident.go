@@ -1,0 +1,94 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Incidents calls fn for each stored incident in ID order; fn runs outside
+// any database transaction, as in Articles.
+func (s *Store) Incidents(fn func(newsmon.Incident) error) error {
+	return walk(s, bucketIncidents, nil, func(_ *bolt.Tx, k, v []byte) (newsmon.Incident, error) {
+		return decodeJSON[newsmon.Incident]("incident", string(k), v)
+	}, fn)
+}
+
+// ActiveIncidents returns the incidents last seen at or after since, least
+// recently seen first, reading only those (an index on LastSeen).
+func (s *Store) ActiveIncidents(since time.Time) ([]newsmon.Incident, error) {
+	var incs []newsmon.Incident
+	err := walk(s, bucketIncidentSeen, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Incident, error) {
+		return getIncident(tx.Bucket(bucketIncidents), string(k[timeKeyLen:]))
+	}, func(inc newsmon.Incident) error {
+		incs = append(incs, inc)
+		return nil
+	})
+	return incs, err
+}
+
+// SaveIncident stores inc (a new one or a new version of one).
+func (s *Store) SaveIncident(inc newsmon.Incident) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putIncident(tx, inc, nil) })
+}
+
+// putIncident writes inc and moves its entry in the last-seen index. wr,
+// when not nil, is the transaction's writer.
+func putIncident(tx *bolt.Tx, inc newsmon.Incident, wr *writer) error {
+	if inc.ID == "" {
+		return fmt.Errorf("save incident %q: empty ID", inc.Title)
+	}
+	b := tx.Bucket(bucketIncidents)
+	seen := tx.Bucket(bucketIncidentSeen)
+	id := []byte(inc.ID)
+	if old := b.Get(id); old != nil {
+		var prev struct {
+			LastSeen time.Time `json:"last_seen"`
+		}
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return fmt.Errorf("incident %s: %w", inc.ID, err)
+		}
+		if err := seen.Delete(timeIDKey(prev.LastSeen, inc.ID)); err != nil {
+			return err
+		}
+	} else if err := addUint(tx.Bucket(bucketMeta), keyIncidents, 1); err != nil {
+		return err
+	}
+	data, err := marshal(wr, &inc, appendIncident)
+	if err != nil {
+		return fmt.Errorf("incident %s: %w", inc.ID, err)
+	}
+	if err := b.Put(id, data); err != nil {
+		return err
+	}
+	return seen.Put(timeIDKey(inc.LastSeen, inc.ID), nil)
+}
+
+// Incident returns the stored incident id, or an error matching ErrNotFound.
+func (s *Store) Incident(id string) (newsmon.Incident, error) {
+	return viewJSON(s, bucketIncidents, getIncident, id)
+}
+
+func getIncident(b *bolt.Bucket, id string) (newsmon.Incident, error) {
+	return getJSON[newsmon.Incident](b, "incident", id)
+}
+
+// LatestIncidentSeen returns the newest LastSeen of any incident (zero when
+// there is none), read from the last-seen index: the clusterer's clock is
+// article time, so its open window is measured back from here.
+func (s *Store) LatestIncidentSeen() (time.Time, error) {
+	var t time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketIncidentSeen).Cursor().Last()
+		if len(k) >= timeKeyLen {
+			sec := int64(binary.BigEndian.Uint64(k) ^ (1 << 63))
+			t = time.Unix(sec, int64(binary.BigEndian.Uint32(k[8:timeKeyLen])))
+		}
+		return nil
+	})
+	return t, err
+}
