@@ -112,7 +112,9 @@ func BenchmarkAdd(b *testing.B) {
 	s := newSynth(1)
 	c := New(Options{})
 	for range benchStored {
-		c.Add(s.next())
+		if _, err := c.Add(s.next()); err != nil {
+			b.Fatal(err)
+		}
 	}
 	arts := make([]newsmon.Article, b.N)
 	for i := range arts {
@@ -123,7 +125,9 @@ func BenchmarkAdd(b *testing.B) {
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := range b.N {
-		c.Add(arts[i])
+		if _, err := c.Add(arts[i]); err != nil {
+			b.Fatal(err)
+		}
 	}
 	cpu := cpuTime() - cpu0
 	b.StopTimer()
@@ -189,7 +193,9 @@ func benchFresh(b *testing.B, art func(int) newsmon.Article, opts Options) {
 		if i%len(arts) == 0 {
 			c = New(opts)
 		}
-		c.Add(arts[i%len(arts)])
+		if _, err := c.Add(arts[i%len(arts)]); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
 }

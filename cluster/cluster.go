@@ -22,6 +22,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -34,8 +35,10 @@ import (
 
 // Defaults for zero Options fields.
 const (
-	DefaultWindow    = 168 * time.Hour
-	DefaultThreshold = 0.20
+	DefaultWindow         = 168 * time.Hour
+	DefaultThreshold      = 0.20
+	DefaultMergeThreshold = 0.30
+	DefaultMaxOpen        = 20000
 )
 
 // Tuning constants (one set for all data; see docs/benchmarks.md).
@@ -57,20 +60,19 @@ const (
 	keywordCount  = 10
 )
 
-// Reserved keys in Incident.Centroid that carry clusterer state other than
-// term weights. Terms never start with '='.
-const (
-	metaLangCount = "=n:"  // "=n:en": articles in that language
-	metaTitleLang = "=tl:" // "=tl:en": the language of Title (value 1)
-	metaCentral   = "=c"   // centrality of the article Title came from
-	metaEvidence  = "=e:"  // "=e:" + evidenceKey: a topic phrase found (value 1)
-)
-
 // Options configure a Clusterer.
 type Options struct {
-	Window    time.Duration // an incident stays open this long after its last article (0: DefaultWindow)
-	Threshold float64       // similarity needed to join an incident (0: DefaultThreshold)
-	Topics    []newsmon.Topic
+	Window         time.Duration // an article may join an incident whose span it comes within this of (0: DefaultWindow)
+	Threshold      float64       // similarity needed to join an incident (0: DefaultThreshold)
+	MergeThreshold float64       // centroid similarity at which Consolidate merges two incidents (0: DefaultMergeThreshold)
+	Topics         []newsmon.Topic
+	MinScore       float64 // a topic is listed for an incident when its score reaches this (0: any score above zero)
+	// MaxOpen is the budget of incidents held in memory (0: DefaultMaxOpen).
+	// Past it the least recently used are dropped, to be found again through
+	// Store when an article of their time comes. Without a Store nothing is
+	// dropped.
+	MaxOpen int
+	Store   Loader
 }
 
 // Clusterer assigns articles to incidents. It is not safe for concurrent use.
@@ -80,10 +82,14 @@ type Clusterer struct {
 	topics   []topic
 	vocab    *vocab // document frequencies
 	docs     int
-	active   map[string]*incident
-	posting  map[string][]posting // term -> open incidents with its centroid weight
-	clock    time.Time            // latest article time seen
-	swept    time.Time            // when open incidents were last swept for expiry
+	active   map[string]*incident // the incidents in memory
+	posting  map[string][]posting // term -> incidents in memory with its centroid weight
+	loaded   map[int64]bool       // days (dayOf) whose stored incidents are all in memory
+	dirty    map[*incident]bool   // changed since the last Changes: not to be dropped from memory
+	pending  map[*incident]bool   // changed since the last Consolidate
+	merges   []Merge              // since the last Changes
+	alias    map[string]string    // merged-away id -> the incident it went into, since the last Changes
+	use      uint64               // a counter of uses, for least-recently-used eviction
 	acc      termAcc              // scratch: the article's term frequencies
 	idfMemo  [512]float64         // scratch: idf by document frequency for the current docs (0: not yet)
 	cands    []cand               // scratch: the article's weighted terms
@@ -96,19 +102,20 @@ type Clusterer struct {
 	titleBag bag
 }
 
-// incident is the in-memory state of an open incident.
+// incident is the in-memory state of an incident.
 type incident struct {
-	inc   newsmon.Incident   // Centroid holds only meta keys here; terms live in terms
+	inc   newsmon.Incident
 	terms map[string]float64 // centroid term weights
 	norm  float64            // |terms|
 	normX float64            // |translingual terms|
 	langs map[string]int     // articles per language
 	tlang string             // Title's language
-	score float64            // centrality of Title's article
+	score float64            // centrality of Title's article (-1: no title yet)
 	// evidence holds the topic phrases found in the incident (evidenceKey).
 	evidence map[string]bool
+	used     uint64 // Clusterer.use when last used
 
-	// Scratch of best: the partial dot products with the article of round.
+	// Scratch of best: the partial dot products with the vector of round.
 	round     uint64
 	dot, dotX float64
 }
@@ -121,6 +128,12 @@ func New(opts Options) *Clusterer {
 	if opts.Threshold <= 0 {
 		opts.Threshold = DefaultThreshold
 	}
+	if opts.MergeThreshold <= 0 {
+		opts.MergeThreshold = DefaultMergeThreshold
+	}
+	if opts.MaxOpen <= 0 {
+		opts.MaxOpen = DefaultMaxOpen
+	}
 	lx := loadLexicon()
 	c := &Clusterer{
 		opts:    opts,
@@ -129,17 +142,20 @@ func New(opts Options) *Clusterer {
 		vocab:   newVocab(0),
 		active:  map[string]*incident{},
 		posting: map[string][]posting{},
+		loaded:  map[int64]bool{},
+		dirty:   map[*incident]bool{},
+		pending: map[*incident]bool{},
+		alias:   map[string]string{},
 	}
 	c.an = analyzer{lx: lx, acc: &c.acc}
 	c.titleAn, c.titleBag = analyzer{lx: lx}, bag{}
 	return c
 }
 
-// Restore replaces the clusterer's state with the given open incidents and
-// document frequencies (as persisted from earlier Add and DocFreqChanges
-// results). Incidents older than the window relative to the newest of them
-// are dropped.
-func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs int) {
+// Restore sets the document frequencies (as persisted from earlier
+// DocFreqChanges results) and forgets every incident in memory: they are
+// found again through Options.Store.
+func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.vocab = newVocab(len(df))
 	for k, n := range df {
 		c.vocab.set(k, n)
@@ -147,53 +163,10 @@ func (c *Clusterer) Restore(active []newsmon.Incident, df map[string]int, docs i
 	c.docs = docs
 	c.active = map[string]*incident{}
 	c.posting = map[string][]posting{}
-	c.clock, c.swept = time.Time{}, time.Time{}
-	for _, inc := range active {
-		if inc.LastSeen.After(c.clock) {
-			c.clock = inc.LastSeen
-		}
-	}
-	for _, inc := range active {
-		if inc.ID == "" || c.expired(inc.LastSeen) {
-			continue
-		}
-		in := fromIncident(inc)
-		if old := c.active[inc.ID]; old != nil {
-			c.unindex(old)
-		}
-		c.active[inc.ID] = in
-		c.index(in)
-	}
-	c.swept = c.clock
-}
-
-func fromIncident(inc newsmon.Incident) *incident {
-	in := &incident{terms: map[string]float64{}, langs: map[string]int{}, evidence: map[string]bool{}}
-	in.inc = cloneIncident(inc)
-	in.inc.Centroid = nil
-	for k, v := range inc.Centroid {
-		switch {
-		case strings.HasPrefix(k, metaLangCount):
-			in.langs[k[len(metaLangCount):]] = int(v)
-		case strings.HasPrefix(k, metaTitleLang):
-			in.tlang = k[len(metaTitleLang):]
-		case k == metaCentral:
-			in.score = v
-		case strings.HasPrefix(k, metaEvidence):
-			in.evidence[k[len(metaEvidence):]] = true
-		case strings.HasPrefix(k, "="):
-		default:
-			in.terms[k] = v
-		}
-	}
-	if len(in.langs) == 0 {
-		// Written by something else: count each listed language once.
-		for _, l := range inc.Languages {
-			in.langs[l] = 1
-		}
-	}
-	in.norms()
-	return in
+	c.loaded = map[int64]bool{}
+	c.dirty = map[*incident]bool{}
+	c.pending = map[*incident]bool{}
+	c.merges, c.alias = nil, map[string]string{}
 }
 
 // norms recomputes the centroid norms. The squares are summed in fixed
@@ -237,15 +210,16 @@ const (
 	fixedMax = (1 << 63) / fixedOne / (2 * centroidTerms)
 )
 
-// Add assigns article a to an open incident or opens a new one, and returns
-// that incident (a copy; with Centroid set for persistence).
-func (c *Clusterer) Add(a newsmon.Article) newsmon.Incident {
-	t := c.articleTime(a)
-	if t.After(c.clock) {
-		c.clock = t
+// Add assigns article a to an incident, or opens a new one, and returns
+// that incident's id. The article may join an incident whose span it comes
+// within Options.Window of: its own time (Published, else FetchedAt)
+// against that incident's first and last article, whatever else has been
+// seen. Call Consolidate when a batch is done.
+func (c *Clusterer) Add(a newsmon.Article) (string, error) {
+	t := articleTime(a)
+	if err := c.ensure(t.Add(-c.opts.Window), t.Add(c.opts.Window)); err != nil {
+		return "", err
 	}
-	c.sweep()
-
 	lead, rest := splitLead(a.Body)
 	hanDoc := isHanDoc(a.Title, lead, rest)
 	c.acc.reset()
@@ -262,28 +236,97 @@ func (c *Clusterer) Add(a newsmon.Article) newsmon.Incident {
 		best = c.open(a, t)
 	}
 	c.join(best, a, t, vec)
-	return c.export(best)
+	c.evict()
+	return best.inc.ID, nil
+}
+
+// AddBatch adds a batch of articles in a fixed order (by time, then id, so
+// that the order they were fetched in does not matter), consolidates, and
+// returns each article's incident id after consolidation, in the order of
+// arts.
+func (c *Clusterer) AddBatch(arts []newsmon.Article) ([]string, error) {
+	order := make([]int, len(arts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		if d := articleTime(arts[i]).Compare(articleTime(arts[j])); d != 0 {
+			return d
+		}
+		return strings.Compare(arts[i].ID, arts[j].ID)
+	})
+	ids := make([]string, len(arts))
+	for _, i := range order {
+		id, err := c.Add(arts[i])
+		if err != nil {
+			return nil, fmt.Errorf("cluster article %s: %w", arts[i].ID, err)
+		}
+		ids[i] = id
+	}
+	if err := c.Consolidate(); err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		ids[i] = c.Resolve(id)
+	}
+	return ids, nil
+}
+
+// Resolve follows the merges since the last Changes from id to the
+// incident it is part of now.
+func (c *Clusterer) Resolve(id string) string {
+	for range 64 {
+		into, ok := c.alias[id]
+		if !ok {
+			break
+		}
+		id = into
+	}
+	return id
+}
+
+// Incident returns the incident with the given id if it is in memory.
+func (c *Clusterer) Incident(id string) (newsmon.Incident, bool) {
+	in := c.active[c.Resolve(id)]
+	if in == nil {
+		return newsmon.Incident{}, false
+	}
+	return cloneIncident(in.inc), true
+}
+
+// Changes returns what changed since the last call: the incidents to
+// persist, sorted by id, and the merges. The incidents are kept in memory
+// at least until then.
+func (c *Clusterer) Changes() Changes {
+	var ch Changes
+	for in := range c.dirty {
+		if c.active[in.inc.ID] == in {
+			ch.Incidents = append(ch.Incidents, in.snapshot())
+		}
+	}
+	slices.SortFunc(ch.Incidents, func(a, b Snapshot) int { return strings.Compare(a.Incident.ID, b.Incident.ID) })
+	ch.Merges = c.merges
+	c.merges, c.alias = nil, map[string]string{}
+	clear(c.dirty)
+	c.evict()
+	return ch
 }
 
 // DocFreqChanges returns the document frequencies that changed since the
 // last call (or Restore): the terms, their frequencies now, and the number
-// of documents now. The caller persists them with the incidents Add
-// returned meanwhile, and hands them back with Restore.
+// of documents now. The caller persists them with the incidents Changes
+// returns, and hands them back with Restore.
 func (c *Clusterer) DocFreqChanges() (terms []string, counts []int, docs int) {
 	terms, counts = c.vocab.takeChanges()
 	return terms, counts, c.docs
 }
 
-// articleTime is the article's time: Published, else FetchedAt, else the
-// latest time seen.
-func (c *Clusterer) articleTime(a newsmon.Article) time.Time {
-	switch {
-	case !a.Published.IsZero():
+// articleTime is the article's time: Published, else FetchedAt.
+func articleTime(a newsmon.Article) time.Time {
+	if !a.Published.IsZero() {
 		return a.Published
-	case !a.FetchedAt.IsZero():
-		return a.FetchedAt
 	}
-	return c.clock
+	return a.FetchedAt
 }
 
 // splitLead cuts body into its lead (about leadRunes, at a paragraph or
@@ -628,30 +671,11 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 	return best, bestSim
 }
 
-// accepts reports whether incident in accepts an article at time t: the
-// article is within the window of the incident, and the incident has not
-// expired against the latest time seen (whether or not it was swept yet).
+// accepts reports whether incident in accepts an article at time t: t is
+// within the window of the incident's span.
 func (c *Clusterer) accepts(in *incident, t time.Time) bool {
 	w := c.opts.Window
-	return !t.After(in.inc.LastSeen.Add(w)) && !t.Before(in.inc.FirstSeen.Add(-w)) && !c.expired(in.inc.LastSeen)
-}
-
-func (c *Clusterer) expired(last time.Time) bool {
-	return last.Add(c.opts.Window).Before(c.clock)
-}
-
-// sweep drops incidents whose window has passed, at most every window/8.
-func (c *Clusterer) sweep() {
-	if c.clock.Sub(c.swept) < c.opts.Window/8 {
-		return
-	}
-	c.swept = c.clock
-	for id, in := range c.active {
-		if c.expired(in.inc.LastSeen) {
-			c.unindex(in)
-			delete(c.active, id)
-		}
-	}
+	return !t.After(in.inc.LastSeen.Add(w)) && !t.Before(in.inc.FirstSeen.Add(-w))
 }
 
 func (c *Clusterer) index(in *incident) {
@@ -720,12 +744,15 @@ func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
 	if old := c.active[in.inc.ID]; old != nil {
 		// The same first article again (a replay): start afresh.
 		c.unindex(old)
+		delete(c.dirty, old)
+		delete(c.pending, old)
 	}
 	c.active[in.inc.ID] = in
 	return in
 }
 
 func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
+	c.touch(in)
 	inc := &in.inc
 	if t.Before(inc.FirstSeen) {
 		inc.FirstSeen = t
@@ -750,17 +777,7 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 		had = append(had, ok)
 	}
 	c.had = had
-	if len(in.terms) > centroidTerms {
-		all := make([]term, 0, len(in.terms))
-		for k, w := range in.terms {
-			all = append(all, term{k, w})
-		}
-		slices.SortFunc(all, byWeight)
-		for _, tm := range all[centroidTerms:] {
-			delete(in.terms, tm.k)
-			c.unpost(tm.k, in)
-		}
-	}
+	pruneTerms(in.terms, func(k string) { c.unpost(k, in) })
 	for i, tm := range v.terms {
 		w, ok := in.terms[tm.k]
 		switch {
@@ -782,11 +799,28 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 		inc.Summary = summary(a)
 		in.tlang, in.score = lang, central
 	}
-	inc.Keywords = c.keywords(in)
 	if len(c.topics) > 0 {
-		addEvidence(in.evidence, c.topics, &c.acc, c.tokens(in))
-		inc.Score, inc.Topics = scoreTopics(c.topics, in.evidence)
+		addEvidence(in.evidence, c.topics, &c.acc, tokens{})
 	}
+	c.describe(in)
+}
+
+// describe sets the incident's keywords and, from its evidence and what
+// its title, keywords and centroid show, its topics and score.
+func (c *Clusterer) describe(in *incident) {
+	in.inc.Keywords = c.keywords(in)
+	if len(c.topics) > 0 {
+		addEvidence(in.evidence, c.topics, nil, c.tokens(in))
+		in.inc.Score, in.inc.Topics = scoreTopics(c.topics, in.evidence, c.opts.MinScore)
+	}
+}
+
+// touch marks in as used now and changed.
+func (c *Clusterer) touch(in *incident) {
+	c.use++
+	in.used = c.use
+	c.dirty[in] = true
+	c.pending[in] = true
 }
 
 func majority(langs map[string]int) string {
@@ -849,31 +883,3 @@ func (c *Clusterer) keywords(in *incident) []string {
 	return out
 }
 
-// export returns a copy of the incident for the caller, Centroid included.
-func (c *Clusterer) export(in *incident) newsmon.Incident {
-	out := cloneIncident(in.inc)
-	out.Centroid = make(map[string]float64, len(in.terms)+len(in.langs)+len(in.evidence)+2)
-	for k, w := range in.terms {
-		out.Centroid[k] = w
-	}
-	for l, n := range in.langs {
-		out.Centroid[metaLangCount+l] = float64(n)
-	}
-	if in.tlang != "" {
-		out.Centroid[metaTitleLang+in.tlang] = 1
-		out.Centroid[metaCentral] = in.score
-	}
-	for k := range in.evidence {
-		out.Centroid[metaEvidence+k] = 1
-	}
-	return out
-}
-
-func cloneIncident(inc newsmon.Incident) newsmon.Incident {
-	inc.Languages = slices.Clone(inc.Languages)
-	inc.Sources = slices.Clone(inc.Sources)
-	inc.ArticleIDs = slices.Clone(inc.ArticleIDs)
-	inc.Keywords = slices.Clone(inc.Keywords)
-	inc.Topics = slices.Clone(inc.Topics)
-	return inc
-}

@@ -89,7 +89,7 @@ func groups(t *testing.T, opts Options, arts []newsmon.Article) []int {
 	first := map[string]int{}
 	var out []int
 	for i, a := range arts {
-		inc := c.Add(a)
+		inc := mustAdd(t, c, a)
 		if terms, _, _ := c.DocFreqChanges(); len(terms) == 0 {
 			t.Fatalf("article %s: no terms", a.ID)
 		}
@@ -141,7 +141,7 @@ func TestWindowExpiry(t *testing.T) {
 		{"within the window", Options{Window: 48 * time.Hour}, []newsmon.Article{xiaomiEN, xiaomiEN2}, []int{0, 0}},
 		{"after the default window", Options{}, []newsmon.Article{xiaomiEN, late}, []int{0, 1}},
 		{"a longer window keeps it open", Options{Window: 10 * 24 * time.Hour}, []newsmon.Article{xiaomiEN, late}, []int{0, 0}},
-		{"undated article takes the latest time", Options{}, []newsmon.Article{xiaomiEN, undated}, []int{0, 0}},
+		{"an article without any time has none to join", Options{}, []newsmon.Article{xiaomiEN, undated}, []int{0, 1}},
 		{"FetchedAt when Published is unknown", Options{}, []newsmon.Article{xiaomiEN, fetched}, []int{0, 1}},
 	}
 	for _, tt := range tests {
@@ -151,79 +151,6 @@ func TestWindowExpiry(t *testing.T) {
 			}
 		})
 	}
-}
-
-// Memory is bounded by the window: a long stream leaves only the incidents
-// of the last window open.
-func TestMemoryBoundedByWindow(t *testing.T) {
-	s := newSynth(7)
-	s.step = time.Hour // 168 articles per default window
-	c := New(Options{})
-	for range 3000 {
-		c.Add(s.next())
-	}
-	// Expired incidents are swept every window/8, so at most 9/8 of a
-	// window's articles can still be open.
-	if n, limit := len(c.active), 168*9/8+1; n > limit {
-		t.Errorf("%d open incidents after 3000 hourly articles, want <= %d", n, limit)
-	}
-	for k, p := range c.posting {
-		for _, pt := range p {
-			if in := pt.in; c.active[in.inc.ID] != in {
-				t.Fatalf("posting %q holds an evicted incident %s", k, in.inc.ID)
-			}
-		}
-	}
-}
-
-// store is what a caller persists from Add: incidents and document frequencies.
-type store struct {
-	incidents map[string]newsmon.Incident
-	df        map[string]int
-	docs      int
-}
-
-func (s *store) save(inc newsmon.Incident) {
-	s.incidents[inc.ID] = inc
-}
-
-// addRestoring clusters arts the way a restarting caller would: a fresh
-// clusterer restored from s every `every` articles, each incident saved in
-// s and passed to fn. It returns the last clusterer, its counts not synced.
-func (s *store) addRestoring(opts Options, arts []newsmon.Article, every int, fn func(i int, inc newsmon.Incident)) *Clusterer {
-	var c *Clusterer
-	for i, a := range arts {
-		if i%every == 0 {
-			if c != nil {
-				s.sync(c)
-			}
-			c = New(opts)
-			c.Restore(s.active(), s.df, s.docs)
-		}
-		inc := c.Add(a)
-		s.save(inc)
-		fn(i, inc)
-	}
-	return c
-}
-
-// sync persists c's document-frequency changes, as the pipeline does with
-// each batch it commits.
-func (s *store) sync(c *Clusterer) {
-	terms, counts, docs := c.DocFreqChanges()
-	for i, k := range terms {
-		s.df[k] = counts[i]
-	}
-	s.docs = docs
-}
-
-func (s *store) active() []newsmon.Incident {
-	ids := slices.Sorted(maps.Keys(s.incidents))
-	var out []newsmon.Incident
-	for _, id := range ids {
-		out = append(out, s.incidents[id])
-	}
-	return out
 }
 
 // Splitting the stream into batches, with a fresh clusterer restored from
@@ -237,17 +164,17 @@ func TestDeterministicAcrossBatches(t *testing.T) {
 	}
 	arts = append(arts, xiaomiEN, quakeZH, xiaomiZH, quakeEN, budget)
 
-	run := func(splits []int) map[string]newsmon.Incident {
-		st := &store{incidents: map[string]newsmon.Incident{}, df: map[string]int{}}
-		c := New(Options{})
+	run := func(splits []int) map[string]Snapshot {
+		st := newMemStore()
+		c := st.open(Options{})
 		for i, a := range arts {
 			if slices.Contains(splits, i) {
 				st.sync(c)
-				c = New(Options{})
-				c.Restore(st.active(), st.df, st.docs)
+				c = st.open(Options{})
 			}
-			st.save(c.Add(a))
+			mustAdd(t, c, a)
 		}
+		st.sync(c)
 		return st.incidents
 	}
 	one := run(nil)
@@ -273,9 +200,9 @@ func TestDeterministicAcrossBatches(t *testing.T) {
 
 func TestIncidentFields(t *testing.T) {
 	c := New(Options{})
-	c.Add(xiaomiEN)
-	c.Add(xiaomiZH)
-	inc := c.Add(xiaomiEN2)
+	mustAdd(t, c, xiaomiEN)
+	mustAdd(t, c, xiaomiZH)
+	inc := mustAdd(t, c, xiaomiEN2)
 	want := newsmon.Incident{
 		ID:         IncidentID("x-en"),
 		FirstSeen:  xiaomiEN.Published,
@@ -295,8 +222,9 @@ func TestIncidentFields(t *testing.T) {
 	if !slices.Contains(inc.Keywords, "xiaomi") {
 		t.Errorf("keywords %v lack xiaomi", inc.Keywords)
 	}
-	if inc.Centroid[metaLangCount+"en"] != 2 || len(inc.Centroid) > centroidTerms+4 {
-		t.Errorf("centroid: en count %v, %d keys", inc.Centroid[metaLangCount+"en"], len(inc.Centroid))
+	st := c.active[inc.ID].snapshot().State
+	if st.Langs["en"] != 2 || st.Langs["zh"] != 1 || len(st.Terms) > centroidTerms || len(st.Terms) == 0 {
+		t.Errorf("state: languages %v, %d terms", st.Langs, len(st.Terms))
 	}
 }
 
@@ -317,7 +245,7 @@ func TestTitleLanguage(t *testing.T) {
 			c := New(Options{})
 			var inc newsmon.Incident
 			for _, a := range tt.arts {
-				inc = c.Add(a)
+				inc = mustAdd(t, c, a)
 			}
 			if len(inc.ArticleIDs) != len(tt.arts) {
 				t.Fatalf("articles split: %v", inc.ArticleIDs)
@@ -334,13 +262,29 @@ func TestScore(t *testing.T) {
 		Terms: []string{"AI", "人工智能", "algorithm", "facial recognition", "browser", "smartphone"},
 		Harms: []string{"privacy", "隐私", "leak", "incognito", "injury"}}
 	recall := newsmon.Topic{Name: "recalls", Terms: []string{"recall", "召回"}, Harms: []string{"injury", "fire"}}
-	incOf := func(arts ...newsmon.Article) newsmon.Incident {
-		c := New(Options{})
-		var inc newsmon.Incident
-		for _, a := range arts {
-			inc = c.Add(a)
-		}
-		return inc
+	// Incidents the clusterer made are scored by Add on the evidence of
+	// their articles' whole analysed text.
+	for _, tt := range []struct {
+		name      string
+		art       newsmon.Article
+		topics    []newsmon.Topic
+		minScore  float64
+		wantScore float64
+		want      []string
+	}{
+		// browser, smartphone; incognito, privacy(no: not in text) -> terms 2, harms 1
+		{"english report", xiaomiEN, []newsmon.Topic{ai, recall}, 0, 0.75 * 0.5, []string{"ai-incidents"}},
+		{"chinese report matches through the lexicon", xiaomiZH, []newsmon.Topic{ai, recall}, 0, 0.75 * 0.5, []string{"ai-incidents"}},
+		{"terms without harms score zero", quakeEN, []newsmon.Topic{ai}, 0, 0, nil},
+		{"no topics", xiaomiEN, nil, 0, 0, nil},
+		{"min score keeps the score, drops the topic", xiaomiEN, []newsmon.Topic{ai}, 0.5, 0.75 * 0.5, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inc := mustAdd(t, New(Options{Topics: tt.topics, MinScore: tt.minScore}), tt.art)
+			if inc.Score != tt.wantScore || !reflect.DeepEqual(inc.Topics, tt.want) {
+				t.Errorf("Add scored %v %v, want %v %v", inc.Score, inc.Topics, tt.wantScore, tt.want)
+			}
+		})
 	}
 	tests := []struct {
 		name      string
@@ -349,11 +293,6 @@ func TestScore(t *testing.T) {
 		wantScore float64
 		want      []string
 	}{
-		// browser, smartphone; incognito, privacy(no: not in text) -> terms 2, harms 1
-		{"english report", incOf(xiaomiEN), []newsmon.Topic{ai, recall}, 0.75 * 0.5, []string{"ai-incidents"}},
-		{"chinese report matches through the lexicon", incOf(xiaomiZH), []newsmon.Topic{ai, recall}, 0.75 * 0.5, []string{"ai-incidents"}},
-		{"terms without harms score zero", incOf(quakeEN), []newsmon.Topic{ai}, 0, nil},
-		{"no topics", incOf(xiaomiEN), nil, 0, nil},
 		{"title and keywords alone", newsmon.Incident{Title: "Facial recognition algorithm leaks faces"}, []newsmon.Topic{ai, recall},
 			0.75 * 0.5, []string{"ai-incidents"}},
 		{"a multi-word term needs all its words", newsmon.Incident{Title: "New data privacy rules"},
@@ -370,24 +309,6 @@ func TestScore(t *testing.T) {
 				t.Errorf("Score = %v %v, want %v %v", score, matched, tt.wantScore, tt.want)
 			}
 		})
-	}
-	// Add scores with Options.Topics, the same way.
-	c := New(Options{Topics: []newsmon.Topic{ai}})
-	inc := c.Add(xiaomiEN)
-	if s, m := Score(inc, []newsmon.Topic{ai}); inc.Score != s || !reflect.DeepEqual(inc.Topics, m) {
-		t.Errorf("Add scored %v %v, Score says %v %v", inc.Score, inc.Topics, s, m)
-	}
-}
-
-func TestRestoreDropsExpired(t *testing.T) {
-	c := New(Options{})
-	old := c.Add(xiaomiEN)
-	fresh := c.Add(football)
-	fresh.LastSeen = old.LastSeen.Add(8 * 24 * time.Hour)
-	c2 := New(Options{})
-	c2.Restore([]newsmon.Incident{old, fresh, {}}, map[string]int{"xiaomi": 1}, 2)
-	if _, ok := c2.active[old.ID]; ok || len(c2.active) != 1 {
-		t.Errorf("open after restore: %v, want only %s", slices.Collect(maps.Keys(c2.active)), fresh.ID)
 	}
 }
 
@@ -433,16 +354,16 @@ func TestLexiconData(t *testing.T) {
 
 func TestAddOddArticles(t *testing.T) {
 	c := New(Options{})
-	empty := c.Add(newsmon.Article{ID: "empty"})
+	empty := mustAdd(t, c, newsmon.Article{ID: "empty"})
 	if terms, _, _ := c.DocFreqChanges(); len(terms) != 0 || empty.ID != IncidentID("empty") || len(empty.ArticleIDs) != 1 {
 		t.Errorf("empty article: %+v, terms %v", empty, terms)
 	}
-	noID := c.Add(newsmon.Article{Title: "Untitled note about a harbour", URL: "https://example.org/n"})
+	noID := mustAdd(t, c, newsmon.Article{Title: "Untitled note about a harbour", URL: "https://example.org/n"})
 	if noID.ID == "" || noID.ID == empty.ID {
 		t.Errorf("article without id: incident id %q", noID.ID)
 	}
 	// An empty article is never joined by a later one.
-	other := c.Add(newsmon.Article{ID: "other", Title: "Harbour note"})
+	other := mustAdd(t, c, newsmon.Article{ID: "other", Title: "Harbour note"})
 	if other.ID == empty.ID {
 		t.Error("joined the empty article's incident")
 	}
@@ -594,7 +515,7 @@ func TestTopicsDoNotDependOnOrder(t *testing.T) {
 		c := New(Options{Topics: topics})
 		last := map[string]newsmon.Incident{}
 		for _, i := range order {
-			inc := c.Add(arts[i])
+			inc := mustAdd(t, c, arts[i])
 			last[inc.ID] = inc
 		}
 		var lines []string

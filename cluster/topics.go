@@ -152,8 +152,8 @@ func countIn(ps []phrase, ev map[string]bool) int {
 // are), the topic scores (1 - 2^-t) · (1 - 2^-h): zero unless the incident
 // has both a term and a harm, 0.25 for one of each, approaching 1 as more
 // match. The incident's score is its best topic's; matched lists the topics
-// scoring above zero, best first (ties by name).
-func scoreTopics(topics []topic, ev map[string]bool) (float64, []string) {
+// scoring above zero and at least minScore, best first (ties by name).
+func scoreTopics(topics []topic, ev map[string]bool, minScore float64) (float64, []string) {
 	type hit struct {
 		name  string
 		score float64
@@ -175,7 +175,9 @@ func scoreTopics(topics []topic, ev map[string]bool) (float64, []string) {
 	var names []string
 	best := 0.0
 	for _, h := range hits {
-		names = append(names, h.name)
+		if h.score >= minScore {
+			names = append(names, h.name)
+		}
 		best = max(best, h.score)
 	}
 	return best, names
@@ -210,20 +212,15 @@ func (c *Clusterer) tokens(in *incident) tokens {
 }
 
 // Score scores an incident against topics (see scoreTopics for the formula)
-// and returns the score and the names of the matching topics, best first:
-// the evidence Add recorded in its centroid, and what its title, keywords
-// and centroid show now.
+// and returns the score and the names of the matching topics, best first,
+// from what its title and keywords show. (The clusterer scores its
+// incidents on the evidence of all their articles.)
 func Score(inc newsmon.Incident, topics []newsmon.Topic) (score float64, matched []string) {
 	lx := loadLexicon()
 	b := bag{}
 	(&analyzer{lx: lx}).analyzeTitle(b, inc)
 	ev := map[string]bool{}
-	for k := range inc.Centroid {
-		if e, ok := strings.CutPrefix(k, metaEvidence); ok {
-			ev[e] = true
-		}
-	}
 	compiled := compileTopics(lx, topics)
-	addEvidence(ev, compiled, nil, tokens{inc.Centroid, b})
-	return scoreTopics(compiled, ev)
+	addEvidence(ev, compiled, nil, tokens{text: b})
+	return scoreTopics(compiled, ev, 0)
 }

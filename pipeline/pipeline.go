@@ -54,7 +54,6 @@ type Pipeline struct {
 	// fills; nil between commits. Lookups see open, committing, then the
 	// store, so an article is found at every moment of its way to disk.
 	committing *pending
-	docsQueued int // the document count of the last DocFreq write queued
 	// commitFailures counts failed commits; a cycle during which it grew
 	// reports an error and saves no validators.
 	commitFailures int
@@ -146,8 +145,9 @@ func (p *Pipeline) pendingNear(sig dedup.Signature) (string, bool) {
 	return "", false
 }
 
-// New restores the clusterer's state (open incidents, document frequencies)
-// from the store and returns a pipeline ready to run cycles.
+// New restores the clusterer's state (document frequencies; incidents are
+// read from the store as articles of their time come) and returns a
+// pipeline ready to run cycles.
 func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pipeline, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -162,61 +162,49 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 
 // SetConfig switches to a new configuration (SIGHUP) and rebuilds the
 // clusterer from the store, so a changed window or topic list takes effect.
-// Pages wait while it reads the store.
 func (p *Pipeline) SetConfig(cfg *config.Config) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c := cluster.New(cluster.Options{
-		Window:    cfg.Cluster.Window,
-		Threshold: cfg.Cluster.Threshold,
-		Topics:    cfg.Topics,
-	})
-	// The clusterer's clock is article time: its window reaches back from
-	// the newest incident, not from now (backfills, a paused daemon).
-	latest, err := p.store.LatestIncidentSeen()
+	p.commitMu.Lock() // the clusterer is used only by commits
+	defer p.commitMu.Unlock()
+	c, err := p.newClusterer(cfg)
 	if err != nil {
-		return fmt.Errorf("restore incidents: %w", err)
+		return err
 	}
-	window := cfg.Cluster.Window
-	if window <= 0 {
-		window = cluster.DefaultWindow
-	}
-	active, err := p.store.ActiveIncidents(latest.Add(-window))
-	if err != nil {
-		return fmt.Errorf("restore incidents: %w", err)
-	}
-	df, docs, err := p.store.DocFreq()
-	if err != nil {
-		return fmt.Errorf("restore document frequencies: %w", err)
-	}
-	// Counts not committed yet are the old clusterer's: queue them, and
-	// start from them. They are absolute, so one the store already has
-	// (a commit that ended while the store was read) changes nothing.
-	if p.clusterer != nil {
-		p.queueDocFreq()
-	}
-	batches := p.batches()
-	slices.Reverse(batches) // oldest first
-	for _, q := range batches {
-		for _, w := range q.writes {
-			if d := w.DocFreq; d != nil {
-				for i, t := range d.Terms {
-					df[t] = d.Counts[i]
-				}
-				docs = d.Docs
-			}
-		}
-	}
-	c.Restore(active, df, docs)
 	_, incidents, err := p.store.Stats()
 	if err != nil {
 		return err
 	}
-	p.cfg, p.clusterer, p.incidents, p.docsQueued = cfg, c, incidents, docs
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cfg, p.clusterer, p.incidents = cfg, c, incidents
 	if p.metrics != nil {
 		p.metrics.SetIncidents(incidents)
 	}
 	return nil
+}
+
+// newClusterer returns a clusterer over the store, with the stored
+// document frequencies.
+func (p *Pipeline) newClusterer(cfg *config.Config) (*cluster.Clusterer, error) {
+	c := cluster.New(cluster.Options{
+		Window:    cfg.Cluster.Window,
+		Threshold: cfg.Cluster.Threshold,
+		Topics:    cfg.Topics,
+		MinScore:  cfg.Cluster.MinScore,
+		Store:     incidentLoader{p.store},
+	})
+	df, docs, err := p.store.DocFreq()
+	if err != nil {
+		return nil, fmt.Errorf("restore document frequencies: %w", err)
+	}
+	c.Restore(df, docs)
+	return c, nil
+}
+
+// incidentLoader is the store as the clusterer reads it.
+type incidentLoader struct{ st *store.Store }
+
+func (l incidentLoader) IncidentsBetween(from, to time.Time, fn func(cluster.Snapshot) error) error {
+	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident) error { return fn(cluster.SnapshotOf(inc)) })
 }
 
 // Config returns the configuration in force.
@@ -511,17 +499,9 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	}
 
 	a.ID = store.ArticleID(a.URL)
-	inc := p.clusterer.Add(a)
-	inc.Topics = p.topicsAbove(inc)
-	a.IncidentID = inc.ID
-	if len(inc.ArticleIDs) == 1 {
-		p.incidents++
-		if p.metrics != nil {
-			p.metrics.SetIncidents(p.incidents)
-		}
-	}
+	// Clustered when its batch is committed (cluster).
 	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
-		Article: &a, URLs: urls, NearKeys: keys, Incident: &inc,
+		Article: &a, URLs: urls, NearKeys: keys,
 	}})
 	p.open.arts = append(p.open.arts, &a)
 	for _, u := range urls {
@@ -529,24 +509,6 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	}
 	p.open.hashes[a.ContentHash] = a.ID
 	return outcomeNew, nil
-}
-
-// topicsAbove keeps the incident's topics whose score reaches min_score: an
-// incident is listed for review under a topic only then.
-func (p *Pipeline) topicsAbove(inc newsmon.Incident) []string {
-	if p.cfg.Cluster.MinScore <= 0 {
-		return inc.Topics
-	}
-	var keep []string
-	for _, tp := range p.cfg.Topics {
-		if !slices.Contains(inc.Topics, tp.Name) {
-			continue
-		}
-		if score, _ := cluster.Score(inc, []newsmon.Topic{tp}); score >= p.cfg.Cluster.MinScore {
-			keep = append(keep, tp.Name)
-		}
-	}
-	return keep
 }
 
 // enqueueDuplicate links a copy to its representative (stored or pending)
@@ -590,24 +552,41 @@ func (p *Pipeline) Flush() error {
 		p.mu.Unlock()
 		return nil
 	}
-	// The document frequencies as of the batch's last article go with it,
-	// so the stored counts always agree with the stored articles.
-	p.queueDocFreq()
 	p.open, p.committing = newPending(), batch
 	p.mu.Unlock()
 
-	errs, err := p.store.SaveBatch(batch.writes)
+	// Cluster the batch's articles; their incidents, the merges and the
+	// document frequencies go with them, so the store always agrees.
+	clustered, cerr := p.cluster(batch)
+	var errs []error
+	err := cerr
+	if cerr == nil {
+		errs, err = p.store.SaveBatch(append(batch.writes, clustered...))
+	}
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.committing = nil
 	if err != nil {
 		// Nothing of the batch was written: keep it for the next commit,
-		// and let the cycles that are running know, so that they keep
-		// their listings' validators unsaved and fetch the listings again.
+		// with a clusterer read anew from the store, and let the cycles
+		// that are running know, so that they keep their listings'
+		// validators unsaved and fetch the listings again.
+		for _, a := range batch.arts {
+			a.IncidentID = ""
+		}
+		if c, rerr := p.newClusterer(p.cfg); rerr == nil {
+			p.clusterer = c
+		}
 		p.open.prepend(batch)
 		p.commitFailures++
 		return fmt.Errorf("commit %d writes: %w", len(batch.writes), err)
+	}
+	if _, n, serr := p.store.Stats(); serr == nil {
+		p.incidents = n
+		if p.metrics != nil {
+			p.metrics.SetIncidents(n)
+		}
 	}
 	for i, werr := range errs {
 		if werr != nil {
@@ -617,15 +596,35 @@ func (p *Pipeline) Flush() error {
 	return nil
 }
 
-// queueDocFreq adds the clusterer's document-frequency changes to the open
-// batch. Call with p.mu held.
-func (p *Pipeline) queueDocFreq() {
-	terms, counts, docs := p.clusterer.DocFreqChanges()
-	if len(terms) == 0 && docs == p.docsQueued {
-		return
+// cluster assigns the batch's articles to incidents (setting their
+// IncidentID) and returns the writes of what the clusterer changed. Call
+// with p.commitMu held.
+func (p *Pipeline) cluster(batch *pending) ([]store.Write, error) {
+	arts := make([]newsmon.Article, len(batch.arts))
+	for i, a := range batch.arts {
+		arts[i] = *a
 	}
-	p.docsQueued = docs
-	p.open.writes = append(p.open.writes, store.Write{DocFreq: &store.DocFreqWrite{Terms: terms, Counts: counts, Docs: docs}})
+	ids, err := p.clusterer.AddBatch(arts)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range batch.arts {
+		a.IncidentID = ids[i]
+	}
+	ch := p.clusterer.Changes()
+	var writes []store.Write
+	for _, m := range ch.Merges {
+		writes = append(writes, store.Write{Merge: &store.MergeWrite{From: m.From, Into: m.Into}})
+	}
+	for _, sn := range ch.Incidents {
+		inc := sn.Persisted()
+		writes = append(writes, store.Write{Incident: &inc})
+	}
+	terms, counts, docs := p.clusterer.DocFreqChanges()
+	if len(terms) > 0 {
+		writes = append(writes, store.Write{DocFreq: &store.DocFreqWrite{Terms: terms, Counts: counts, Docs: docs}})
+	}
+	return writes, nil
 }
 
 // startFlusher commits the open batch when it is full or every flushEvery,

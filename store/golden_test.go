@@ -170,4 +170,4 @@ func TestSaveGolden(t *testing.T) {
 // bucket but near and nearlog (and meta's schema) digests as under schema
 // 3, NearCandidates answers as under schema 3 for every key and set of
 // keys of this run, and after Compact the near bucket equals schema 3's.
-const storeDigest = "259fb844802c7db5090b0e6d8dfab849ec558ef44b6fadde76ba656592c10b8e"
+const storeDigest = "ac8f592745f8d9c736791f4e727be9b3f4a1c30abddfa2c2eb1f386e498c5f99"

@@ -69,8 +69,15 @@ func putIncident(tx *bolt.Tx, inc newsmon.Incident, wr *writer) error {
 }
 
 // Incident returns the stored incident id, or an error matching ErrNotFound.
+// A merged-away id answers with the incident it was merged into.
 func (s *Store) Incident(id string) (newsmon.Incident, error) {
-	return viewJSON(s, bucketIncidents, getIncident, id)
+	var inc newsmon.Incident
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		inc, err = getIncident(tx.Bucket(bucketIncidents), resolveIncident(tx, id))
+		return err
+	})
+	return inc, err
 }
 
 func getIncident(b *bolt.Bucket, id string) (newsmon.Incident, error) {

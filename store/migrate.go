@@ -39,6 +39,12 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketNearLog)
 		return err
 	},
+	// 5: incident aliases: the id of an incident merged into another ->
+	// the id it went into.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketIncidentAlias)
+		return err
+	},
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -45,19 +45,20 @@ var (
 const readBatch = 256
 
 var (
-	bucketMeta         = []byte("meta")          // schema version and counters
-	bucketArticles     = []byte("articles")      // id -> JSON newsmon.Article
-	bucketArticleTime  = []byte("article_time")  // timeKey(FetchedAt)+id -> nil
-	bucketURLs         = []byte("urls")          // URL -> article id
-	bucketHashes       = []byte("hashes")        // content hash -> article id
-	bucketNear         = []byte("near")          // band key -> ids (see encodeIDs)
-	bucketValidators   = []byte("validators")    // URL -> JSON validators
-	bucketSchedule     = []byte("schedule")      // source -> time (MarshalBinary)
-	bucketIncidents    = []byte("incidents")     // id -> JSON newsmon.Incident
-	bucketIncidentSeen = []byte("incident_seen") // timeKey(LastSeen)+id -> nil
-	bucketDocFreq      = []byte("docfreq")       // term -> uint64 count
-	bucketDocFreqLog   = []byte("docfreqlog")    // sequence -> docfreq record (appendDocFreq)
-	bucketNearLog      = []byte("nearlog")       // sequence -> near-list additions (appendNearRecord)
+	bucketMeta          = []byte("meta")           // schema version and counters
+	bucketArticles      = []byte("articles")       // id -> JSON newsmon.Article
+	bucketArticleTime   = []byte("article_time")   // timeKey(FetchedAt)+id -> nil
+	bucketURLs          = []byte("urls")           // URL -> article id
+	bucketHashes        = []byte("hashes")         // content hash -> article id
+	bucketNear          = []byte("near")           // band key -> ids (see encodeIDs)
+	bucketValidators    = []byte("validators")     // URL -> JSON validators
+	bucketSchedule      = []byte("schedule")       // source -> time (MarshalBinary)
+	bucketIncidents     = []byte("incidents")      // id -> JSON newsmon.Incident
+	bucketIncidentSeen  = []byte("incident_seen")  // timeKey(LastSeen)+id -> nil
+	bucketIncidentAlias = []byte("incident_alias") // merged-away incident id -> the id it was merged into
+	bucketDocFreq       = []byte("docfreq")        // term -> uint64 count
+	bucketDocFreqLog    = []byte("docfreqlog")     // sequence -> docfreq record (appendDocFreq)
+	bucketNearLog       = []byte("nearlog")        // sequence -> near-list additions (appendNearRecord)
 
 	keySchema    = []byte("schema")
 	keyArticles  = []byte("articles")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/newsmon/newsmon"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -143,6 +144,8 @@ type Write struct {
 	Article   *ArticleWrite
 	Duplicate *DuplicateWrite
 	DocFreq   *DocFreqWrite
+	Incident  *newsmon.Incident // a new incident or a new version of one
+	Merge     *MergeWrite
 }
 
 // SaveBatch applies writes in order in one transaction (one disk sync for
@@ -166,6 +169,14 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 			case w.Duplicate != nil:
 				d := w.Duplicate
 				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident, wr)
+			case w.Incident != nil:
+				if err := putIncident(tx, *w.Incident, wr); err != nil {
+					return fmt.Errorf("write %d: %w", i, err)
+				}
+			case w.Merge != nil:
+				if err := mergeIncident(tx, *w.Merge); err != nil {
+					return fmt.Errorf("write %d: %w", i, err)
+				}
 			case w.DocFreq != nil:
 				if err := wr.logDocFreq(tx, w.DocFreq); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)

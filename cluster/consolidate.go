@@ -1,0 +1,252 @@
+package cluster
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Consolidation. Single-pass assignment keeps whatever an early, unlucky
+// order decided: the report that would have bridged two incidents came
+// after both were opened, or a backfill opened an incident before the older
+// reports of the same event arrived. Consolidate revisits the incidents
+// changed since its last call: each is compared, centroid to centroid, with
+// the incidents in memory whose spans come within the window of its own
+// (found through the same inverted index as articles), and the two are
+// merged when the similarity reaches Options.MergeThreshold. A centroid is
+// the sum of its members' vectors, so for an incident of one article this
+// is the very test that article would have passed to join the other: the
+// result no longer depends on which of them came first. Merges repeat until
+// none applies.
+//
+// The incident first seen earlier (then the smaller id) survives and keeps
+// its id; the other id is reported in Changes.Merges and resolves to the
+// survivor.
+
+// Consolidate merges the incidents changed since the last call with the
+// incidents they now say are the same event.
+func (c *Clusterer) Consolidate() error {
+	for len(c.pending) > 0 {
+		todo := make([]*incident, 0, len(c.pending))
+		for in := range c.pending {
+			todo = append(todo, in)
+		}
+		clear(c.pending)
+		slices.SortFunc(todo, olderFirst)
+		for _, in := range todo {
+			if c.active[in.inc.ID] != in {
+				continue // merged away meanwhile
+			}
+			w := c.opts.Window
+			if err := c.ensure(in.inc.FirstSeen.Add(-w), in.inc.LastSeen.Add(w)); err != nil {
+				return err
+			}
+			other, sim := c.bestMerge(in)
+			if other == nil || sim < c.opts.MergeThreshold {
+				continue
+			}
+			keep, gone := in, other
+			if olderFirst(gone, keep) < 0 {
+				keep, gone = gone, keep
+			}
+			c.merge(keep, gone)
+		}
+	}
+	c.evict()
+	return nil
+}
+
+// olderFirst orders incidents by first article, then id.
+func olderFirst(a, b *incident) int {
+	if d := a.inc.FirstSeen.Compare(b.inc.FirstSeen); d != 0 {
+		return d
+	}
+	return strings.Compare(a.inc.ID, b.inc.ID)
+}
+
+// bestMerge finds the incident in memory most similar to in, among those
+// whose spans come within the window of in's.
+func (c *Clusterer) bestMerge(in *incident) (*incident, float64) {
+	if in.norm == 0 {
+		return nil, 0
+	}
+	// The centroid's heaviest terms (and all its translingual ones) find
+	// the candidates, as an article's do.
+	probe := make([]term, 0, len(in.terms))
+	for k, w := range in.terms {
+		probe = append(probe, term{k, w})
+	}
+	slices.SortFunc(probe, byWeight)
+	c.round++
+	touched := c.touched[:0]
+	limit := max(minPosting, len(c.active)/postingShare)
+	for i, tm := range probe {
+		x := translingual(tm.k)
+		if i >= probeTerms && !x {
+			continue
+		}
+		p := c.posting[tm.k]
+		if len(p) > limit {
+			continue
+		}
+		for _, pt := range p {
+			o := pt.in
+			if o == in {
+				continue
+			}
+			if o.round != c.round {
+				o.round, o.dot, o.dotX = c.round, 0, 0
+				touched = append(touched, o)
+			}
+			d := tm.w * pt.w
+			o.dot += d
+			if x {
+				o.dotX += d
+			}
+		}
+	}
+	type cand struct {
+		in    *incident
+		score float64
+	}
+	var cands []cand
+	partial := c.opts.MergeThreshold * minPartial
+	for _, o := range touched {
+		if !c.spansMeet(in, o) || o.norm == 0 {
+			continue
+		}
+		s := o.dot / (o.norm * in.norm)
+		if o.normX > 0 && in.normX > 0 {
+			s = max(s, crossDiscount*o.dotX/(o.normX*in.normX))
+		}
+		if s >= partial {
+			cands = append(cands, cand{o, s})
+		}
+	}
+	clear(touched)
+	c.touched = touched[:0]
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return strings.Compare(a.in.inc.ID, b.in.inc.ID)
+	})
+	if len(cands) > maxCandidates {
+		cands = cands[:maxCandidates]
+	}
+	var best *incident
+	bestSim := 0.0
+	for _, cd := range cands {
+		s := centroidSimilarity(in, cd.in)
+		if best == nil || s > bestSim || (s == bestSim && cd.in.inc.ID < best.inc.ID) {
+			best, bestSim = cd.in, s
+		}
+	}
+	return best, bestSim
+}
+
+// spansMeet reports whether two incidents' spans come within the window of
+// each other.
+func (c *Clusterer) spansMeet(a, b *incident) bool {
+	w := c.opts.Window
+	return !a.inc.FirstSeen.After(b.inc.LastSeen.Add(w)) && !b.inc.FirstSeen.After(a.inc.LastSeen.Add(w))
+}
+
+// centroidSimilarity is the similarity of two centroids: the larger of
+// their cosine and the discounted cosine over their translingual terms
+// (when they share at least minCrossTerms of them), as for an article.
+func centroidSimilarity(a, b *incident) float64 {
+	if a.norm == 0 || b.norm == 0 {
+		return 0
+	}
+	if len(b.terms) < len(a.terms) {
+		a, b = b, a
+	}
+	var dot, dotX float64
+	shared := 0
+	for k, w := range a.terms {
+		v, ok := b.terms[k]
+		if !ok {
+			continue
+		}
+		dot += w * v
+		if translingual(k) {
+			dotX += w * v
+			shared++
+		}
+	}
+	sim := dot / (a.norm * b.norm)
+	if shared >= minCrossTerms && a.normX > 0 && b.normX > 0 {
+		sim = max(sim, crossDiscount*dotX/(a.normX*b.normX))
+	}
+	if math.IsNaN(sim) {
+		return 0
+	}
+	return sim
+}
+
+// merge moves incident gone into keep.
+func (c *Clusterer) merge(keep, gone *incident) {
+	c.unindex(keep)
+	c.unindex(gone)
+	delete(c.active, gone.inc.ID)
+	delete(c.dirty, gone)
+	delete(c.pending, gone)
+	c.merges = append(c.merges, Merge{From: gone.inc.ID, Into: keep.inc.ID})
+	c.alias[gone.inc.ID] = keep.inc.ID
+
+	k, g := &keep.inc, &gone.inc
+	if g.FirstSeen.Before(k.FirstSeen) {
+		k.FirstSeen = g.FirstSeen
+	}
+	if g.LastSeen.After(k.LastSeen) {
+		k.LastSeen = g.LastSeen
+	}
+	k.ArticleIDs = append(k.ArticleIDs, g.ArticleIDs...)
+	for _, s := range g.Sources {
+		k.Sources = addSorted(k.Sources, s)
+	}
+	for _, l := range g.Languages {
+		k.Languages = addSorted(k.Languages, l)
+	}
+	for l, n := range gone.langs {
+		keep.langs[l] += n
+	}
+	for t, w := range gone.terms {
+		keep.terms[t] += w
+	}
+	pruneTerms(keep.terms, nil)
+	keep.norms()
+	for e := range gone.evidence {
+		keep.evidence[e] = true
+	}
+	// The title: the one in the majority language, the more central of two.
+	major := majority(keep.langs)
+	if gone.tlang == major && (keep.tlang != major || gone.score > keep.score) {
+		k.Title, k.CentralTitle, k.Summary = g.Title, g.CentralTitle, g.Summary
+		keep.tlang, keep.score = gone.tlang, gone.score
+	}
+	c.index(keep)
+	c.touch(keep)
+	c.describe(keep)
+}
+
+// pruneTerms keeps the centroidTerms heaviest terms of a centroid, calling
+// drop (when not nil) with each term it removes.
+func pruneTerms(terms map[string]float64, drop func(string)) {
+	if len(terms) <= centroidTerms {
+		return
+	}
+	all := make([]term, 0, len(terms))
+	for k, w := range terms {
+		all = append(all, term{k, w})
+	}
+	slices.SortFunc(all, byWeight)
+	for _, tm := range all[centroidTerms:] {
+		delete(terms, tm.k)
+		if drop != nil {
+			drop(tm.k)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package cluster
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/newsmon/newsmon"
+)
+
+// TestEvalClusterOrders clusters the labelled data in the orders a crawl
+// brings (date order, reverse date order, shuffled, a backfill in three
+// crawls newest first with a restart before each), in batches through a
+// store as the pipeline does, and checks that the worst order keeps the
+// floors and that the orders agree.
+func TestEvalClusterOrders(t *testing.T) {
+	items := clusterData(t)
+	arts := make([]newsmon.Article, len(items))
+	for i, it := range items {
+		arts[i] = it.article()
+	}
+	type order struct {
+		name    string
+		arts    []newsmon.Article
+		restart int
+	}
+	rev := slices.Clone(arts)
+	slices.Reverse(rev)
+	orders := []order{{"date", arts, 0}, {"reverse date", rev, 0}}
+	for seed := range uint64(5) {
+		sh := slices.Clone(arts)
+		rand.New(rand.NewPCG(seed+1, 7)).Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		orders = append(orders, order{"shuffled " + string(rune('1'+seed)), sh, 0})
+	}
+	// Backfill: the newest third first, then the middle, then the oldest,
+	// each shuffled within, each a new process (restart every third).
+	third := (len(arts) + 2) / 3
+	var back []newsmon.Article
+	for p := 2; p >= 0; p-- {
+		part := slices.Clone(arts[p*third : min((p+1)*third, len(arts))])
+		rand.New(rand.NewPCG(uint64(p), 9)).Shuffle(len(part), func(i, j int) { part[i], part[j] = part[j], part[i] })
+		back = append(back, part...)
+	}
+	orders = append(orders, order{"backfill in 3 restarts", back, (third + 49) / 50})
+
+	zhen := func(it evalItem) bool { return it.Dataset == "itn" && (it.Lang == "zh" || it.Lang == "en") }
+	basil := func(it evalItem) bool { return it.Dataset == "basil" }
+	worst := [3]float64{1, 1, 1}
+	best := [3]float64{}
+	for _, o := range orders {
+		pred := newMemStore().run(t, Options{}, o.arts, 50, o.restart)
+		_, _, fb, _ := bcubed(items, pred, basil)
+		_, _, fi, _ := bcubed(items, pred, zhen)
+		rec, prec, _, _ := crossPairs(items, pred)
+		t.Logf("%-24s basil F1=%.3f  itn zh+en F1=%.3f  zh<->en pairs R=%.3f P=%.3f", o.name, fb, fi, rec, prec)
+		for i, v := range [3]float64{fb, fi, rec} {
+			worst[i], best[i] = min(worst[i], v), max(best[i], v)
+		}
+		if prec < 0.90 {
+			t.Errorf("%s: zh<->en pairs precision %.3f below 0.90", o.name, prec)
+		}
+	}
+	t.Logf("worst: basil %.3f, itn zh+en %.3f, pairs recall %.3f; best-worst %.3f %.3f", worst[0], worst[1], worst[2], best[0]-worst[0], best[1]-worst[1])
+	if worst[0] < 0.96 || worst[1] < 0.90 || worst[2] < 0.70 {
+		t.Errorf("worst order below the floors (basil 0.96, itn zh+en 0.90, pairs recall 0.70)")
+	}
+	if best[0]-worst[0] > 0.02 || best[1]-worst[1] > 0.02 {
+		t.Errorf("orders disagree by more than 0.02 in F1")
+	}
+}
