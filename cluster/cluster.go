@@ -882,4 +882,3 @@ func (c *Clusterer) keywords(in *incident) []string {
 	}
 	return out
 }
-
