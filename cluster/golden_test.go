@@ -32,7 +32,7 @@ func TestAddGolden(t *testing.T) {
 	items := clusterData(t)
 	var arts []newsmon.Article
 	for _, it := range items {
-		arts = append(arts, it.article())
+		arts = append(arts, it.Article())
 	}
 	arts = append(arts, extractArticles(t, extractDir)...)
 

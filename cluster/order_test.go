@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/internal/clustereval"
 )
 
 // TestEvalClusterOrders clusters the labelled data in the orders a crawl
@@ -17,7 +18,7 @@ func TestEvalClusterOrders(t *testing.T) {
 	items := clusterData(t)
 	arts := make([]newsmon.Article, len(items))
 	for i, it := range items {
-		arts[i] = it.article()
+		arts[i] = it.Article()
 	}
 	type order struct {
 		name    string
@@ -43,15 +44,16 @@ func TestEvalClusterOrders(t *testing.T) {
 	}
 	orders = append(orders, order{"backfill in 3 restarts", back, (third + 49) / 50})
 
-	zhen := func(it evalItem) bool { return it.Dataset == "itn" && (it.Lang == "zh" || it.Lang == "en") }
-	basil := func(it evalItem) bool { return it.Dataset == "basil" }
+	zhen := func(it clustereval.Item) bool { return it.Dataset == "itn" && (it.Lang == "zh" || it.Lang == "en") }
+	basil := func(it clustereval.Item) bool { return it.Dataset == "basil" }
 	worst := [3]float64{1, 1, 1}
 	best := [3]float64{}
 	for _, o := range orders {
 		pred := newMemStore().run(t, Options{}, o.arts, 50, o.restart)
-		_, _, fb, _ := bcubed(items, pred, basil)
-		_, _, fi, _ := bcubed(items, pred, zhen)
-		rec, prec, _, _ := crossPairs(items, pred)
+		fb := clustereval.Evaluate(items, pred, basil).F1
+		fi := clustereval.Evaluate(items, pred, zhen).F1
+		all := clustereval.Evaluate(items, pred, nil)
+		rec, prec := all.PairsR, all.PairsP
 		t.Logf("%-24s basil F1=%.3f  itn zh+en F1=%.3f  zh<->en pairs R=%.3f P=%.3f", o.name, fb, fi, rec, prec)
 		for i, v := range [3]float64{fb, fi, rec} {
 			worst[i], best[i] = min(worst[i], v), max(best[i], v)

@@ -1,12 +1,10 @@
 package dedup
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -66,29 +64,17 @@ func loadEvalDocs(t *testing.T) []evalDoc {
 // one event, the hardest distinct pairs (same subject, different text).
 func loadBASIL(t *testing.T) []evalDoc {
 	t.Helper()
-	path := os.Getenv("NEWSMON_CLUSTER_DATA")
+	path := os.Getenv(evaldata.ClusterEnv)
 	if path == "" {
 		return nil
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, "articles.jsonl")
-	}
-	data, err := os.ReadFile(path)
+	items, err := evaldata.ReadCluster(path)
 	if err != nil {
-		t.Fatalf("NEWSMON_CLUSTER_DATA: %v", err)
+		t.Fatal(err)
 	}
 	var docs []evalDoc
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		var a struct {
-			ID, Source, Lang, Body, Event, Dataset string
-		}
-		if err := json.Unmarshal([]byte(line), &a); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if a.Dataset == "basil" && strings.TrimSpace(a.Body) != "" {
+	for _, a := range evaldata.Select(items, "basil") {
+		if strings.TrimSpace(a.Body) != "" {
 			docs = append(docs, evalDoc{id: a.ID, lang: a.Lang, group: "en-basil-" + a.Source, body: a.Body, event: a.Event})
 		}
 	}

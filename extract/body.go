@@ -270,6 +270,11 @@ func (p *page) body(roots []*html.Node, title string) (string, scriptCount) {
 		w.node(r, 0)
 		w.flush()
 	}
+	if len(w.paras) == 0 && w.head != "" {
+		// A brief whose whole text is its headline: the headline is the text.
+		w.script.add(w.head)
+		return w.head, w.script
+	}
 	return strings.Join(w.paras, "\n\n"), w.script
 }
 
@@ -286,10 +291,11 @@ type textWriter struct {
 	paras     []string
 	keys      []string // normKey of each of paras, "" when it has Han characters (not computed)
 	total     int
-	inLink    int  // depth of <a href> around the text being written
-	linkBytes int  // bytes of link text in the paragraph being written
-	related   bool // after a "related articles" header
-	gallery   bool // after a slide counter ("3 of 12")
+	inLink    int    // depth of <a href> around the text being written
+	linkBytes int    // bytes of link text in the paragraph being written
+	related   bool   // after a "related articles" header
+	gallery   bool   // after a slide counter ("3 of 12")
+	head      string // the headline, when it was left out as the body's first line
 }
 
 // uiWords are paragraphs that are only a widget's label.
@@ -420,7 +426,7 @@ func (w *textWriter) flush() {
 	w.one, w.buf = "", w.buf[:0]
 	linkBytes := w.linkBytes
 	w.linkBytes = 0
-	if s == "" || boilerLine(s) || metaLine(s) {
+	if s == "" || boilerLine(s) || metaLine(s) || dateLine(s) {
 		return
 	}
 	// A line that is all link text is navigation or a list of related
@@ -455,6 +461,7 @@ func (w *textWriter) flush() {
 		k = normKey(s)
 	}
 	if len(w.paras) == 0 && w.title != "" && k == w.title {
+		w.head = s
 		return // the headline repeated at the top of the body
 	}
 	if uiWords[k] {
@@ -557,6 +564,29 @@ func metaLine(s string) bool {
 	_, ok := parseNumeric(normalizeDigits(s), time.UTC)
 	return ok
 }
+
+// dateLine reports a line that is nothing but a date or time, as a byline's
+// <time> element prints it ("2023-02-08T01:27:02Z", "2020年5月1日 10:23"):
+// metadata, not article text.
+func dateLine(s string) bool {
+	if len(s) > 40*utf8.UTFMax || utf8.RuneCountInString(s) > 40 {
+		return false
+	}
+	n := normalizeDigits(s)
+	rest := strings.Map(func(r rune) rune {
+		if (r >= '0' && r <= '9') || strings.ContainsRune(" -/:.,+TZ年月日时時分秒", r) {
+			return -1
+		}
+		return r
+	}, zoneNames.Replace(n))
+	if rest != "" {
+		return false
+	}
+	_, ok := parseNumeric(n, time.UTC)
+	return ok
+}
+
+var zoneNames = strings.NewReplacer("UTC", "", "GMT", "")
 
 func boilerLine(s string) bool {
 	l := s

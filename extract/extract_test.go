@@ -479,9 +479,15 @@ func TestLineFilters(t *testing.T) {
 		{"新华社北京5月1日电（记者 张三）今天上午，示例会议在北京开幕，来自各地的代表参加。", false},
 		{"来自各地的代表参加了会议，来源广泛。", false},
 		{"The council voted on Thursday.", false},
+		{"2023-02-08T01:27:02Z", true},
+		{"2020年5月1日 10:23", true},
+		{"2020-05-01 10:23 UTC", true},
+		{"2020年5月1日，示例会议开幕。", false},
+		{"1,200", false},
+		{"2020", false},
 	}
 	for _, tt := range tests {
-		if got := boilerLine(tt.line) || metaLine(tt.line); got != tt.drop {
+		if got := boilerLine(tt.line) || metaLine(tt.line) || dateLine(tt.line); got != tt.drop {
 			t.Errorf("drop(%q) = %v, want %v", tt.line, got, tt.drop)
 		}
 	}
