@@ -189,8 +189,25 @@ func indexURLs(b *bolt.Bucket, urls []string, id []byte) error {
 }
 
 // Article returns the stored article id, or an error matching ErrNotFound.
+// Its IncidentID is the incident it is part of now (a merged incident's id
+// resolved to the incident it was merged into).
 func (s *Store) Article(id string) (newsmon.Article, error) {
-	return viewJSON(s, bucketArticles, getArticle, id)
+	var a newsmon.Article
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		a, err = readArticle(tx, id)
+		return err
+	})
+	return a, err
+}
+
+// readArticle is getArticle with the incident id resolved.
+func readArticle(tx *bolt.Tx, id string) (newsmon.Article, error) {
+	a, err := getArticle(tx.Bucket(bucketArticles), id)
+	if err == nil && a.IncidentID != "" {
+		a.IncidentID = resolveIncident(tx, a.IncidentID)
+	}
+	return a, err
 }
 
 func getArticle(b *bolt.Bucket, id string) (newsmon.Article, error) {
@@ -225,12 +242,12 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 }
 
 // Articles calls fn for each article fetched at or after since, oldest
-// fetch first. fn runs outside any database transaction (articles are read
+// fetch first, as Article returns it. fn runs outside any database transaction (articles are read
 // in batches), so it may be slow or call other Store methods; articles saved
 // during the walk may or may not be seen. An error from fn stops the walk and
 // is returned.
 func (s *Store) Articles(since time.Time, fn func(newsmon.Article) error) error {
 	return walk(s, bucketArticleTime, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Article, error) {
-		return getArticle(tx.Bucket(bucketArticles), string(k[timeKeyLen:]))
+		return readArticle(tx, string(k[timeKeyLen:]))
 	}, fn)
 }

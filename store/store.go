@@ -189,17 +189,6 @@ func decodeJSON[T any](kind, id string, data []byte) (T, error) {
 	return v, nil
 }
 
-// viewJSON runs get in a read transaction on bucket.
-func viewJSON[T any](s *Store, bucket []byte, get func(*bolt.Bucket, string) (T, error), id string) (T, error) {
-	var v T
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		v, err = get(tx.Bucket(bucket), id)
-		return err
-	})
-	return v, err
-}
-
 // walk reads the bucket's records from key start on (nil: the first) in
 // batches of readBatch, each in its own read transaction, loading each with
 // load, and calls fn for them after the transaction ends.

@@ -1,0 +1,151 @@
+package cluster
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+// distinct returns n made-up articles, each its own event (words drawn at
+// random), one a day from start.
+func distinct(n int, start time.Time, seed uint64) []newsmon.Article {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	word := func() string {
+		b := make([]byte, 7)
+		for i := range b {
+			b[i] = byte('a' + rng.IntN(26))
+		}
+		return string(b)
+	}
+	sentence := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = word()
+		}
+		return strings.Join(w, " ")
+	}
+	out := make([]newsmon.Article, n)
+	for i := range out {
+		out[i] = newsmon.Article{ID: fmt.Sprintf("d%05d", i), Lang: "en", Source: "gen",
+			Title: sentence(8), Body: sentence(40), Published: start.Add(time.Duration(i) * 24 * time.Hour)}
+	}
+	return out
+}
+
+// partition is the grouping of article ids, whatever the incident ids.
+func partition(byArticle map[string]string) []string {
+	groups := map[string][]string{}
+	for a, inc := range byArticle {
+		groups[inc] = append(groups[inc], a)
+	}
+	var out []string
+	for _, g := range groups {
+		slices.Sort(g)
+		out = append(out, strings.Join(g, ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestOldArticleJoinsOldIncident: an article published years before
+// everything since stored joins its own old incident, found again in the
+// store after it was evicted from memory.
+func TestOldArticleJoinsOldIncident(t *testing.T) {
+	old, oldAgain := xiaomiEN, xiaomiEN2
+	old.Published = time.Date(2013, 3, 1, 8, 0, 0, 0, time.UTC)
+	oldAgain.Published = old.Published.Add(5 * time.Hour)
+	s := newMemStore()
+	c := s.open(Options{MaxOpen: 8})
+	first, err := c.AddBatch([]newsmon.Article{old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sync(c)
+	for _, a := range distinct(100, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), 1) {
+		if _, err := c.AddBatch([]newsmon.Article{a}); err != nil {
+			t.Fatal(err)
+		}
+		s.sync(c)
+	}
+	if _, inMemory := c.active[first[0]]; inMemory {
+		t.Fatalf("the 2013 incident is still in memory (%d incidents, budget 8): the test shows nothing", len(c.active))
+	}
+	again, err := c.AddBatch([]newsmon.Article{oldAgain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0] != first[0] {
+		t.Errorf("the 2013 report opened %s, want it to join the 2013 incident %s", again[0], first[0])
+	}
+}
+
+// TestRestartGivesTheSameIncidents: a stream clustered by one process and
+// the same stream with a restart (a new clusterer over the store) after
+// every batch group the articles the same way.
+func TestRestartGivesTheSameIncidents(t *testing.T) {
+	arts := []newsmon.Article{xiaomiEN, quakeZH, faceEN, football, xiaomiZH, budget, xiaomiSina, quakeEN, faceZH, xiaomiEN2, xiaomiZH2}
+	arts = append(arts, distinct(30, t0.Add(-15*24*time.Hour), 2)...)
+	rand.New(rand.NewPCG(5, 5)).Shuffle(len(arts), func(i, j int) { arts[i], arts[j] = arts[j], arts[i] })
+	for _, batch := range []int{1, 4} {
+		one := partition(newMemStore().run(t, Options{}, arts, batch, 0))
+		restarted := partition(newMemStore().run(t, Options{}, arts, batch, 1))
+		if !slices.Equal(one, restarted) {
+			t.Errorf("batches of %d: with restarts\n%v\nwithout\n%v", batch, restarted, one)
+		}
+	}
+}
+
+// TestMemoryFollowsTheBudget streams ten times the budget of incidents:
+// the incidents in memory stay within the budget, and the grouping is the
+// one an unbounded clusterer finds.
+func TestMemoryFollowsTheBudget(t *testing.T) {
+	const budget = 40
+	arts := distinct(10*budget, time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), 3)
+	// Every tenth article reports again on an event of twenty days before.
+	for i := 20; i < len(arts); i += 10 {
+		a := arts[i-20]
+		a.ID, a.Published = a.ID+"-again", a.Published.Add(6*time.Hour)
+		arts = append(arts, a)
+	}
+	rand.New(rand.NewPCG(9, 9)).Shuffle(len(arts), func(i, j int) { arts[i], arts[j] = arts[j], arts[i] })
+	s := newMemStore()
+	c := s.open(Options{MaxOpen: budget})
+	peak := 0
+	byArticle := map[string]string{}
+	for i := 0; i < len(arts); i += 5 {
+		part := arts[i:min(i+5, len(arts))]
+		ids, err := c.AddBatch(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, a := range part {
+			byArticle[a.ID] = ids[j]
+		}
+		s.sync(c)
+		peak = max(peak, len(c.active))
+	}
+	if peak > budget {
+		t.Errorf("%d incidents in memory at the peak, budget %d", peak, budget)
+	}
+	if len(s.incidents) < 5*budget {
+		t.Fatalf("%d incidents stored: the stream did not exceed the budget", len(s.incidents))
+	}
+	for id, inc := range byArticle {
+		byArticle[id] = s.resolve(inc)
+	}
+	unbounded := partition(newMemStore().run(t, Options{MaxOpen: 1 << 20}, arts, 5, 0))
+	if got := partition(byArticle); !slices.Equal(got, unbounded) {
+		t.Errorf("with a budget of %d the grouping differs from the unbounded one", budget)
+	}
+	for id := range maps.Keys(byArticle) {
+		if strings.HasSuffix(id, "-again") && byArticle[id] != byArticle[strings.TrimSuffix(id, "-again")] {
+			t.Errorf("%s did not join its event", id)
+		}
+	}
+}
