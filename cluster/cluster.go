@@ -57,6 +57,7 @@ const (
 	minPartial    = 0.25 // ... if their similarity over the probe terms reaches this share of the threshold
 	crossDiscount = 0.8  // weight of the translingual cosine
 	minCrossTerms = 2    // translingual terms shared before the translingual cosine counts
+	shortBoost    = 0.20 // the threshold's rise for a text of almost no terms (see joinThreshold)
 	keywordCount  = 10
 )
 
@@ -232,7 +233,7 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	vec := c.vector()
 
 	best, sim := c.best(vec, t)
-	if best == nil || sim < c.opts.Threshold {
+	if best == nil || sim < c.joinThreshold(len(vec.terms)) {
 		best = c.open(a, t)
 	}
 	c.join(best, a, t, vec)
@@ -669,6 +670,16 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 		}
 	}
 	return best, bestSim
+}
+
+// joinThreshold is the similarity a text of n terms needs to join an
+// incident: Options.Threshold, raised for texts of fewer than articleTerms
+// terms in proportion to the terms they lack, up to shortBoost. Among few
+// terms one shared common word ("prize", "election", 总统) weighs much, so a
+// short report's cosine with a centroid of a neighbouring event of the same
+// kind is high by chance; long articles are not affected.
+func (c *Clusterer) joinThreshold(n int) float64 {
+	return c.opts.Threshold + shortBoost*max(0, 1-float64(n)/articleTerms)
 }
 
 // accepts reports whether incident in accepts an article at time t: t is

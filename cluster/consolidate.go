@@ -43,7 +43,10 @@ func (c *Clusterer) Consolidate() error {
 				return err
 			}
 			other, sim := c.bestMerge(in)
-			if other == nil || sim < c.opts.MergeThreshold {
+			// Never below what joining asks of the shorter of the two, so
+			// that consolidation does not merge what arrival in another
+			// order would have kept apart.
+			if other == nil || sim < max(c.opts.MergeThreshold, c.joinThreshold(min(len(in.terms), len(other.terms)))) {
 				continue
 			}
 			keep, gone := in, other

@@ -43,8 +43,8 @@ func TestEvalE2E(t *testing.T) {
 	}{
 		{"worst BASIL B3 F1", b.WorstF1, 0.95},
 		{"worst ITN zh+en B3 F1", i.WorstF1, 0.88},
-		{"worst zh-en pairs recall", i.WorstPairsR, 0.70},
-		{"worst zh-en pairs precision", i.WorstPairsP, 0.70},
+		{"worst zh-en pairs recall", i.WorstPairsR, 0.65},
+		{"worst zh-en pairs precision", i.WorstPairsP, 0.85},
 	} {
 		if c.got < c.floor {
 			t.Errorf("%s %.3f < %.2f", c.what, c.got, c.floor)
