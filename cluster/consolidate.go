@@ -43,10 +43,7 @@ func (c *Clusterer) Consolidate() error {
 				return err
 			}
 			other, sim := c.bestMerge(in)
-			// Never below what joining asks of the shorter of the two, so
-			// that consolidation does not merge what arrival in another
-			// order would have kept apart.
-			if other == nil || sim < max(c.opts.MergeThreshold, c.joinThreshold(min(len(in.terms), len(other.terms)))) {
+			if other == nil || sim < c.mergeThreshold(in, other) {
 				continue
 			}
 			keep, gone := in, other
@@ -58,6 +55,20 @@ func (c *Clusterer) Consolidate() error {
 	}
 	c.evict()
 	return nil
+}
+
+// mergeThreshold is the similarity at which a and b are merged. An
+// incident of one article is merged as that article would have joined the
+// other had it come later (the join test: its centroid is its vector);
+// larger ones need Options.MergeThreshold. Never below what joining asks
+// of the shorter of the two, so that consolidation does not merge what
+// arrival in another order would have kept apart.
+func (c *Clusterer) mergeThreshold(a, b *incident) float64 {
+	join := c.joinThreshold(min(len(a.terms), len(b.terms)))
+	if len(a.inc.ArticleIDs) == 1 || len(b.inc.ArticleIDs) == 1 {
+		return join
+	}
+	return max(c.opts.MergeThreshold, join)
 }
 
 // olderFirst orders incidents by first article, then id.

@@ -69,7 +69,7 @@ func TestAddGolden(t *testing.T) {
 }
 
 // addDigest is the digest of TestAddGolden's stream.
-const addDigest = "c71e4057b4f4c23058fb8a8409198d0ab7c11f0655da8e6db92b757ade7abb91"
+const addDigest = "321923f5a5cf480bd9944ccddfece829a1f91ce571557c681494bb935772d6df"
 
 // extractArticles reads the truth files of the extraction evaluation data as
 // articles (title, body, language, date when known).
