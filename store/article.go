@@ -28,22 +28,17 @@ type ArticleWrite struct {
 	Incident *newsmon.Incident // optional: saved in the same transaction
 }
 
-// SaveArticle stores a new article with its URL, content-hash, near-key and
-// time index entries and its incident in one transaction.
+// saveArticle stores a new article (an Article write of SaveBatch) with its
+// URL, content-hash, near-key and time index entries and its incident, in tx.
 //
 // Article.URL is indexed with URLs; if it is empty it becomes URLs[0]. An
 // empty Article.ID becomes ArticleID(Article.URL) and is written back to
 // *w.Article; an empty Article.IncidentID becomes Incident.ID. If any of the
-// URLs (or the ID) is already stored, SaveArticle writes nothing, sets
+// URLs (or the ID) is already stored, it writes nothing, sets
 // w.Article.ID to the stored article's ID and returns an error matching
 // ErrExists. A content hash already indexed keeps pointing at the first
-// article stored with it.
-func (s *Store) SaveArticle(w ArticleWrite) error {
-	return s.update(func(tx *bolt.Tx, wr *writer) error { return saveArticle(tx, w, wr) })
-}
-
-// saveArticle is SaveArticle inside tx. It checks for an existing article
-// before it writes anything, so an ErrExists leaves tx untouched.
+// article stored with it. It checks for an existing article before it
+// writes anything, so an ErrExists leaves tx untouched.
 func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	if w.Article == nil {
 		return errors.New("save article: nil article")
@@ -118,7 +113,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	return nil
 }
 
-// DuplicateWrite links a copy to a stored article, as AddDuplicateIncident.
+// DuplicateWrite links a copy to a stored article (addDuplicate).
 type DuplicateWrite struct {
 	ID        string // the representative
 	Duplicate newsmon.Duplicate
@@ -126,22 +121,8 @@ type DuplicateWrite struct {
 	Incident  *newsmon.Incident // optional
 }
 
-// AddDuplicate links a copy to the stored article id (its representative):
-// d is appended to the article's Duplicates unless a duplicate with that URL
-// is already there or d.URL is the article's own URL, and d.URL and urls are
-// indexed to id (a URL already indexed keeps its article). One transaction.
-func (s *Store) AddDuplicate(id string, d newsmon.Duplicate, urls []string) error {
-	return s.AddDuplicateIncident(id, d, urls, nil)
-}
-
-// AddDuplicateIncident is AddDuplicate that also saves inc (when not nil),
-// e.g. the representative's incident with the copy's outlet added, in the
-// same transaction.
-func (s *Store) AddDuplicateIncident(id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return addDuplicate(tx, id, d, urls, inc, nil) })
-}
-
-// addDuplicate is AddDuplicateIncident inside tx; it reads the
+// addDuplicate links copy d to the stored article id (its representative)
+// and saves inc when not nil, inside tx; it reads the
 // representative before it writes, so an ErrNotFound leaves tx untouched.
 // wr, when not nil, is the transaction's writer.
 func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, wr *writer) error {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -16,24 +15,6 @@ func (s *Store) Incidents(fn func(newsmon.Incident) error) error {
 	return walk(s, bucketIncidents, nil, func(_ *bolt.Tx, k, v []byte) (newsmon.Incident, error) {
 		return decodeJSON[newsmon.Incident]("incident", string(k), v)
 	}, fn)
-}
-
-// ActiveIncidents returns the incidents last seen at or after since, least
-// recently seen first, reading only those (an index on LastSeen).
-func (s *Store) ActiveIncidents(since time.Time) ([]newsmon.Incident, error) {
-	var incs []newsmon.Incident
-	err := walk(s, bucketIncidentSeen, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Incident, error) {
-		return getIncident(tx.Bucket(bucketIncidents), string(k[timeKeyLen:]))
-	}, func(inc newsmon.Incident) error {
-		incs = append(incs, inc)
-		return nil
-	})
-	return incs, err
-}
-
-// SaveIncident stores inc (a new one or a new version of one).
-func (s *Store) SaveIncident(inc newsmon.Incident) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return putIncident(tx, inc, nil) })
 }
 
 // putIncident writes inc and moves its entry in the last-seen index. wr,
@@ -82,20 +63,4 @@ func (s *Store) Incident(id string) (newsmon.Incident, error) {
 
 func getIncident(b *bolt.Bucket, id string) (newsmon.Incident, error) {
 	return getJSON[newsmon.Incident](b, "incident", id)
-}
-
-// LatestIncidentSeen returns the newest LastSeen of any incident (zero when
-// there is none), read from the last-seen index: the clusterer's clock is
-// article time, so its open window is measured back from here.
-func (s *Store) LatestIncidentSeen() (time.Time, error) {
-	var t time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketIncidentSeen).Cursor().Last()
-		if len(k) >= timeKeyLen {
-			sec := int64(binary.BigEndian.Uint64(k) ^ (1 << 63))
-			t = time.Unix(sec, int64(binary.BigEndian.Uint32(k[8:timeKeyLen])))
-		}
-		return nil
-	})
-	return t, err
 }

@@ -273,7 +273,7 @@ func TestNearLogConcurrent(t *testing.T) {
 // fail naming it, rather than lose additions.
 func TestNearLogCorrupt(t *testing.T) {
 	s := openTest(t)
-	path := s.Path()
+	path := s.path
 	mustSave(t, s, testArticle(1))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketNearLog).Put([]byte{0, 0, 0, 0, 0, 0, 0, 9}, []byte{nearRecordV1, 0})

@@ -33,7 +33,7 @@ var (
 	ErrInUse = errors.New("database is in use by another newsmon process")
 	// ErrNotFound means no article or incident has the requested ID.
 	ErrNotFound = errors.New("not found")
-	// ErrExists means SaveArticle was given an article already stored under
+	// ErrExists means an article write was given an article already stored under
 	// one of its URLs or its ID; nothing was written.
 	ErrExists = errors.New("article already stored")
 	// ErrSchema means the database was written by a newer newsmon.
@@ -114,9 +114,6 @@ func openError(path string, err error) error {
 	}
 	return fmt.Errorf("open %s: %w", path, err)
 }
-
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }

@@ -477,16 +477,16 @@ func TestIncidents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.since.String(), func(t *testing.T) {
-			incs, err := s.ActiveIncidents(tt.since)
+			var got []string
+			err := s.IncidentsBetween(tt.since, t0.Add(365*day), func(inc newsmon.Incident) error {
+				got = append(got, inc.ID)
+				return nil
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, inc := range incs {
-				got = append(got, inc.ID)
-			}
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("ActiveIncidents(%v) = %v, want %v", tt.since, got, tt.want)
+				t.Errorf("IncidentsBetween(%v, later) = %v, want %v", tt.since, got, tt.want)
 			}
 		})
 	}
@@ -761,25 +761,5 @@ func TestSaveBatch(t *testing.T) {
 	}
 	if n, _, _ := s.Stats(); n != 2 {
 		t.Errorf("articles = %d, want 2", n)
-	}
-}
-
-func TestLatestIncidentSeen(t *testing.T) {
-	s := openTest(t)
-	if got, err := s.LatestIncidentSeen(); err != nil || !got.IsZero() {
-		t.Fatalf("empty store: %v, %v; want zero time", got, err)
-	}
-	for i, seen := range []time.Time{t0.Add(time.Hour), t0.Add(-48 * time.Hour), t0.Add(3 * time.Hour), t0} {
-		if err := s.SaveIncident(newsmon.Incident{ID: fmt.Sprintf("inc-%d", i), LastSeen: seen}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Moving an incident's LastSeen back must not leave its old, newer entry.
-	if err := s.SaveIncident(newsmon.Incident{ID: "inc-2", LastSeen: t0.Add(2 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.LatestIncidentSeen()
-	if err != nil || !got.Equal(t0.Add(2*time.Hour)) {
-		t.Errorf("LatestIncidentSeen = %v, %v; want %v", got, err, t0.Add(2*time.Hour))
 	}
 }
