@@ -39,6 +39,9 @@ func putIncident(tx *bolt.Tx, inc newsmon.Incident, wr *writer) error {
 	} else if err := addUint(tx.Bucket(bucketMeta), keyIncidents, 1); err != nil {
 		return err
 	}
+	if err := raiseMaxSpan(tx, inc.FirstSeen, inc.LastSeen); err != nil {
+		return err
+	}
 	data, err := marshal(wr, &inc, appendIncident)
 	if err != nil {
 		return fmt.Errorf("incident %s: %w", inc.ID, err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -68,16 +69,66 @@ func resolveIncident(tx *bolt.Tx, id string) string {
 }
 
 // IncidentsBetween calls fn with each stored incident whose span
-// [FirstSeen, LastSeen] touches [from, to], least recently seen first. It
-// reads the incidents last seen at or after from (an index on LastSeen);
-// fn runs outside any database transaction.
+// [FirstSeen, LastSeen] touches [from, to], least recently seen first; fn
+// runs outside any database transaction. It reads the incidents last seen
+// from `from` to `to` plus the longest span of any stored incident (an
+// index on LastSeen, and that span kept in meta), so the cost follows the
+// incidents near [from, to], not all those seen since.
 func (s *Store) IncidentsBetween(from, to time.Time, fn func(newsmon.Incident) error) error {
-	return walk(s, bucketIncidentSeen, timeKey(from), func(tx *bolt.Tx, k, _ []byte) (newsmon.Incident, error) {
+	var span uint64
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		span = getUint(tx.Bucket(bucketMeta), keyMaxSpan)
+		return nil
+	}); err != nil {
+		return err
+	}
+	var end []byte // no bound past a century (or an incident without a first time)
+	if span < maxBoundSpan {
+		end = timeKey(to.Add(time.Duration(span+1) * time.Second))
+	}
+	return walkRange(s, bucketIncidentSeen, timeKey(from), end, func(tx *bolt.Tx, k, _ []byte) (newsmon.Incident, error) {
 		return getIncident(tx.Bucket(bucketIncidents), string(k[timeKeyLen:]))
 	}, func(inc newsmon.Incident) error {
 		if inc.FirstSeen.After(to) {
 			return nil
 		}
 		return fn(inc)
+	})
+}
+
+// maxBoundSpan is the longest span, in seconds, that bounds
+// IncidentsBetween's reading (a century; time.Duration holds 292 years).
+const maxBoundSpan = 100 * 366 * 24 * 3600
+
+// spanSeconds is inc's span LastSeen - FirstSeen in whole seconds, rounded
+// up (0 when LastSeen is not after FirstSeen).
+func spanSeconds(first, last time.Time) uint64 {
+	d := last.Sub(first)
+	if d <= 0 {
+		return 0
+	}
+	return uint64((d + time.Second - 1) / time.Second)
+}
+
+// raiseMaxSpan records inc's span in meta when it is the longest yet.
+func raiseMaxSpan(tx *bolt.Tx, first, last time.Time) error {
+	meta := tx.Bucket(bucketMeta)
+	if n := spanSeconds(first, last); n > getUint(meta, keyMaxSpan) {
+		return putUint(meta, keyMaxSpan, n)
+	}
+	return nil
+}
+
+// migrateMaxSpan records the longest span of the incidents stored.
+func migrateMaxSpan(tx *bolt.Tx) error {
+	return tx.Bucket(bucketIncidents).ForEach(func(k, v []byte) error {
+		var inc struct {
+			FirstSeen time.Time `json:"first_seen"`
+			LastSeen  time.Time `json:"last_seen"`
+		}
+		if err := json.Unmarshal(v, &inc); err != nil {
+			return fmt.Errorf("incident %s: %w", k, err)
+		}
+		return raiseMaxSpan(tx, inc.FirstSeen, inc.LastSeen)
 	})
 }

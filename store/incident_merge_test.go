@@ -2,10 +2,13 @@ package store
 
 import (
 	"errors"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/newsmon/newsmon"
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestMergeIncident: a merged incident is gone, its id resolves to the
@@ -73,4 +76,74 @@ func TestMergeIncident(t *testing.T) {
 	if _, err := s.SaveBatch([]Write{{Merge: &MergeWrite{From: "inc-a", Into: "inc-a"}}}); err == nil || errors.Is(err, ErrNotFound) {
 		t.Errorf("merging an incident into itself: %v, want an error", err)
 	}
+}
+
+// TestIncidentsBetweenSpans: IncidentsBetween finds an incident that began
+// before the range and was last seen long after it (its reading is bounded
+// by the longest span stored), also in a database written before that
+// bound was kept (the migration computes it).
+func TestIncidentsBetweenSpans(t *testing.T) {
+	d0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	incs := []newsmon.Incident{
+		{ID: "short", FirstSeen: d0, LastSeen: d0.Add(time.Hour)},
+		{ID: "long", FirstSeen: d0, LastSeen: d0.Add(30 * day)},
+		{ID: "later", FirstSeen: d0.Add(60 * day), LastSeen: d0.Add(61 * day)},
+	}
+	between := func(s *Store, from, to time.Time) []string {
+		t.Helper()
+		var got []string
+		if err := s.IncidentsBetween(from, to, func(inc newsmon.Incident) error { got = append(got, inc.ID); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	check := func(s *Store) {
+		t.Helper()
+		for _, tt := range []struct {
+			from, to time.Time
+			want     []string
+		}{
+			{d0.Add(10 * day), d0.Add(11 * day), []string{"long"}},
+			{d0, d0, []string{"short", "long"}},
+			{d0.Add(31 * day), d0.Add(59 * day), nil},
+			{d0.Add(30 * day), d0.Add(60 * day), []string{"long", "later"}},
+		} {
+			if got := between(s, tt.from, tt.to); !slices.Equal(got, tt.want) {
+				t.Errorf("IncidentsBetween(+%v, +%v) = %v, want %v", tt.from.Sub(d0), tt.to.Sub(d0), got, tt.want)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "newsmon.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []Write
+	for i := range incs {
+		ws = append(ws, Write{Incident: &incs[i]})
+	}
+	if _, err := s.SaveBatch(ws); err != nil {
+		t.Fatal(err)
+	}
+	check(s)
+	// As a database of schema 5 has it: no span kept.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Delete(keyMaxSpan); err != nil {
+			return err
+		}
+		return putUint(meta, keySchema, 5)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := between(s, d0.Add(10*day), d0.Add(11*day)); len(got) != 0 {
+		t.Fatalf("without the span kept, %v found: the test shows nothing", got)
+	}
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check(s)
 }

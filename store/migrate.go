@@ -45,6 +45,9 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketIncidentAlias)
 		return err
 	},
+	// 6: meta incident_max_span, the longest span of any incident, which
+	// bounds the incidents IncidentsBetween reads.
+	migrateMaxSpan,
 }
 
 // SchemaVersion is the schema version this build writes.

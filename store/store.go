@@ -16,6 +16,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,6 +64,7 @@ var (
 	keySchema    = []byte("schema")
 	keyArticles  = []byte("articles")
 	keyIncidents = []byte("incidents")
+	keyMaxSpan   = []byte("incident_max_span") // seconds: the longest LastSeen - FirstSeen of any incident stored
 	keyDocs      = []byte("docs")
 )
 
@@ -190,13 +192,18 @@ func decodeJSON[T any](kind, id string, data []byte) (T, error) {
 // batches of readBatch, each in its own read transaction, loading each with
 // load, and calls fn for them after the transaction ends.
 func walk[T any](s *Store, bucket, start []byte, load func(tx *bolt.Tx, k, v []byte) (T, error), fn func(T) error) error {
+	return walkRange(s, bucket, start, nil, load, fn)
+}
+
+// walkRange is walk that stops before key end (nil: the last).
+func walkRange[T any](s *Store, bucket, start, end []byte, load func(tx *bolt.Tx, k, v []byte) (T, error), fn func(T) error) error {
 	next := start
 	for {
 		var items []T
 		more := false
 		err := s.db.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucket).Cursor()
-			for k, v := c.Seek(next); k != nil; k, v = c.Next() {
+			for k, v := c.Seek(next); k != nil && (end == nil || bytes.Compare(k, end) < 0); k, v = c.Next() {
 				if len(items) == readBatch {
 					next, more = slices.Clone(k), true
 					return nil
