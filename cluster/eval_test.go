@@ -14,18 +14,7 @@ import (
 
 // clusterData reads $NEWSMON_CLUSTER_DATA (the file, or the directory
 // holding articles.jsonl), skipping the test when it is not set.
-func clusterData(t *testing.T) []clustereval.Item {
-	t.Helper()
-	path := os.Getenv(evaldata.ClusterEnv)
-	if path == "" {
-		t.Skip(evaldata.ClusterEnv + " not set")
-	}
-	items, err := evaldata.ReadCluster(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return items
-}
+func clusterData(t *testing.T) []clustereval.Item { return evaldata.ClusterForTest(t) }
 
 // TestEvalCluster replays the shared evaluation data through the clusterer
 // and prints its scores; it also checks that replaying in batches, restoring

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"github.com/newsmon/newsmon"
@@ -99,4 +100,19 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ClusterForTest reads the cluster data at $NEWSMON_CLUSTER_DATA, skipping
+// the test when it is not set and failing it when the data cannot be read.
+func ClusterForTest(tb testing.TB) []Item {
+	tb.Helper()
+	path := os.Getenv(ClusterEnv)
+	if path == "" {
+		tb.Skip(ClusterEnv + " not set")
+	}
+	items, err := ReadCluster(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return items
 }

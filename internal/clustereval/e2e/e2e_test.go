@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,14 +13,7 @@ import (
 //
 //	NEWSMON_CLUSTER_DATA=../shared/data/cluster/articles.jsonl go test -run TestEvalE2E -v ./internal/clustereval/e2e/
 func TestEvalE2E(t *testing.T) {
-	path := os.Getenv(evaldata.ClusterEnv)
-	if path == "" {
-		t.Skip(evaldata.ClusterEnv + " not set")
-	}
-	items, err := evaldata.ReadCluster(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	items := evaldata.ClusterForTest(t)
 	rows, err := Evaluate(context.Background(), Sets(items), func() (string, error) { return t.TempDir(), nil })
 	if err != nil {
 		t.Fatal(err)
