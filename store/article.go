@@ -103,13 +103,17 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 		wr.articles++
 		return nil
 	}()
+	// ID is written back only when it changes: a caller that set it may be
+	// reading its article meanwhile (the pipeline's uncommitted batch).
 	if err != nil {
-		if existing != "" {
+		if existing != "" && w.Article.ID != existing {
 			w.Article.ID = existing
 		}
 		return fmt.Errorf("save article %s: %w", a.URL, err)
 	}
-	w.Article.ID = a.ID
+	if w.Article.ID != a.ID {
+		w.Article.ID = a.ID
+	}
 	return nil
 }
 
