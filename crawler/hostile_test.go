@@ -230,14 +230,15 @@ func TestHostileIDNHosts(t *testing.T) {
 
 // TestHostileRobots: robots.txt longer than max_body_bytes is read up to
 // its first 512 KiB (RFC 9309) rather than refusing the host; a redirected
-// robots.txt is followed; malformed is "allow"; 5xx disallows, 4xx allows.
+// robots.txt is followed; malformed is "allow"; 5xx disallows (each page a
+// failure, "robots.txt http 500"), 4xx allows.
 func TestHostileRobots(t *testing.T) {
 	web := hostile.New(t)
 	tests := []struct {
-		kind                   string
-		wantFetched, wantDenie int
+		kind                                string
+		wantFetched, wantDenied, wantFailed int
 	}{
-		{"huge", 1, 1}, {"redirect", 1, 1}, {"malformed", 2, 0}, {"5xx", 0, 2}, {"4xx", 2, 0},
+		{"huge", 1, 1, 0}, {"redirect", 1, 1, 0}, {"malformed", 2, 0, 0}, {"5xx", 0, 0, 2}, {"4xx", 2, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
@@ -246,9 +247,12 @@ func TestHostileRobots(t *testing.T) {
 			set.MaxBodyBytes = 64 << 10 // far below the huge robots.txt
 			base := web.Robots[tt.kind]
 			src := newsmon.Source{Name: "x", Articles: []string{base + "/a/1", base + "/a/secret"}}
-			stats := runCrawl(t, set, nil, newSink(nil), nil, []newsmon.Source{src})
-			if stats["x"].Fetched != tt.wantFetched || stats["x"].RobotsDenied != tt.wantDenie {
-				t.Errorf("stats %+v; want %d fetched, %d denied", *stats["x"], tt.wantFetched, tt.wantDenie)
+			st := runCrawl(t, set, nil, newSink(nil), nil, []newsmon.Source{src})["x"]
+			if st.Fetched != tt.wantFetched || st.RobotsDenied != tt.wantDenied || st.Failed != tt.wantFailed {
+				t.Errorf("stats %+v; want %d fetched, %d denied, %d failed", *st, tt.wantFetched, tt.wantDenied, tt.wantFailed)
+			}
+			if tt.wantFailed > 0 && st.Reasons["robots.txt http 500"] != tt.wantFailed {
+				t.Errorf("reasons %v, want \"robots.txt http 500\"", st.Reasons)
 			}
 		})
 	}
