@@ -67,13 +67,18 @@ func TestHostileWeb(t *testing.T) {
 	if res.Err != "" {
 		t.Fatalf("crawl failed: %s", res.Err)
 	}
-	if wall > maxWall {
-		t.Errorf("crawl took %s, want under %s", wall, maxWall)
-	}
+	// The bounds are the acceptance of issue 7, measured without the race
+	// detector (.ci/run does); with it, a loaded machine may be slower
+	// than any bound, and the race detector's memory is not newsmon's.
 	if raceEnabled {
-		t.Logf("race detector on: peak memory not asserted")
-	} else if rss > maxPeakRSS {
-		t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxPeakRSS>>20)
+		t.Logf("race detector on: wall time and peak memory not asserted")
+	} else {
+		if wall > maxWall {
+			t.Errorf("crawl took %s, want under %s", wall, maxWall)
+		}
+		if rss > maxPeakRSS {
+			t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxPeakRSS>>20)
+		}
 	}
 	sum := map[string]pipeline.SourceSummary{}
 	for _, s := range res.Summary.Sources {
