@@ -391,7 +391,7 @@ func TestRobotsStatus(t *testing.T) {
 		wantReason string // of the failures, one per page
 	}{
 		{"404 allows all", http.NotFound, 3, 0, ""},
-		{"503 disallows all", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", 503) }, 0, 0, "robots.txt http 503"},
+		{"503 disallows all", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", http.StatusServiceUnavailable) }, 0, 0, "robots.txt http 503"},
 		{"disallow rule", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, "User-agent: newsmon-test\nDisallow: /a/1.htm\n\nUser-agent: *\nDisallow: /\n")
 		}, 2, 1, ""},

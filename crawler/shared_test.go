@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -239,6 +242,29 @@ func TestProxySettingRejected(t *testing.T) {
 		set.Proxy = p
 		if _, err := New(Options{Settings: set, OnPage: newSink(nil).onPage}); err == nil {
 			t.Errorf("proxy %q accepted", p)
+		}
+	}
+}
+
+// TestClassify: the reasons a request without a response fails for.
+func TestClassify(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
+	tests := []struct {
+		name      string
+		err       error
+		reason    string
+		retryable bool
+	}{
+		{"no such host", &url.Error{Op: "Get", URL: "http://x.example/", Err: &net.DNSError{Err: "no such host", Name: "x.example", IsNotFound: true}}, "dns", false},
+		{"dns server failure", &net.DNSError{Err: "server misbehaving", Name: "x.example", IsTemporary: true}, "dns", true},
+		{"connection refused", &url.Error{Op: "Get", URL: "http://127.0.0.1:9/", Err: refused}, "connect", true},
+		{"timeout", &url.Error{Op: "Get", URL: "http://x.example/", Err: context.DeadlineExceeded}, "timeout", true},
+		{"private network", fmt.Errorf("dial: %w", ErrPrivateNetwork), "private network", false},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, "network", true},
+	}
+	for _, tt := range tests {
+		if reason, retryable := classify(tt.err); reason != tt.reason || retryable != tt.retryable {
+			t.Errorf("%s: classify = %q, %v; want %q, %v", tt.name, reason, retryable, tt.reason, tt.retryable)
 		}
 	}
 }
