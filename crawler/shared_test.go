@@ -220,8 +220,8 @@ func TestProxyOnPrivateAddress(t *testing.T) {
 		}
 	}
 
-	// The guard still applies to direct connections: without the proxy,
-	// the proxy's own address is a private target.
+	// Without the proxy (a reload), the guard applies to direct
+	// connections again: the proxy's own address is a private target.
 	direct := set
 	direct.Proxy = ""
 	if err := c.SetSettings(direct); err != nil {

@@ -115,6 +115,9 @@ func (t *transport) setConf(c transportConf) {
 	if cap(c.sem) == cap(old.sem) {
 		c.sem = old.sem
 	}
+	if c.base != old.base {
+		t.proxies = map[string]bool{} // the new base's proxy, if any, is recorded as it is used
+	}
 	t.conf = c
 	t.mu.Unlock()
 	if ci, ok := old.base.(interface{ CloseIdleConnections() }); ok && c.base != old.base {
