@@ -135,4 +135,9 @@ type CrawlSettings struct {
 	Retries              int  // on timeouts, 5xx, 429
 	MaxPages             int  // per source per cycle, unless the source sets its own
 	MaxRedirects         int
+	// Proxy is the URL of the proxy every request goes through (http,
+	// https or socks5); "" means the standard environment variables
+	// (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). The proxy is the operator's
+	// choice: the private-network guard applies to targets, not to it.
+	Proxy string
 }

@@ -145,6 +145,7 @@ crawl:
   retries: 0
   max_pages: 20
   max_redirects: 3
+  proxy: http://proxy.example:3128
 sources:
   - name: fake-zh
     lang: zh
@@ -190,6 +191,7 @@ func TestParseFull(t *testing.T) {
 	wantCrawl := newsmon.CrawlSettings{
 		UserAgent: "test-agent/1.0", Parallelism: 3, PerHostDelay: 250 * time.Millisecond, Timeout: 4 * time.Second,
 		MaxBodyBytes: 512000, RespectRobots: false, AllowPrivateNetworks: true, Retries: 0, MaxPages: 20, MaxRedirects: 3,
+		Proxy: "http://proxy.example:3128",
 	}
 	if c.Crawl != wantCrawl {
 		t.Errorf("crawl = %+v\nwant   %+v", c.Crawl, wantCrawl)
@@ -286,6 +288,8 @@ func TestErrors(t *testing.T) {
 		{"not an integer", "crawl:\n  parallelism: many\n", 2, "crawl.parallelism", `expected an integer, got "many"`},
 		{"too small", "crawl:\n  parallelism: 0\n", 2, "crawl.parallelism", "must be at least 1, got 0"},
 		{"not a bool", "crawl:\n  respect_robots: maybe\n", 2, "crawl.respect_robots", `expected true or false, got "maybe"`},
+		{"proxy without scheme", "crawl:\n  proxy: 10.0.0.1:3128\n", 2, "crawl.proxy", `invalid proxy "10.0.0.1:3128"`},
+		{"proxy scheme", "crawl:\n  proxy: ftp://10.0.0.1:21\n", 2, "crawl.proxy", "scheme must be http, https or socks5"},
 		{"threshold range", "cluster:\n  threshold: 1.5\n", 2, "cluster.threshold", "must be between 0 and 1"},
 		{"bad regexp", src("    article_urls:\n      - '/ok/'\n      - '/articles/(\\d+\\.htm'\n"), 6, "sources[0].article_urls[1]", "invalid regexp"},
 		{"bad timezone", src("    timezone: Asia/Shanghia\n"), 4, "sources[0].timezone", `unknown timezone "Asia/Shanghia"`},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type (
 		Retries              int    `yaml:"retries"`
 		MaxPages             int    `yaml:"max_pages"`
 		MaxRedirects         int    `yaml:"max_redirects"`
+		Proxy                string `yaml:"proxy"`
 	}
 	fileSource struct {
 		Name        string            `yaml:"name"`
@@ -92,6 +94,7 @@ func (c *Config) Describe(w io.Writer) {
 			Retries:              c.Crawl.Retries,
 			MaxPages:             c.Crawl.MaxPages,
 			MaxRedirects:         c.Crawl.MaxRedirects,
+			Proxy:                redactedURL(c.Crawl.Proxy),
 		},
 		Sources: make([]fileSource, 0, len(c.Sources)),
 		Topics:  make([]fileTopic, 0, len(c.Topics)),
@@ -163,4 +166,12 @@ func FormatDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// redactedURL is raw with any password replaced by "xxxxx".
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }

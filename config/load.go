@@ -493,6 +493,7 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 				"retries":                p.integer(&cr.Retries, 0),
 				"max_pages":              p.integer(&cr.MaxPages, 1),
 				"max_redirects":          p.integer(&cr.MaxRedirects, 0),
+				"proxy":                  p.str(&cr.Proxy, proxyURL),
 			})
 		},
 		"sources": func(n *yaml.Node, key string) (err error) {
@@ -666,6 +667,23 @@ func nonEmpty(s string) error {
 		return errors.New("must not be empty")
 	}
 	return nil
+}
+
+// proxyURL accepts "" (the environment's proxy variables) or an http,
+// https or socks5 URL with a host.
+func proxyURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("invalid proxy %q (want a URL such as http://proxy.example:3128)", s)
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+		return nil
+	}
+	return fmt.Errorf("proxy %q: scheme must be http, https or socks5", s)
 }
 
 func userAgent(s string) error {

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gocolly/colly/v2"
@@ -46,25 +47,37 @@ type Event struct {
 	Bytes             int
 	Duration          time.Duration
 	Err               error
+	Reason            string // "failed" and "robots-denied": why, as in Stats.Reasons
 	Type              string // what the URL is: "article", "feed", "sitemap", "list", "json"
 }
 
 // Stats summarises a crawl of one source. Discovered, Fetched and Known
 // count article pages; Listings counts fetched feeds, sitemaps, list pages
 // and JSON lists; Failed and NotModified count both. Reasons counts failures
-// by reason ("http 404", "timeout", "robots", "too large", "budget", ...).
+// and refusals by reason ("http 404", "timeout", "dns", "connect",
+// "robots.txt http 503", "robots", "too large", "budget", ...);
+// FailedHosts counts failures by host, then reason. A URL whose host's
+// robots.txt could not be read (unreachable, 5xx) is a failure with the
+// reason robots.txt failed for, not a robots denial. Seeds counts the
+// distinct URLs the source is configured with (feeds, sitemaps, start URLs,
+// JSON lists, articles); SeedsRead those fetched, answered 304 or already
+// known.
 type Stats struct {
 	Discovered, Fetched, Known, NotModified, Failed, RobotsDenied int
 	Listings                                                      int
+	Seeds, SeedsRead                                              int
 	Reasons                                                       map[string]int
+	FailedHosts                                                   map[string]map[string]int
 }
 
 // Options configure a Crawler.
 type Options struct {
 	Settings newsmon.CrawlSettings
-	State    State
-	OnPage   func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently
-	OnEvent  func(Event)                                     // optional; progress + metrics; may be called concurrently
+	// State, OnPage and OnEvent are the hooks of Crawl; CrawlWith takes
+	// its own.
+	State   State
+	OnPage  func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently
+	OnEvent func(Event)                                     // optional; progress + metrics; may be called concurrently
 	// Client is optional (tests). Its Transport is wrapped with the
 	// crawler's manners; literal private IPs are still refused, but its
 	// dialer is the caller's.
@@ -73,15 +86,33 @@ type Options struct {
 	// URLs are one article (e.g. dedup.CanonicalURL), so that it is fetched
 	// once per crawl. Default: the URL without its fragment.
 	Canonical func(src newsmon.Source, rawURL string) string
+	// Now is the clock of the robots.txt cache (default time.Now).
+	Now func() time.Time
+	// Resolver resolves target hosts for the private-network guard when
+	// requests go through a proxy (default net.DefaultResolver).
+	Resolver Resolver
 }
 
-// Crawler crawls sources. It is safe to call Crawl again (the daemon does);
-// per-host pacing carries over from one call to the next.
+// Hooks are what one crawl reports to and asks of its caller.
+type Hooks struct {
+	State   State                                           // optional
+	OnPage  func(ctx context.Context, p newsmon.Page) error // required
+	OnEvent func(Event)                                     // optional
+}
+
+// Crawler crawls sources. One Crawler serves a whole process: its
+// transport, per-host gates, robots.txt cache and parallelism are shared by
+// every call of Crawl and CrawlWith, which may run concurrently (the daemon
+// runs one per source), so manners hold across sources and cycles.
 type Crawler struct {
 	opts   Options
-	set    settings
+	now    func() time.Time
 	tr     *transport
 	client *http.Client
+	robots *robotsCache
+
+	mu  sync.Mutex
+	set settings
 }
 
 // settings are CrawlSettings with defaults filled in.
@@ -100,13 +131,10 @@ const (
 	DefaultMaxRedirects = 10
 )
 
-// New returns a Crawler. Zero settings take the defaults above; Retries
-// below zero means no retries; PerHostDelay zero means no delay.
-func New(opts Options) (*Crawler, error) {
-	if opts.OnPage == nil {
-		return nil, errors.New("crawler: Options.OnPage is required")
-	}
-	s := settings{CrawlSettings: opts.Settings}
+// withDefaults fills in zero fields: Retries below zero means no retries;
+// PerHostDelay zero means no delay.
+func withDefaults(cs newsmon.CrawlSettings) (settings, error) {
+	s := settings{CrawlSettings: cs}
 	if s.UserAgent == "" {
 		s.UserAgent = "newsmon/" + newsmon.Version + " (+https://github.com/newsmon/newsmon)"
 	}
@@ -134,34 +162,102 @@ func New(opts Options) (*Crawler, error) {
 		s.MaxRedirects = DefaultMaxRedirects
 	}
 	if s.PerHostDelay < 0 {
-		return nil, fmt.Errorf("crawler: negative per-host delay %s", s.PerHostDelay)
+		return s, fmt.Errorf("crawler: negative per-host delay %s", s.PerHostDelay)
 	}
+	return s, nil
+}
 
-	var base http.RoundTripper = defaultBase(s)
+// New returns a Crawler. Zero settings take the defaults above.
+func New(opts Options) (*Crawler, error) {
+	s, err := withDefaults(opts.Settings)
+	if err != nil {
+		return nil, err
+	}
+	c := &Crawler{opts: opts, now: opts.Now, set: s, robots: newRobotsCache()}
+	if c.now == nil {
+		c.now = time.Now
+	}
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
+	var base http.RoundTripper
+	var proxy func(*http.Request) (*url.URL, error)
 	if opts.Client != nil {
 		*client = *opts.Client
-		if client.Transport != nil {
-			base = client.Transport
-		} else {
+		base = client.Transport
+		if base == nil {
 			base = http.DefaultTransport
 		}
 	}
-	tr := newTransport(base, s)
-	client.Transport = tr
+	c.tr = newTransport(base, s, opts.Resolver)
+	if opts.Client == nil {
+		if proxy, err = proxyFunc(s); err != nil {
+			return nil, err
+		}
+		conf := c.tr.newConf(c.tr.defaultBase(s, proxy), proxy, s)
+		c.tr.setConf(conf)
+	}
+	client.Transport = c.tr
 	client.Timeout = 0 // per request, in the transport, after pacing
-	return &Crawler{opts: opts, set: s, tr: tr, client: client}, nil
+	c.client = client
+	return c, nil
 }
 
-// Crawl crawls the sources once and returns statistics per source name.
+// SetSettings switches to new settings (a configuration reload). Crawls
+// that are running keep the settings they started with, except that the
+// transport's limits apply to their next requests. Per-host pacing carries
+// over; the robots.txt cache is dropped when the user agent, the proxy or
+// the private-network rule changes.
+func (c *Crawler) SetSettings(cs newsmon.CrawlSettings) error {
+	s, err := withDefaults(cs)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	old := c.set
+	c.mu.Unlock()
+	var base http.RoundTripper
+	var proxy func(*http.Request) (*url.URL, error)
+	if c.opts.Client == nil && (s.Proxy != old.Proxy || s.AllowPrivateNetworks != old.AllowPrivateNetworks ||
+		s.Timeout != old.Timeout || s.Parallelism != old.Parallelism) {
+		if proxy, err = proxyFunc(s); err != nil {
+			return err
+		}
+		base = c.tr.defaultBase(s, proxy)
+	}
+	c.tr.setConf(c.tr.newConf(base, proxy, s))
+	c.mu.Lock()
+	c.set = s
+	c.mu.Unlock()
+	if s.UserAgent != old.UserAgent || s.Proxy != old.Proxy || s.AllowPrivateNetworks != old.AllowPrivateNetworks {
+		c.robots.clear()
+	}
+	return nil
+}
+
+func (c *Crawler) settings() settings {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.set
+}
+
+// Crawl is CrawlWith the hooks of Options.
+func (c *Crawler) Crawl(ctx context.Context, sources []newsmon.Source) (map[string]*Stats, error) {
+	return c.CrawlWith(ctx, sources, Hooks{State: c.opts.State, OnPage: c.opts.OnPage, OnEvent: c.opts.OnEvent})
+}
+
+// CrawlWith crawls the sources once and returns statistics per source name.
 // It returns when every discovered page is handled, or promptly after ctx
 // is done (with ctx's error). A listing's validators are saved to State only
 // when everything discovered from it was handled, so an interrupted crawl
-// never hides articles from the next one.
-func (c *Crawler) Crawl(ctx context.Context, sources []newsmon.Source) (map[string]*Stats, error) {
+// never hides articles from the next one. Calls may run concurrently.
+func (c *Crawler) CrawlWith(ctx context.Context, sources []newsmon.Source, h Hooks) (map[string]*Stats, error) {
+	if h.OnPage == nil {
+		return nil, errors.New("crawler: Hooks.OnPage is required")
+	}
 	cr := &crawl{
 		c:      c,
+		set:    c.settings(),
+		h:      h,
 		ctx:    ctx,
 		seen:   map[string]bool{},
 		handed: map[string]bool{},
@@ -171,7 +267,7 @@ func (c *Crawler) Crawl(ctx context.Context, sources []newsmon.Source) (map[stri
 		jobs:   map[string]*job{},
 	}
 	for _, src := range sources {
-		cr.stats[src.Name] = &Stats{Reasons: map[string]int{}}
+		cr.stats[src.Name] = &Stats{Reasons: map[string]int{}, FailedHosts: map[string]map[string]int{}}
 	}
 	cr.col = cr.newCollector()
 	// Sources are seeded side by side: a slow robots.txt holds up only
@@ -195,11 +291,11 @@ func (cr *crawl) seed(src *newsmon.Source) {
 	}{{src.Feeds, kindFeed}, {src.Sitemaps, kindSitemap}, {src.StartURLs, kindList}, {src.Articles, kindArticle}}
 	for _, s := range seeds {
 		for _, u := range s.urls {
-			cr.visit(&job{src: src, typ: s.typ, url: u})
+			cr.visit(&job{src: src, typ: s.typ, url: u, seed: true})
 		}
 	}
 	for _, jl := range src.JSONLists {
-		cr.visit(&job{src: src, typ: kindJSON, url: jl.URL, path: jl.Links})
+		cr.visit(&job{src: src, typ: kindJSON, url: jl.URL, path: jl.Links, seed: true})
 	}
 }
 
@@ -207,7 +303,7 @@ func (cr *crawl) seed(src *newsmon.Source) {
 // colly fetches and calls back; manners live in the transport and in visit.
 func (cr *crawl) newCollector() *colly.Collector {
 	col := colly.NewCollector(
-		colly.UserAgent(cr.c.set.UserAgent),
+		colly.UserAgent(cr.set.UserAgent),
 		colly.Async(true),
 		colly.AllowURLRevisit(), // visit keeps its own per-crawl set
 		colly.IgnoreRobotsTxt(), // robots.go does it, with Crawl-delay and RFC 9309 errors
@@ -255,6 +351,7 @@ type job struct {
 	parents []*listing
 	attempt int
 	start   time.Time
+	seed    bool // a URL the source is configured with
 }
 
 // listing holds a listing's new validators until the crawl has handled
@@ -266,6 +363,8 @@ type listing struct {
 
 type crawl struct {
 	c   *Crawler
+	set settings // as the crawl started
+	h   Hooks
 	ctx context.Context
 	col *colly.Collector
 
@@ -274,8 +373,8 @@ type crawl struct {
 	handed  map[string]bool // canonical keys of pages handed to OnPage
 	pages   map[string]int  // requests per source (budget)
 	stats   map[string]*Stats
-	robots  map[string]*robotsEntry
-	jobs    map[string]*job // by the URL colly requested
+	robots  map[string]*robotsEntry // the crawl's view of the robots cache
+	jobs    map[string]*job         // by the URL colly requested
 	pending []*listing
 }
 
@@ -293,7 +392,7 @@ func (cr *crawl) budget(src *newsmon.Source) int {
 	if src.MaxPages > 0 {
 		return src.MaxPages
 	}
-	return cr.c.set.MaxPages
+	return cr.set.MaxPages
 }
 
 // visit decides whether to fetch j and queues it. It returns false when the
@@ -301,6 +400,9 @@ func (cr *crawl) budget(src *newsmon.Source) int {
 func (cr *crawl) visit(j *job) bool {
 	if cr.ctx.Err() != nil {
 		return false
+	}
+	if j.seed {
+		cr.count(j, func(s *Stats) { s.Seeds++ })
 	}
 	u, err := url.Parse(j.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -321,6 +423,9 @@ func (cr *crawl) visit(j *job) bool {
 
 	cr.mu.Lock()
 	if cr.seen[key] {
+		if j.seed {
+			cr.stats[j.src.Name].Seeds-- // another spelling of a seed
+		}
 		cr.mu.Unlock()
 		return true
 	}
@@ -332,17 +437,23 @@ func (cr *crawl) visit(j *job) bool {
 	cr.mu.Unlock()
 	if j.typ == kindArticle {
 		cr.emit(j, "discovered", 0, 0, nil)
-		if cr.c.opts.State != nil && cr.c.opts.State.Known(*j.src, j.url) {
+		if cr.h.State != nil && cr.h.State.Known(*j.src, j.url) {
 			cr.count(j, func(s *Stats) { s.Known++ })
+			cr.read(j)
 			cr.emit(j, "known", 0, 0, nil)
 			return true
 		}
 	}
 
-	if cr.c.set.RespectRobots {
-		if ok, why := cr.robotsAllow(u); !ok {
-			cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons[why]++ })
-			cr.emit(j, "robots-denied", 0, 0, errors.New(why))
+	if cr.set.RespectRobots {
+		if err := cr.robotsAllow(u); err != nil {
+			var rf *robotsFailure
+			if errors.As(err, &rf) {
+				cr.failHost(j, rf.host, 0, rf.reason, err)
+				return true
+			}
+			cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons["robots"]++ })
+			cr.emitReason(j, "robots-denied", 0, 0, err, "robots")
 			return true
 		}
 	}
@@ -361,12 +472,12 @@ func (cr *crawl) visit(j *job) bool {
 	}
 
 	hdr := http.Header{}
-	hdr.Set("User-Agent", cr.c.set.UserAgent)
+	hdr.Set("User-Agent", cr.set.UserAgent)
 	for k, v := range j.src.Headers {
 		hdr.Set(k, v)
 	}
-	if j.typ != kindArticle && cr.c.opts.State != nil {
-		etag, lm := cr.c.opts.State.Validators(j.url)
+	if j.typ != kindArticle && cr.h.State != nil {
+		etag, lm := cr.h.State.Validators(j.url)
 		if etag != "" {
 			hdr.Set("If-None-Match", etag)
 		}
@@ -430,6 +541,7 @@ func (cr *crawl) onResponse(r *colly.Response) {
 	switch {
 	case status == http.StatusNotModified:
 		cr.count(j, func(s *Stats) { s.NotModified++ })
+		cr.read(j)
 		cr.emit(j, "not-modified", status, 0, nil)
 	case status == http.StatusTooManyRequests || status >= 500:
 		err := fmt.Errorf("%s: http %d", j.url, status)
@@ -455,7 +567,13 @@ func (cr *crawl) onError(r *colly.Response, err error) {
 	}
 	if errors.Is(err, errKnownRedirect) {
 		cr.count(j, func(s *Stats) { s.Known++ })
+		cr.read(j)
 		cr.emit(j, "known", 0, 0, nil)
+		return
+	}
+	var rf *robotsFailure
+	if errors.As(err, &rf) { // a redirect to a host whose robots.txt failed
+		cr.failHost(j, rf.host, 0, rf.reason, err)
 		return
 	}
 	reason, retryable := classify(err)
@@ -472,12 +590,10 @@ func (cr *crawl) onError(r *colly.Response, err error) {
 func classify(err error) (reason string, retryable bool) {
 	var nerr interface{ Timeout() bool }
 	var dnsErr *net.DNSError
+	var opErr *net.OpError
 	switch {
 	case errors.As(err, &dnsErr):
-		if dnsErr.IsNotFound {
-			return "dns: no such host", false
-		}
-		return "dns", true
+		return "dns", !dnsErr.IsNotFound
 	case errors.Is(err, ErrTooLarge):
 		return "too large", false
 	case errors.Is(err, ErrPrivateNetwork):
@@ -492,6 +608,8 @@ func classify(err error) (reason string, retryable bool) {
 		return "timeout", true
 	case errors.Is(err, context.Canceled):
 		return "canceled", false
+	case errors.As(err, &opErr) && opErr.Op == "dial", errors.Is(err, syscall.ECONNREFUSED):
+		return "connect", true
 	}
 	return "network", true
 }
@@ -499,7 +617,7 @@ func classify(err error) (reason string, retryable bool) {
 // retry fetches j again after a backoff, or fails it when retries are spent.
 // Retry-After, if any, already holds the host back in the transport.
 func (cr *crawl) retry(j *job, req *colly.Request, status int, reason string, err error) {
-	if j.attempt >= cr.c.set.Retries || cr.ctx.Err() != nil {
+	if j.attempt >= cr.set.Retries || cr.ctx.Err() != nil {
 		cr.fail(j, status, reason, err)
 		return
 	}
@@ -518,11 +636,12 @@ func (cr *crawl) page(j *job, r *colly.Response) {
 	dup := cr.handed[fkey] || cr.handed[key]
 	cr.handed[fkey], cr.handed[key], cr.seen[fkey] = true, true, true
 	cr.mu.Unlock()
-	if !dup && fkey != key && cr.c.opts.State != nil {
-		dup = cr.c.opts.State.Known(*j.src, final) // redirected to a stored article
+	if !dup && fkey != key && cr.h.State != nil {
+		dup = cr.h.State.Known(*j.src, final) // redirected to a stored article
 	}
 	if dup {
 		cr.count(j, func(s *Stats) { s.Known++ })
+		cr.read(j)
 		cr.emit(j, "known", r.StatusCode, len(r.Body), nil)
 		return
 	}
@@ -546,7 +665,7 @@ func (cr *crawl) page(j *job, r *colly.Response) {
 		Body:       body,
 		FetchedAt:  time.Now(),
 	}
-	if err := cr.c.opts.OnPage(cr.ctx, p); err != nil {
+	if err := cr.h.OnPage(cr.ctx, p); err != nil {
 		cr.mu.Lock()
 		delete(cr.handed, fkey) // another URL of it may still be handed over
 		delete(cr.handed, key)
@@ -556,6 +675,7 @@ func (cr *crawl) page(j *job, r *colly.Response) {
 		return
 	}
 	cr.count(j, func(s *Stats) { s.Fetched++ })
+	cr.read(j)
 	cr.emit(j, "fetched", r.StatusCode, len(r.Body), nil)
 }
 
@@ -574,6 +694,15 @@ func htmlLike(contentType string, body []byte) bool {
 // fail records a failed URL; transient failures keep its listings'
 // validators from being saved.
 func (cr *crawl) fail(j *job, status int, reason string, err error) {
+	host := ""
+	if u, perr := url.Parse(j.url); perr == nil {
+		host = u.Host
+	}
+	cr.failHost(j, host, status, reason, err)
+}
+
+// failHost is fail naming the host that failed.
+func (cr *crawl) failHost(j *job, host string, status int, reason string, err error) {
 	switch {
 	case strings.HasPrefix(reason, "http 4"), reason == "too large", reason == "private network",
 		reason == "bad url", reason == "redirects", reason == "robots", reason == "charset", reason == "not html":
@@ -582,11 +711,28 @@ func (cr *crawl) fail(j *job, status int, reason string, err error) {
 	}
 	if reason == "robots" {
 		cr.count(j, func(s *Stats) { s.RobotsDenied++; s.Reasons[reason]++ })
-		cr.emit(j, "robots-denied", status, 0, err)
+		cr.emitReason(j, "robots-denied", status, 0, err, reason)
 		return
 	}
-	cr.count(j, func(s *Stats) { s.Failed++; s.Reasons[reason]++ })
-	cr.emit(j, "failed", status, 0, err)
+	if host == "" {
+		host = "(no host)"
+	}
+	cr.count(j, func(s *Stats) {
+		s.Failed++
+		s.Reasons[reason]++
+		if s.FailedHosts[host] == nil {
+			s.FailedHosts[host] = map[string]int{}
+		}
+		s.FailedHosts[host][reason]++
+	})
+	cr.emitReason(j, "failed", status, 0, err, reason)
+}
+
+// read records that a seed was read (fetched, not modified or known).
+func (cr *crawl) read(j *job) {
+	if j.seed {
+		cr.count(j, func(s *Stats) { s.SeedsRead++ })
+	}
 }
 
 func (cr *crawl) dirty(j *job) {
@@ -604,20 +750,24 @@ func (cr *crawl) count(j *job, f func(*Stats)) {
 }
 
 func (cr *crawl) emit(j *job, kind string, status, n int, err error) {
-	if cr.c.opts.OnEvent == nil {
+	cr.emitReason(j, kind, status, n, err, "")
+}
+
+func (cr *crawl) emitReason(j *job, kind string, status, n int, err error, reason string) {
+	if cr.h.OnEvent == nil {
 		return
 	}
-	ev := Event{Source: j.src.Name, URL: j.url, Kind: kind, Status: status, Bytes: n, Err: err, Type: j.typ.String()}
+	ev := Event{Source: j.src.Name, URL: j.url, Kind: kind, Status: status, Bytes: n, Err: err, Reason: reason, Type: j.typ.String()}
 	if !j.start.IsZero() {
 		ev.Duration = time.Since(j.start)
 	}
-	cr.c.opts.OnEvent(ev)
+	cr.h.OnEvent(ev)
 }
 
 // commitValidators saves the validators of listings whose discoveries were
 // all handled.
 func (cr *crawl) commitValidators() error {
-	if cr.c.opts.State == nil {
+	if cr.h.State == nil {
 		return nil
 	}
 	var errs []error
@@ -625,7 +775,7 @@ func (cr *crawl) commitValidators() error {
 		if l.dirty {
 			continue
 		}
-		if err := cr.c.opts.State.SetValidators(l.url, l.etag, l.lastModified); err != nil {
+		if err := cr.h.State.SetValidators(l.url, l.etag, l.lastModified); err != nil {
 			errs = append(errs, fmt.Errorf("crawler: save validators of %s: %w", l.url, err))
 		}
 	}
@@ -639,11 +789,17 @@ var errKnownRedirect = errors.New("redirect to a known article")
 // (private targets are refused by the transport) and does not follow an
 // article's redirect to a URL that State already knows.
 func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > cr.c.set.MaxRedirects {
+	if len(via) > cr.set.MaxRedirects {
 		return fmt.Errorf("%s: %w (%d)", via[0].URL, errRedirects, len(via))
 	}
-	if cr.c.set.RespectRobots && !cr.allowed(req.URL) {
-		return fmt.Errorf("%s: %w", req.URL, errRobotsRedirect)
+	if cr.set.RespectRobots {
+		if err := cr.robotsAllow(req.URL); err != nil {
+			var rf *robotsFailure
+			if errors.As(err, &rf) {
+				return err
+			}
+			return fmt.Errorf("%s: %w", req.URL, errRobotsRedirect)
+		}
 	}
 	cr.mu.Lock()
 	j := cr.jobs[via[0].URL.String()]
@@ -651,7 +807,7 @@ func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
 	if j == nil || j.typ != kindArticle {
 		return nil
 	}
-	if cr.c.opts.State != nil && cr.c.opts.State.Known(*j.src, req.URL.String()) {
+	if cr.h.State != nil && cr.h.State.Known(*j.src, req.URL.String()) {
 		return fmt.Errorf("%s: %w", req.URL, errKnownRedirect)
 	}
 	// An article this cycle already queued or fetched by its own URL is

@@ -31,7 +31,7 @@ func (cr *crawl) discover(j *job, r *colly.Response) {
 	body := r.Body
 	if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
 		var err error
-		if body, err = gunzip(body, cr.c.set.MaxBodyBytes); err != nil {
+		if body, err = gunzip(body, cr.set.MaxBodyBytes); err != nil {
 			cr.fail(j, r.StatusCode, "parse", fmt.Errorf("%s: %w", j.url, err))
 			return
 		}
@@ -54,6 +54,7 @@ func (cr *crawl) discover(j *job, r *colly.Response) {
 		return
 	}
 	cr.count(j, func(s *Stats) { s.Listings++ })
+	cr.read(j)
 	cr.emit(j, "fetched", r.StatusCode, len(r.Body), nil)
 
 	parents := j.parents

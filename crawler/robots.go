@@ -7,64 +7,108 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
+	"time"
 
 	"github.com/temoto/robotstxt"
 )
 
-// maxRobotsBytes is how much of a robots.txt is read (RFC 9309 asks for at
-// least 500 KiB).
-const maxRobotsBytes = 512 << 10
+const (
+	// maxRobotsBytes is how much of a robots.txt is read (RFC 9309 asks
+	// for at least 500 KiB).
+	maxRobotsBytes = 512 << 10
+	// robotsTTL is how long a robots.txt is used before it is fetched
+	// again (RFC 9309: no more than 24 hours).
+	robotsTTL = 24 * time.Hour
+)
 
-// robotsEntry is one host's robots.txt, fetched once per crawl.
+// robotsCache holds the hosts' robots.txt for every crawl of a Crawler.
+// A robots.txt that was read (2xx, 4xx) is kept for robotsTTL; one that
+// failed (unreachable, 5xx) only for the crawls that saw it fail, so the
+// next cycle asks again.
+type robotsCache struct {
+	mu      sync.Mutex
+	entries map[string]*robotsEntry // by scheme://host
+}
+
+func newRobotsCache() *robotsCache { return &robotsCache{entries: map[string]*robotsEntry{}} }
+
+// clear forgets every robots.txt (the user agent or the network changed).
+func (rc *robotsCache) clear() {
+	rc.mu.Lock()
+	rc.entries = map[string]*robotsEntry{}
+	rc.mu.Unlock()
+}
+
+// robotsEntry is one host's robots.txt. Its fields are written before done
+// is closed and only read after.
 type robotsEntry struct {
 	done  chan struct{}
 	group *robotstxt.Group // nil: allow everything
-	deny  bool             // disallow everything (robots.txt unreachable)
-	why   string           // the reason for deny, for the summary
+	// fail: robots.txt could not be read (RFC 9309: disallow everything),
+	// reported as a failure of the host, not as a robots rule.
+	fail *robotsFailure
 	// private: the host is refused anyway; its pages fail with that reason.
-	private bool
+	private  bool
+	canceled bool      // the fetch was cancelled: ask again
+	expires  time.Time // zero: not reused by later crawls
 }
 
-// allowed reports whether robots.txt lets the crawler fetch u. The first
-// caller for a host fetches its robots.txt; others wait for it (bounded by
+func (e *robotsEntry) finished() bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// robotsFailure says why a host's robots.txt could not be read: a reason
+// as in Stats.Reasons ("timeout", "dns", "connect", "robots.txt http 503").
+type robotsFailure struct {
+	host, reason string
+	err          error
+}
+
+func (f *robotsFailure) Error() string {
+	return fmt.Sprintf("robots.txt of %s: %s: %v", f.host, f.reason, f.err)
+}
+
+func (f *robotsFailure) Unwrap() error { return f.err }
+
+// robotsAllow returns nil when robots.txt lets the crawler fetch u, a
+// *robotsFailure when robots.txt could not be read, and another error for a
+// Disallow rule. The first caller for a host fetches its robots.txt; others,
+// in this crawl and in crawls running beside it, wait for it (bounded by
 // the request timeout and ctx).
-func (cr *crawl) allowed(u *url.URL) bool {
-	ok, _ := cr.robotsAllow(u)
-	return ok
-}
-
-// robotsAllow is allowed with the reason for a refusal: "robots" for a
-// Disallow rule, or why robots.txt could not be read (RFC 9309 then asks to
-// disallow everything), so that a summary tells the two apart.
-func (cr *crawl) robotsAllow(u *url.URL) (bool, string) {
+func (cr *crawl) robotsAllow(u *url.URL) error {
 	host, err := asciiHost(u) // redirect targets arrive unnormalised
 	if err != nil {
-		return false, "bad url"
+		return &robotsFailure{host: u.Host, reason: "bad url", err: err}
 	}
 	key := u.Scheme + "://" + host
 	cr.mu.Lock()
-	e, ok := cr.robots[key]
-	if !ok {
-		e = &robotsEntry{done: make(chan struct{})}
-		cr.robots[key] = e
-	}
+	e := cr.robots[key]
 	cr.mu.Unlock()
-	if !ok {
-		cr.fetchRobots(e, key, host)
-		close(e.done)
-	}
-	select {
-	case <-e.done:
-	case <-cr.ctx.Done():
-		return false, "canceled"
+	if e == nil {
+		if e, err = cr.c.robotsFor(cr.ctx, cr.set, key, host); err != nil {
+			return &robotsFailure{host: host, reason: "canceled", err: err}
+		}
+		cr.mu.Lock()
+		if prev := cr.robots[key]; prev != nil {
+			e = prev
+		} else {
+			cr.robots[key] = e
+		}
+		cr.mu.Unlock()
 	}
 	switch {
 	case e.private:
-		return true, ""
-	case e.deny:
-		return false, e.why
+		return nil
+	case e.fail != nil:
+		return e.fail
 	case e.group == nil:
-		return true, ""
+		return nil
 	}
 	path := u.EscapedPath()
 	if path == "" {
@@ -73,20 +117,50 @@ func (cr *crawl) robotsAllow(u *url.URL) (bool, string) {
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	return e.group.Test(path), "robots"
+	if !e.group.Test(path) {
+		return errors.New("disallowed by robots.txt")
+	}
+	return nil
+}
+
+// robotsFor returns the host's robots.txt entry, fetched now unless the
+// cache holds a fresh one or one being fetched.
+func (c *Crawler) robotsFor(ctx context.Context, set settings, key, host string) (*robotsEntry, error) {
+	for {
+		c.robots.mu.Lock()
+		e := c.robots.entries[key]
+		if e == nil || (e.finished() && !c.now().Before(e.expires)) {
+			e = &robotsEntry{done: make(chan struct{})}
+			c.robots.entries[key] = e
+			c.robots.mu.Unlock()
+			c.fetchRobots(ctx, set, e, key, host)
+			close(e.done)
+			return e, nil
+		}
+		c.robots.mu.Unlock()
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if !e.canceled || ctx.Err() != nil {
+			return e, nil
+		}
+		// Another crawl's fetch was cancelled: fetch it for this one.
+	}
 }
 
 // fetchRobots follows RFC 9309: 2xx is parsed, 4xx (and too many
-// redirects) allows everything, 5xx and unreachable disallow everything for
-// this crawl. A Crawl-delay is handed to the transport.
-func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
-	req, err := http.NewRequestWithContext(context.WithValue(cr.ctx, robotsKey{}, true), http.MethodGet, base+"/robots.txt", nil)
+// redirects) allows everything, 5xx and unreachable disallow everything (as
+// a failure). A Crawl-delay is handed to the transport.
+func (c *Crawler) fetchRobots(ctx context.Context, set settings, e *robotsEntry, base, host string) {
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, robotsKey{}, true), http.MethodGet, base+"/robots.txt", nil)
 	if err != nil {
-		e.deny, e.why = true, "robots.txt: bad url"
+		e.fail = &robotsFailure{host: host, reason: "bad url", err: err}
 		return
 	}
-	req.Header.Set("User-Agent", cr.c.set.UserAgent)
-	client := *cr.c.client
+	req.Header.Set("User-Agent", set.UserAgent)
+	client := *c.client
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 5 {
 			return errRedirects
@@ -95,32 +169,50 @@ func (cr *crawl) fetchRobots(e *robotsEntry, base, host string) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		e.private = errors.Is(err, ErrPrivateNetwork)
-		e.deny = !errors.Is(err, errRedirects)
-		e.why = "robots.txt unreachable: " + errReason(err)
+		switch {
+		case errors.Is(err, ErrPrivateNetwork):
+			e.private = true
+		case errors.Is(err, errRedirects): // unavailable: allow everything
+			e.expires = c.now().Add(robotsTTL)
+			c.tr.setCrawlDelay(host, 0)
+		case ctx.Err() != nil:
+			e.canceled = true
+			e.fail = &robotsFailure{host: host, reason: "canceled", err: err}
+		default:
+			e.fail = &robotsFailure{host: host, reason: errReason(err), err: err}
+		}
 		return
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes))
 	if err != nil && !errors.Is(err, ErrTooLarge) {
-		e.deny, e.why = true, "robots.txt unreachable: "+errReason(err)
+		e.fail = &robotsFailure{host: host, reason: errReason(err), err: err}
 		return
 	}
 	switch {
 	case resp.StatusCode >= 500:
-		e.deny, e.why = true, fmt.Sprintf("robots.txt http %d", resp.StatusCode)
+		e.fail = &robotsFailure{host: host, reason: fmt.Sprintf("robots.txt http %d", resp.StatusCode),
+			err: fmt.Errorf("%s: http %d", req.URL, resp.StatusCode)}
 		return
 	case resp.StatusCode >= 300:
+		e.expires = c.now().Add(robotsTTL)
+		c.tr.setCrawlDelay(host, 0)
 		return
 	}
+	e.expires = c.now().Add(robotsTTL)
 	data, err := robotstxt.FromBytes(body)
-	if data == nil {
+	if err != nil {
+		// Unparseable: no rules, as for a missing robots.txt (RFC 9309
+		// asks parsers to be lenient; robotstxt already skips bad lines).
+		c.tr.setCrawlDelay(host, 0)
 		return
 	}
-	e.group = data.FindGroup(cr.c.set.robotsAgent)
-	if e.group != nil && e.group.CrawlDelay > 0 {
-		cr.c.tr.setCrawlDelay(host, e.group.CrawlDelay)
+	e.group = data.FindGroup(set.robotsAgent)
+	var delay time.Duration
+	if e.group != nil {
+		delay = e.group.CrawlDelay
 	}
+	c.tr.setCrawlDelay(host, delay)
 }
 
 // robotsKey marks the context of a robots.txt request (redirects

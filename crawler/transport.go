@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,46 +39,126 @@ const (
 // (pages, robots.txt, every redirect hop): private-network refusal, a
 // per-host gap between requests (the larger of per_host_delay and robots
 // Crawl-delay, later pushed back by Retry-After and backoff), global
-// parallelism, a per-request timeout and max_body_bytes.
+// parallelism, a per-request timeout and max_body_bytes. One transport
+// serves every crawl of a Crawler, so its gates and its parallelism hold
+// across sources and cycles.
 type transport struct {
+	resolver Resolver
+
+	mu   sync.Mutex
+	conf transportConf
+	// proxies are the addresses (host:port) of the proxies requests were
+	// sent through: the operator's choice, dialled without the
+	// private-network guard.
+	proxies map[string]bool
+	hosts   map[string]*gate
+}
+
+// transportConf is what SetSettings may change; a request uses the conf in
+// force when it starts.
+type transportConf struct {
 	base         http.RoundTripper
+	proxy        func(*http.Request) (*url.URL, error) // nil: no proxy known (a caller's client)
 	allowPrivate bool
 	timeout      time.Duration
 	maxBody      int64
 	delay        time.Duration
 	sem          chan struct{}
+}
 
-	mu    sync.Mutex
-	hosts map[string]*gate
+// Resolver resolves target host names when requests go through a proxy,
+// so that the private-network guard applies to the target (the proxy
+// resolves it again; *net.Resolver implements it).
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // gate paces one host. lock is held from the start of a request until its
 // response headers arrive when the host has a delay.
 type gate struct {
 	lock      chan struct{}
-	delay     time.Duration // 0: transport default
+	delay     time.Duration // robots Crawl-delay; 0: transport default
 	last      time.Time     // when the last response headers arrived
 	notBefore time.Time     // Retry-After / backoff
 }
 
-func newTransport(base http.RoundTripper, s settings) *transport {
-	return &transport{
+func newTransport(base http.RoundTripper, s settings, r Resolver) *transport {
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	t := &transport{resolver: r, proxies: map[string]bool{}, hosts: map[string]*gate{}}
+	t.conf = t.newConf(base, nil, s)
+	return t
+}
+
+// newConf returns the transport configuration for s over base.
+func (t *transport) newConf(base http.RoundTripper, proxy func(*http.Request) (*url.URL, error), s settings) transportConf {
+	return transportConf{
 		base:         base,
+		proxy:        proxy,
 		allowPrivate: s.AllowPrivateNetworks,
 		timeout:      s.Timeout,
 		maxBody:      s.MaxBodyBytes,
 		delay:        s.PerHostDelay,
 		sem:          make(chan struct{}, s.Parallelism),
-		hosts:        map[string]*gate{},
 	}
 }
 
+// setConf switches to c; the old base's idle connections are closed when
+// the base changes. Requests in flight finish under the old conf.
+func (t *transport) setConf(c transportConf) {
+	t.mu.Lock()
+	old := t.conf
+	if c.base == nil {
+		c.base, c.proxy = old.base, old.proxy
+	}
+	if cap(c.sem) == cap(old.sem) {
+		c.sem = old.sem
+	}
+	if c.base != old.base {
+		t.proxies = map[string]bool{} // the new base's proxy, if any, is recorded as it is used
+	}
+	t.conf = c
+	t.mu.Unlock()
+	if ci, ok := old.base.(interface{ CloseIdleConnections() }); ok && c.base != old.base {
+		ci.CloseIdleConnections()
+	}
+}
+
+func (t *transport) current() transportConf {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.conf
+}
+
+// proxyFunc returns the proxy of the settings: crawl.proxy when set, else
+// the standard environment variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+func proxyFunc(s settings) (func(*http.Request) (*url.URL, error), error) {
+	if s.Proxy == "" {
+		return http.ProxyFromEnvironment, nil
+	}
+	u, err := url.Parse(s.Proxy)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("crawler: proxy %q is not a URL with a host", s.Proxy)
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return nil, fmt.Errorf("crawler: proxy %q: scheme must be http, https or socks5", s.Proxy)
+	}
+	return http.ProxyURL(u), nil
+}
+
 // defaultBase is the dialling transport: resolved addresses are checked at
-// connect time, so DNS names, rebinding and redirects are all covered.
-func defaultBase(s settings) *http.Transport {
-	d := &net.Dialer{Timeout: s.Timeout, KeepAlive: 30 * time.Second}
+// connect time, so DNS names, rebinding and redirects are all covered. A
+// proxy's own address is not checked (the operator chose it); requests sent
+// through it have their target checked in RoundTrip instead.
+func (t *transport) defaultBase(s settings, proxy func(*http.Request) (*url.URL, error)) *http.Transport {
+	plain := &net.Dialer{Timeout: s.Timeout, KeepAlive: 30 * time.Second}
+	dial := plain.DialContext
 	if !s.AllowPrivateNetworks {
-		d.Control = func(network, address string, _ syscall.RawConn) error {
+		guarded := *plain
+		guarded.Control = func(network, address string, _ syscall.RawConn) error {
 			host, _, err := net.SplitHostPort(address)
 			if err != nil {
 				return err
@@ -86,16 +168,71 @@ func defaultBase(s settings) *http.Transport {
 			}
 			return nil
 		}
+		dial = func(ctx context.Context, network, address string) (net.Conn, error) {
+			if t.isProxy(address) {
+				return plain.DialContext(ctx, network, address)
+			}
+			return guarded.DialContext(ctx, network, address)
+		}
 	}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           d.DialContext,
+		Proxy:                 proxy,
+		DialContext:           dial,
 		MaxIdleConnsPerHost:   s.Parallelism,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   s.Timeout,
 		ResponseHeaderTimeout: s.Timeout,
 		ForceAttemptHTTP2:     true,
 	}
+}
+
+func (t *transport) isProxy(address string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.proxies[address]
+}
+
+// hostPort is u's host with the scheme's default port, as net/http dials it.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443", "socks5": "1080", "socks5h": "1080"}[u.Scheme]
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// checkTarget applies the private-network guard to a request that the
+// dialler cannot check: one sent through a proxy (or to a proxy's address
+// directly). The target host is resolved, and every address must be public.
+func (t *transport) checkTarget(ctx context.Context, c transportConf, req *http.Request) error {
+	if c.allowPrivate || c.proxy == nil {
+		return nil
+	}
+	p, err := c.proxy(req)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		t.mu.Lock()
+		t.proxies[hostPort(p)] = true
+		t.mu.Unlock()
+	} else if !t.isProxy(hostPort(req.URL)) {
+		return nil // direct: checked when dialled
+	}
+	host := req.URL.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return nil // literal addresses are checked in RoundTrip
+	}
+	addrs, err := t.resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return fmt.Errorf("resolve %s: %w", host, err)
+	}
+	for _, a := range addrs {
+		if !public(net.IP(a.Unmap().AsSlice())) {
+			return fmt.Errorf("%s resolves to %s: %w", host, a, ErrPrivateNetwork)
+		}
+	}
+	return nil
 }
 
 var nonPublic = func() []*net.IPNet {
@@ -132,13 +269,13 @@ func (t *transport) gate(host string) *gate {
 	return g
 }
 
-// setCrawlDelay records a host's robots Crawl-delay; it applies when larger
-// than the default delay.
+// setCrawlDelay records a host's robots Crawl-delay (0: none); it applies
+// when larger than the default delay. A re-fetched robots.txt replaces it.
 func (t *transport) setCrawlDelay(host string, d time.Duration) {
 	d = min(d, maxCrawlDelay)
 	g := t.gate(host)
 	t.mu.Lock()
-	g.delay = max(g.delay, d)
+	g.delay = d
 	t.mu.Unlock()
 }
 
@@ -156,7 +293,7 @@ func (t *transport) holdOff(host string, d time.Duration) {
 // wait blocks until a request to g may start; with locked, it holds g.lock.
 func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) {
 	t.mu.Lock()
-	delay := max(t.delay, g.delay)
+	delay := max(t.conf.delay, g.delay)
 	t.mu.Unlock()
 	if delay > 0 {
 		select {
@@ -176,7 +313,7 @@ func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) 
 			return false, errHostBusy
 		}
 		if delay > 0 && !g.last.IsZero() {
-			if d := g.last.Add(max(t.delay, g.delay)); d.After(at) {
+			if d := g.last.Add(max(t.conf.delay, g.delay)); d.After(at) {
 				at = d
 			}
 		}
@@ -199,7 +336,8 @@ func (t *transport) wait(ctx context.Context, g *gate) (locked bool, err error) 
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.allowPrivate {
+	c := t.current()
+	if !c.allowPrivate {
 		h := strings.ToLower(strings.TrimSuffix(req.URL.Hostname(), "."))
 		ip := net.ParseIP(h)
 		if ip == nil {
@@ -216,17 +354,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	select {
-	case t.sem <- struct{}{}:
+	case c.sem <- struct{}{}:
 	case <-ctx.Done():
 		if locked {
 			<-g.lock
 		}
 		return nil, ctx.Err()
 	}
-	release := func() { <-t.sem }
+	release := func() { <-c.sem }
 
-	rctx, cancel := context.WithTimeout(ctx, t.timeout)
-	resp, err := t.base.RoundTrip(req.WithContext(rctx))
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	err = t.checkTarget(rctx, c, req)
+	var resp *http.Response
+	if err == nil {
+		resp, err = c.base.RoundTrip(req.WithContext(rctx))
+	}
 
 	now := time.Now()
 	t.mu.Lock()
@@ -247,7 +389,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// robots.txt has its own limit: its first maxRobotsBytes are read
 	// (RFC 9309), however long it says it is.
-	limit := t.maxBody
+	limit := c.maxBody
 	if robotsRequest(req) {
 		limit = maxRobotsBytes
 	} else if limit > 0 && resp.ContentLength > limit {

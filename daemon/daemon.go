@@ -271,10 +271,21 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 			d.log.Error("save schedule", "source", src.Name, "err", serr)
 		}
 		<-lock
-		d.log.Info("crawl cycle", "source", src.Name, "discovered", t.Discovered, "fetched", t.Fetched,
+		// A cycle that did not read every configured URL (or ended in an
+		// error) is logged at WARN, with the failures by host; only a
+		// complete one moved newsmon_last_successful_crawl_timestamp_seconds.
+		level, ok := slog.LevelInfo, err == nil && t.Complete()
+		if !ok {
+			level = slog.LevelWarn
+		}
+		attrs := []any{"source", src.Name, "ok", ok, "discovered", t.Discovered, "fetched", t.Fetched,
 			"new", t.New, "duplicates", t.Duplicates, "known", t.Known, "not_modified", t.NotModified,
 			"failed", t.Failed, "reasons", t.Reasons, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond),
-			"next", next.Format(time.RFC3339), "err", err)
+			"next", next.Format(time.RFC3339), "err", err}
+		if len(t.FailedHosts) > 0 {
+			attrs = append(attrs, "failed_hosts", t.FailedHosts)
+		}
+		d.log.Log(context.Background(), level, "crawl cycle", attrs...)
 		if ctx.Err() != nil {
 			return
 		}

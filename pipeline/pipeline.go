@@ -33,6 +33,7 @@ type Metrics interface {
 	ArticleDuplicate(source string)
 	ExtractFailed(source string)
 	RobotsDenied(source string)
+	FetchFailed(source, reason string)
 	CrawlSucceeded(source string, t time.Time)
 	SetIncidents(n int)
 }
@@ -44,6 +45,9 @@ type Pipeline struct {
 	store   *store.Store
 	log     *slog.Logger
 	metrics Metrics
+	// crawler is the process's one crawler: every cycle shares its
+	// transport, per-host gates, robots.txt cache and parallelism.
+	crawler *crawler.Crawler
 
 	mu        sync.Mutex // serialises dedup lookups, clustering and the batches
 	cfg       *config.Config
@@ -152,7 +156,11 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Pipeline{store: st, log: log, metrics: m, open: newPending(), full: make(chan struct{}, 1),
+	c, err := crawler.New(crawler.Options{Settings: cfg.Crawl, Canonical: canonical})
+	if err != nil {
+		return nil, fmt.Errorf("crawler: %w", err)
+	}
+	p := &Pipeline{store: st, log: log, metrics: m, crawler: c, open: newPending(), full: make(chan struct{}, 1),
 		workers: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if err := p.SetConfig(cfg); err != nil {
 		return nil, err
@@ -160,8 +168,9 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 	return p, nil
 }
 
-// SetConfig switches to a new configuration (SIGHUP) and rebuilds the
-// clusterer from the store, so a changed window or topic list takes effect.
+// SetConfig switches to a new configuration (SIGHUP): the crawler takes
+// the new crawl settings (keeping its per-host pacing) and the clusterer is
+// rebuilt from the store, so a changed window or topic list takes effect.
 func (p *Pipeline) SetConfig(cfg *config.Config) error {
 	p.commitMu.Lock() // the clusterer is used only by commits
 	defer p.commitMu.Unlock()
@@ -172,6 +181,9 @@ func (p *Pipeline) SetConfig(cfg *config.Config) error {
 	_, incidents, err := p.store.Stats()
 	if err != nil {
 		return err
+	}
+	if err := p.crawler.SetSettings(cfg.Crawl); err != nil {
+		return fmt.Errorf("crawler: %w", err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -227,12 +239,31 @@ type SourceSummary struct {
 	ExtractFailed int            `json:"extract_failed"`
 	Failed        int            `json:"failed"`
 	Reasons       map[string]int `json:"reasons,omitempty"`
+	// FailedHosts counts the failures by host, then reason.
+	FailedHosts map[string]map[string]int `json:"failed_hosts,omitempty"`
+	// Seeds counts the URLs the source is configured with (feeds,
+	// sitemaps, start URLs, JSON lists, articles); SeedsRead those that
+	// were fetched, answered 304 Not Modified or already stored.
+	Seeds     int `json:"seeds"`
+	SeedsRead int `json:"seeds_read"`
 }
 
 // Unreachable reports whether nothing of the source could be read: every
 // request failed or was refused, none answered.
 func (s SourceSummary) Unreachable() bool {
 	return s.Failed+s.RobotsDenied > 0 && s.Fetched+s.NotModified+s.Known == 0
+}
+
+// Complete reports whether the cycle read what it set out to: every URL
+// the source is configured with was fetched, answered 304 Not Modified or
+// was already stored. Failures further down (an article that fails) do not
+// make a cycle incomplete; a configured listing that fails for any reason
+// (timeout, DNS, robots.txt unreachable or disallowing it, a 404) does.
+// The daemon records a successful crawl
+// (newsmon_last_successful_crawl_timestamp_seconds) only for a complete
+// cycle that ended without error.
+func (s SourceSummary) Complete() bool {
+	return s.SeedsRead >= s.Seeds
 }
 
 // Summary is the outcome of one cycle, one entry per source.
@@ -255,8 +286,21 @@ func (s Summary) Totals() SourceSummary {
 		t.RobotsDenied += x.RobotsDenied
 		t.ExtractFailed += x.ExtractFailed
 		t.Failed += x.Failed
+		t.Seeds += x.Seeds
+		t.SeedsRead += x.SeedsRead
 		for k, v := range x.Reasons {
 			t.Reasons[k] += v
+		}
+		for h, rs := range x.FailedHosts {
+			if t.FailedHosts == nil {
+				t.FailedHosts = map[string]map[string]int{}
+			}
+			if t.FailedHosts[h] == nil {
+				t.FailedHosts[h] = map[string]int{}
+			}
+			for k, v := range rs {
+				t.FailedHosts[h][k] += v
+			}
 		}
 	}
 	return t
@@ -279,7 +323,6 @@ const (
 // run at all, ctx was cancelled, or articles could not be committed (then
 // no listing's validators are saved, so the next cycle fetches them again).
 func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent func(crawler.Event)) (Summary, error) {
-	cfg := p.Config()
 	sum := Summary{Started: time.Now()}
 	bySource := make(map[string]*newsmon.Source, len(sources))
 	counts := make(map[string]*SourceSummary, len(sources))
@@ -297,10 +340,8 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	}
 
 	state := &crawlState{p: p, validators: map[string][2]string{}}
-	c, err := crawler.New(crawler.Options{
-		Settings:  cfg.Crawl,
-		State:     state,
-		Canonical: canonical,
+	hooks := crawler.Hooks{
+		State: state,
 		OnPage: func(ctx context.Context, page newsmon.Page) error {
 			src := bySource[page.Source]
 			if src == nil {
@@ -357,20 +398,20 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 				case "robots-denied":
 					p.metrics.RobotsDenied(ev.Source)
 				}
+				if ev.Kind == "failed" {
+					p.metrics.FetchFailed(ev.Source, ev.Reason)
+				}
 			}
 			if onEvent != nil {
 				onEvent(ev)
 			}
 		},
-	})
-	if err != nil {
-		return sum, fmt.Errorf("crawler: %w", err)
 	}
 	p.mu.Lock()
 	failuresBefore := p.commitFailures
 	p.mu.Unlock()
 	stopFlusher := p.startFlusher()
-	stats, err := c.Crawl(ctx, sources)
+	stats, err := p.crawler.CrawlWith(ctx, sources, hooks)
 	stopFlusher()
 	ferr := p.Flush()
 	p.mu.Lock()
@@ -399,12 +440,14 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			s.NotModified = st.NotModified
 			s.RobotsDenied = st.RobotsDenied
 			s.Failed = st.Failed
+			s.Seeds, s.SeedsRead = st.Seeds, st.SeedsRead
 			for k, v := range st.Reasons {
 				s.Reasons[k] += v
 			}
+			s.FailedHosts = st.FailedHosts
 		}
 		sum.Sources = append(sum.Sources, *s)
-		if err == nil && p.metrics != nil && (s.Failed == 0 || s.Fetched > 0 || s.NotModified > 0) {
+		if err == nil && p.metrics != nil && s.Complete() {
 			p.metrics.CrawlSucceeded(src.Name, sum.Finished)
 		}
 	}

@@ -21,6 +21,7 @@ type Metrics struct {
 	articles        *prometheus.CounterVec
 	extractFailures *prometheus.CounterVec
 	robotsDenied    *prometheus.CounterVec
+	fetchFailures   *prometheus.CounterVec
 	lastCrawl       *prometheus.GaugeVec
 	incidents       prometheus.Gauge
 }
@@ -54,9 +55,13 @@ func NewMetrics() *Metrics {
 			Name: "newsmon_robots_denied_total",
 			Help: "URLs not fetched because robots.txt disallows them, by source.",
 		}, []string{"source"}),
+		fetchFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsmon_fetch_failures_total",
+			Help: "URLs that could not be fetched, by source and reason (timeout, dns, connect, http 404, robots.txt http 503, ...).",
+		}, []string{"source", "reason"}),
 		lastCrawl: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "newsmon_last_successful_crawl_timestamp_seconds",
-			Help: "Unix time at which the last successful crawl cycle of a source ended.",
+			Help: "Unix time at which the last successful crawl cycle of a source ended: one that read every URL the source is configured with.",
 		}, []string{"source"}),
 		incidents: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "newsmon_incidents",
@@ -64,7 +69,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.reg.MustRegister(
-		m.pages, m.bytes, m.latency, m.articles, m.extractFailures, m.robotsDenied, m.lastCrawl, m.incidents,
+		m.pages, m.bytes, m.latency, m.articles, m.extractFailures, m.robotsDenied, m.fetchFailures, m.lastCrawl, m.incidents,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -120,6 +125,13 @@ func (m *Metrics) ExtractFailed(source string) {
 func (m *Metrics) RobotsDenied(source string) {
 	if m != nil {
 		m.robotsDenied.WithLabelValues(source).Inc()
+	}
+}
+
+// FetchFailed counts a URL that could not be fetched, with the reason.
+func (m *Metrics) FetchFailed(source, reason string) {
+	if m != nil {
+		m.fetchFailures.WithLabelValues(source, reason).Inc()
 	}
 }
 

@@ -162,6 +162,15 @@ func (e *env) open(cfg *config.Config) (*slog.Logger, *store.Store, error) {
 	return log, st, nil
 }
 
+// readableDuration logs durations as Go writes them ("1.5s", "250ms"),
+// in JSON too, where slog would print nanoseconds.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
+}
+
 // logger builds the slog logger the flags ask for: text on a terminal,
 // JSON otherwise, unless --log-format says.
 func (e *env) logger() (*slog.Logger, error) {
@@ -169,7 +178,7 @@ func (e *env) logger() (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
 		return nil, usageError{fmt.Errorf("--log-level %q: %w", e.logLevel, err)}
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: readableDuration}
 	switch e.logFormat {
 	case "text":
 		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil

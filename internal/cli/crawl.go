@@ -171,6 +171,32 @@ func printSummary(w io.Writer, sum pipeline.Summary) {
 			parts[i] = fmt.Sprintf("%s ×%d", k, s.Reasons[k])
 		}
 		fmt.Fprintf(w, "%s: %s\n", s.Source, strings.Join(parts, "; "))
+		if len(s.FailedHosts) > 0 {
+			fmt.Fprintf(w, "%s: failed by host: %s\n", s.Source, byHost(s.FailedHosts))
+		}
 	}
 	fmt.Fprintf(w, "took %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond))
+}
+
+// byHost renders failures by host and reason:
+// "a.example (dns ×2); b.example (robots.txt http 503 ×1, timeout ×1)".
+func byHost(hosts map[string]map[string]int) string {
+	names := make([]string, 0, len(hosts))
+	for h := range hosts {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, h := range names {
+		reasons := make([]string, 0, len(hosts[h]))
+		for r := range hosts[h] {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		for j, r := range reasons {
+			reasons[j] = fmt.Sprintf("%s ×%d", r, hosts[h][r])
+		}
+		parts[i] = h + " (" + strings.Join(reasons, ", ") + ")"
+	}
+	return strings.Join(parts, "; ")
 }

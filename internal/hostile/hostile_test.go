@@ -67,13 +67,18 @@ func TestHostileWeb(t *testing.T) {
 	if res.Err != "" {
 		t.Fatalf("crawl failed: %s", res.Err)
 	}
-	if wall > maxWall {
-		t.Errorf("crawl took %s, want under %s", wall, maxWall)
-	}
+	// The bounds are the acceptance of issue 7, measured without the race
+	// detector (.ci/run does); with it, a loaded machine may be slower
+	// than any bound, and the race detector's memory is not newsmon's.
 	if raceEnabled {
-		t.Logf("race detector on: peak memory not asserted")
-	} else if rss > maxPeakRSS {
-		t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxPeakRSS>>20)
+		t.Logf("race detector on: wall time and peak memory not asserted")
+	} else {
+		if wall > maxWall {
+			t.Errorf("crawl took %s, want under %s", wall, maxWall)
+		}
+		if rss > maxPeakRSS {
+			t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxPeakRSS>>20)
+		}
 	}
 	sum := map[string]pipeline.SourceSummary{}
 	for _, s := range res.Summary.Sources {
@@ -84,7 +89,7 @@ func TestHostileWeb(t *testing.T) {
 	// Each hostile page fails alone, with its reason.
 	h := sum["hostile"]
 	for reason, want := range map[string]int{
-		"timeout":   1, // drip: a byte a second
+		"timeout":   2, // drip: a byte a second; the silent host's robots.txt
 		"too large": 4, // endless body, gzip bomb, 50 MB page, million-URL sitemap
 		"not html":  2, // binary served as text/html, PDF
 		"redirects": 2, // loop, 30-hop chain
@@ -101,9 +106,11 @@ func TestHostileWeb(t *testing.T) {
 		t.Errorf("hostile: extract failures %d (reasons %v), want 1: the deep page", h.ExtractFailed, h.Reasons)
 	}
 	// The silent host: robots.txt never answers, so RFC 9309 says
-	// unreachable = disallow everything (after one timeout).
-	if h.RobotsDenied != 1 {
-		t.Errorf("hostile: robots denied %d, want 1 (the silent host)", h.RobotsDenied)
+	// unreachable = disallow everything (after one timeout): a failure of
+	// that host, not a robots rule.
+	silentHost := strings.TrimPrefix(web.Silent, "http://")
+	if h.RobotsDenied != 0 || h.FailedHosts[silentHost]["timeout"] != 1 {
+		t.Errorf("hostile: robots denied %d, failures by host %v; want 0 and one timeout at %s", h.RobotsDenied, h.FailedHosts, silentHost)
 	}
 	if n := web.Count(web.Pages, "/a/data") + web.Count(web.Pages, "/a/credentials") + web.Count(web.Pages, "/a/listed/"); n != 0 {
 		t.Errorf("%d requests for data:, credential or truncated-sitemap URLs", n)
@@ -129,13 +136,13 @@ func TestHostileWeb(t *testing.T) {
 	}
 
 	// robots.txt: huge (first 512 KiB read), malformed (allow), redirect
-	// (followed), 5xx (disallow all), 4xx (allow all).
-	for kind, want := range map[string][2]int{
-		"huge": {1, 1}, "malformed": {2, 0}, "redirect": {1, 1}, "5xx": {0, 2}, "4xx": {2, 0},
+	// (followed), 5xx (disallow all, as failures), 4xx (allow all).
+	for kind, want := range map[string][3]int{
+		"huge": {1, 1, 0}, "malformed": {2, 0, 0}, "redirect": {1, 1, 0}, "5xx": {0, 0, 2}, "4xx": {2, 0, 0},
 	} {
 		s := sum["robots-"+kind]
-		if s.Fetched != want[0] || s.RobotsDenied != want[1] {
-			t.Errorf("robots %s: fetched %d, denied %d; want %d, %d", kind, s.Fetched, s.RobotsDenied, want[0], want[1])
+		if s.Fetched != want[0] || s.RobotsDenied != want[1] || s.Failed != want[2] {
+			t.Errorf("robots %s: fetched %d, denied %d, failed %d; want %d, %d, %d", kind, s.Fetched, s.RobotsDenied, s.Failed, want[0], want[1], want[2])
 		}
 		if (kind == "huge" || kind == "redirect") && web.Count(web.Robots[kind], "/a/secret") != 0 {
 			t.Errorf("robots %s: /a/secret requested despite Disallow", kind)
