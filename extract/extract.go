@@ -108,6 +108,9 @@ func Extract(in Input) (newsmon.Article, error) {
 	art.Description = collapse(firstNonEmpty(p.meta["og:description"], p.meta["description"], ld.Description, p.meta["twitter:description"]))
 	art.Image = resolve(in.URL, firstNonEmpty(p.meta["og:image"], ld.Image, p.meta["twitter:image"]))
 	art.CanonicalURL = resolve(in.URL, firstNonEmpty(p.canonical, p.meta["og:url"]))
+	if err := p.wall(textWeight(art.Body), roots); err != nil {
+		return art, fmt.Errorf("extract %s: %w", in.URL, err)
+	}
 	if art.Body == "" {
 		return art, fmt.Errorf("extract %s: %w", in.URL, ErrNoArticle)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +32,7 @@ type Metrics interface {
 	ObserveFetch(source string, status int, bytes int, d time.Duration)
 	ArticleNew(source string)
 	ArticleDuplicate(source string)
-	ExtractFailed(source string)
+	ExtractFailed(source, reason string) // reason: failReason without its "extract: "
 	RobotsDenied(source string)
 	CrawlSucceeded(source string, t time.Time)
 	SetIncidents(n int)
@@ -318,9 +319,10 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			}
 			if err != nil {
 				p.log.Warn("article failed", "source", page.Source, "url", page.URL, "err", err)
-				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons[failReason(err)]++ })
+				reason := failReason(err)
+				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons[reason]++ })
 				if p.metrics != nil {
-					p.metrics.ExtractFailed(page.Source)
+					p.metrics.ExtractFailed(page.Source, metricReason(reason))
 				}
 				return nil
 			}
@@ -697,6 +699,14 @@ func articleURLs(src newsmon.Source, page newsmon.Page, declared string) ([]stri
 // kinds, not one key per page.
 func failReason(err error) string {
 	switch {
+	case errors.Is(err, extract.ErrBotWall):
+		return "extract: bot wall"
+	case errors.Is(err, extract.ErrConsent):
+		return "extract: consent page"
+	case errors.Is(err, extract.ErrJSShell):
+		return "extract: javascript-only page"
+	case errors.Is(err, extract.ErrLoginWall):
+		return "extract: login wall"
 	case errors.Is(err, extract.ErrEmpty):
 		return "extract: empty page"
 	case errors.Is(err, extract.ErrNoArticle):
@@ -705,6 +715,15 @@ func failReason(err error) string {
 		return "extract: no article text"
 	}
 	return "other error (see the log)"
+}
+
+// metricReason is a failReason as a metrics label: the kind without its
+// "extract: ", or "other".
+func metricReason(reason string) string {
+	if r, ok := strings.CutPrefix(reason, "extract: "); ok {
+		return r
+	}
+	return "other"
 }
 
 // canonical folds the URLs by which the crawler recognises an article.
