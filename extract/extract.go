@@ -48,17 +48,25 @@ type Input struct {
 // Extract reads the article in one page. When no article text is found it
 // returns what it could read together with an error wrapping ErrNoArticle.
 func Extract(in Input) (newsmon.Article, error) {
+	art, _, err := extract(in, false)
+	return art, err
+}
+
+// extract is Extract, reading the page's pagination links too when
+// wantPages.
+func extract(in Input, wantPages bool) (newsmon.Article, Pages, error) {
 	art := newsmon.Article{URL: in.URL, FetchedAt: in.FetchedAt}
+	pages := Pages{Number: 1}
 	raw := in.HTML
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return art, fmt.Errorf("extract %s: %w", in.URL, ErrEmpty)
+		return art, pages, fmt.Errorf("extract %s: %w", in.URL, ErrEmpty)
 	}
 	if len(raw) > MaxHTMLBytes {
 		raw = raw[:MaxHTMLBytes]
 	}
 	root, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
-		return art, fmt.Errorf("extract %s: parse: %w", in.URL, err)
+		return art, pages, fmt.Errorf("extract %s: parse: %w", in.URL, err)
 	}
 	loc := in.Location
 	if loc == nil {
@@ -109,12 +117,15 @@ func Extract(in Input) (newsmon.Article, error) {
 	art.Image = resolve(in.URL, firstNonEmpty(p.meta["og:image"], ld.Image, p.meta["twitter:image"]))
 	art.CanonicalURL = resolve(in.URL, firstNonEmpty(p.canonical, p.meta["og:url"]))
 	if err := p.wall(textWeight(art.Body), roots); err != nil {
-		return art, fmt.Errorf("extract %s: %w", in.URL, err)
+		return art, pages, fmt.Errorf("extract %s: %w", in.URL, err)
+	}
+	if wantPages {
+		pages = p.pages(in.URL, roots)
 	}
 	if art.Body == "" {
-		return art, fmt.Errorf("extract %s: %w", in.URL, ErrNoArticle)
+		return art, pages, fmt.Errorf("extract %s: %w", in.URL, ErrNoArticle)
 	}
-	return art, nil
+	return art, pages, nil
 }
 
 // mainContent returns the best-scoring container and those of its siblings
