@@ -63,7 +63,7 @@ type Stats struct {
 type Options struct {
 	Settings newsmon.CrawlSettings
 	State    State
-	OnPage   func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently
+	OnPage   func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently; FetcherFrom(ctx) fetches more pages
 	OnEvent  func(Event)                                     // optional; progress + metrics; may be called concurrently
 	// Client is optional (tests). Its Transport is wrapped with the
 	// crawler's manners; literal private IPs are still refused, but its
@@ -546,7 +546,7 @@ func (cr *crawl) page(j *job, r *colly.Response) {
 		Body:       body,
 		FetchedAt:  time.Now(),
 	}
-	if err := cr.c.opts.OnPage(cr.ctx, p); err != nil {
+	if err := cr.c.opts.OnPage(cr.withFetcher(j), p); err != nil {
 		cr.mu.Lock()
 		delete(cr.handed, fkey) // another URL of it may still be handed over
 		delete(cr.handed, key)

@@ -307,13 +307,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			if src == nil {
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
-			select {
-			case p.workers <- struct{}{}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			out, err := p.handlePage(*src, page)
-			<-p.workers
+			out, err := p.handleArticle(ctx, *src, page, crawler.FetcherFrom(ctx))
 			if err == nil {
 				err = p.commitIfFull()
 			}
@@ -416,30 +410,23 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	return sum, nil
 }
 
-// handlePage extracts one page and stores it as a new article, as a
-// duplicate of a stored one, or not at all when it is already known.
-func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, error) {
-	final := page.FinalURL
-	if final == "" {
-		final = page.URL
-	}
-	a, err := extract.Extract(extract.Input{
-		URL:       final,
-		HTML:      page.Body,
-		FetchedAt: page.FetchedAt,
-		Rules:     src.Rules,
-		Location:  src.Location,
-		Lang:      src.Lang,
-	})
-	if err != nil {
-		return 0, err
-	}
+// storeArticle stores the article a read from page as a new article, as a
+// duplicate of a stored one, or not at all when it is already known. parts
+// are the URLs of its continuation pages (a multi-page article), indexed
+// to it too.
+func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon.Article, parts []string) (outcome, error) {
 	if a.Title == "" && a.Body == "" {
 		return 0, errNoText
 	}
 	urls, err := articleURLs(src, page, a.CanonicalURL)
 	if err != nil {
 		return 0, err
+	}
+	own := len(urls)
+	for _, u := range parts {
+		if c, err := dedup.CanonicalURL(u, src.HostAliases); err == nil && !slices.Contains(urls, c) {
+			urls = append(urls, c)
+		}
 	}
 	a.URL = urls[0]
 	a.Source = src.Name
@@ -452,7 +439,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, u := range urls {
+	for _, u := range urls[:own] {
 		id, ok := p.pendingURL(u)
 		if !ok {
 			var err error
