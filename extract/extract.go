@@ -116,7 +116,7 @@ func extract(in Input, wantPages bool) (newsmon.Article, Pages, error) {
 	art.Description = collapse(firstNonEmpty(p.meta["og:description"], p.meta["description"], ld.Description, p.meta["twitter:description"]))
 	art.Image = resolve(in.URL, firstNonEmpty(p.meta["og:image"], ld.Image, p.meta["twitter:image"]))
 	art.CanonicalURL = resolve(in.URL, firstNonEmpty(p.canonical, p.meta["og:url"]))
-	if err := p.wall(textWeight(art.Body), roots); err != nil {
+	if err := p.wall(textWeight(art.Body, wallMaxBody), roots); err != nil {
 		return art, pages, fmt.Errorf("extract %s: %w", in.URL, err)
 	}
 	if wantPages {

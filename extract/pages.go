@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"slices"
@@ -146,10 +147,16 @@ func (p *page) pageLinks(roots []*html.Node) []pageLink {
 				if !under || !hasAttr(c, "href") {
 					break
 				}
-				label := pageLabel(textOf(c))
 				rel := strings.ToLower(attr(c, "rel"))
-				n, _ := strconv.Atoi(label)
-				if n > 0 || rel != "" || nextLabel(label) || prevLabel(label) {
+				pagingRel := hasToken(rel, "next") || hasToken(rel, "prev") || hasToken(rel, "previous") || hasToken(rel, "first")
+				var buf [64]byte
+				raw, short := shortText(c, buf[:0])
+				if !pagingRel && (!short || !labelLike(raw)) {
+					continue
+				}
+				label := pageLabel(string(raw))
+				n := labelNumber(label)
+				if n > 0 || pagingRel || nextLabel(label) || prevLabel(label) {
 					if !inCommentThread(c) {
 						out = append(out, pageLink{href: attr(c, "href"), rel: rel, label: label, number: n})
 					}
@@ -165,11 +172,88 @@ func (p *page) pageLinks(roots []*html.Node) []pageLink {
 	return out
 }
 
+// shortText appends the text of n's subtree to buf, and reports whether it
+// fits in buf's capacity: a pagination label is short.
+func shortText(n *html.Node, buf []byte) ([]byte, bool) {
+	var walk func(n *html.Node, depth int) bool
+	walk = func(n *html.Node, depth int) bool {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				if len(buf)+len(c.Data) > cap(buf) {
+					return false
+				}
+				buf = append(buf, c.Data...)
+			case c.Type == html.ElementNode && depth < 4 && !skipTag(c.DataAtom):
+				if !walk(c, depth+1) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	ok := walk(n, 0)
+	return buf, ok
+}
+
+// labelLike is a cheap test that a link text may be a pagination label:
+// it has a digit, 页 or 頁, or next, prev, first or continue in any case.
+func labelLike(b []byte) bool {
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			return true
+		}
+	}
+	if bytes.Contains(b, []byte("页")) || bytes.Contains(b, []byte("頁")) {
+		return true
+	}
+	for _, w := range []string{"next", "prev", "first", "continue"} {
+		if containsFoldASCII(b, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII reports whether b holds the lower-case ASCII word w in
+// any case.
+func containsFoldASCII(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		j := 0
+		for j < len(w) && b[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// labelNumber reads a label of one to four digits as a page number, 0 if
+// it is none.
+func labelNumber(l string) int {
+	if len(l) == 0 || len(l) > 4 || l[0] == '0' {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(l); i++ {
+		if l[i] < '0' || l[i] > '9' {
+			return 0
+		}
+		n = 10*n + int(l[i]-'0')
+	}
+	return n
+}
+
 // pageLabel normalises a link text: lower-cased, without spaces, arrows,
 // brackets and the like ("[2]", "下一页>>", "Next page »").
 func pageLabel(s string) string {
 	if len(s) > 64 {
 		return ""
+	}
+	if labelNumber(strings.TrimSpace(s)) > 0 {
+		return strings.TrimSpace(s)
 	}
 	s = strings.ToLower(s)
 	return strings.Map(func(r rune) rune {

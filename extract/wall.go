@@ -112,7 +112,7 @@ func (p *page) textWeightOf(els []*html.Node) float64 {
 		if insideAny([]*html.Node{e}, els[:i]) {
 			continue // counted with its ancestor
 		}
-		w += textWeight(textOf(e))
+		w += textWeight(textOf(e), 1e9)
 	}
 	return w
 }
@@ -247,8 +247,8 @@ func acceptText(s string) bool {
 }
 
 // textWeight is the weight of a text: its non-space characters, a Han
-// character counting double.
-func textWeight(s string) float64 {
+// character counting double; it stops counting past limit.
+func textWeight(s string, limit float64) float64 {
 	var n float64
 	for _, r := range s {
 		switch {
@@ -257,6 +257,9 @@ func textWeight(s string) float64 {
 			n += 2
 		default:
 			n++
+		}
+		if n > limit {
+			break
 		}
 	}
 	return n

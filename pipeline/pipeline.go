@@ -134,11 +134,11 @@ func (p *Pipeline) pendingHash(h string) (string, bool) {
 }
 
 // pendingNear returns the id of an uncommitted article whose signature is
-// near sig.
+// a duplicate of sig's (near, or one text holding the other).
 func (p *Pipeline) pendingNear(sig dedup.Signature) (string, bool) {
 	for _, q := range p.batches() {
 		for _, a := range q.arts {
-			if dedup.Near(sig, dedup.Signature(a.Signature)) {
+			if dedup.Duplicate(sig, dedup.Signature(a.Signature)) {
 				return a.ID, true
 			}
 		}
@@ -471,8 +471,7 @@ func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon
 		p.enqueueDuplicate(id, dup, urls)
 		return outcomeDuplicate, nil
 	}
-	keys := sig.Keys()
-	cands, err := p.store.NearCandidates(keys, 64)
+	cands, err := p.store.NearCandidates(sig.LookupKeys(), 64)
 	if err != nil {
 		return 0, err
 	}
@@ -481,7 +480,7 @@ func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon
 		if err != nil {
 			return 0, err
 		}
-		if dedup.Near(sig, dedup.Signature(rep.Signature)) {
+		if dedup.Duplicate(sig, dedup.Signature(rep.Signature)) {
 			p.enqueueDuplicate(id, dup, urls)
 			return outcomeDuplicate, nil
 		}
@@ -490,7 +489,7 @@ func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon
 	a.ID = store.ArticleID(a.URL)
 	// Clustered when its batch is committed (cluster).
 	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
-		Article: &a, URLs: urls, NearKeys: keys,
+		Article: &a, URLs: urls, NearKeys: sig.IndexKeys(),
 	}})
 	p.open.arts = append(p.open.arts, &a)
 	for _, u := range urls {
