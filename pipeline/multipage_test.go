@@ -6,7 +6,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,10 +13,8 @@ import (
 	"time"
 
 	"github.com/newsmon/newsmon"
-	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/extract"
 	"github.com/newsmon/newsmon/internal/fakeweb"
-	"github.com/newsmon/newsmon/store"
 )
 
 // multipageSite serves our own stories split over pages:
@@ -162,17 +159,7 @@ func TestMultipageArticles(t *testing.T) {
 	srv := httptest.NewServer(site)
 	defer srv.Close()
 
-	cfg := config.Default()
-	cfg.Crawl = newsmon.CrawlSettings{Parallelism: 2, AllowPrivateNetworks: true, Timeout: 5 * time.Second}
-	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := New(cfg, st, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, st := newPipeline(t, localSettings)
 	src := newsmon.Source{Name: "paged", Location: time.UTC, MaxPages: 100}
 	for _, path := range []string{"/zh/story.html", "/en/story.html", "/loop/story.html", "/chain/story.html"} {
 		src.Articles = append(src.Articles, srv.URL+path)
@@ -259,17 +246,7 @@ func TestMultipageContinuationDiscovered(t *testing.T) {
 		t.Run(strings.Join(paths, ","), func(t *testing.T) {
 			srv := httptest.NewServer(&multipageSite{requests: map[string]int{}})
 			defer srv.Close()
-			cfg := config.Default()
-			cfg.Crawl = newsmon.CrawlSettings{Parallelism: 2, AllowPrivateNetworks: true, Timeout: 5 * time.Second}
-			st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			p, err := New(cfg, st, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, st := newPipeline(t, localSettings)
 			src := newsmon.Source{Name: "paged", Location: time.UTC}
 			for _, path := range paths {
 				src.Articles = append(src.Articles, srv.URL+path)

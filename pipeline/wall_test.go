@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/newsmon/newsmon"
-	"github.com/newsmon/newsmon/config"
-	"github.com/newsmon/newsmon/store"
 )
+
+// localSettings crawl the tests' httptest servers.
+var localSettings = newsmon.CrawlSettings{Parallelism: 2, AllowPrivateNetworks: true, Timeout: 5 * time.Second}
 
 // reasonMetrics records extraction failures by reason.
 type reasonMetrics struct {
@@ -60,18 +61,9 @@ func TestWallsReportedNotStored(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	cfg := config.Default()
-	cfg.Crawl = newsmon.CrawlSettings{Parallelism: 2, AllowPrivateNetworks: true, Timeout: 5 * time.Second}
-	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	p, st := newPipeline(t, localSettings)
 	m := &reasonMetrics{reasons: map[string]int{}}
-	p, err := New(cfg, st, nil, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p.metrics = m
 	src := newsmon.Source{Name: "walls", Location: time.UTC}
 	for _, path := range []string{"/bot", "/consent", "/shell", "/login", "/story"} {
 		src.Articles = append(src.Articles, srv.URL+path)
