@@ -233,6 +233,19 @@ func TestMultipageArticles(t *testing.T) {
 			t.Errorf("%s: %d requests, want 3 (each page once)", path, got)
 		}
 	}
+
+	// The next cycle knows every page: it fetches none and stores nothing.
+	clear(site.requests)
+	site.mu.Unlock()
+	src.Articles = append(src.Articles, srv.URL+"/zh/story.html?page=2", srv.URL+"/en/story.html?page=3")
+	sum, err = p.Run(context.Background(), []newsmon.Source{src}, nil)
+	site.mu.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot := sum.Totals(); tot.New != 0 || tot.Fetched != 0 || len(site.requests) != 0 {
+		t.Errorf("second cycle: %d new, %d fetched, requests %v; want none", tot.New, tot.Fetched, site.requests)
+	}
 }
 
 // TestMultipageContinuationDiscovered: a continuation page discovered by
