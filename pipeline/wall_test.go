@@ -1,11 +1,14 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +18,24 @@ import (
 
 // localSettings crawl the tests' httptest servers.
 var localSettings = newsmon.CrawlSettings{Parallelism: 2, AllowPrivateNetworks: true, Timeout: 5 * time.Second}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
 
 // reasonMetrics records extraction failures by reason.
 type reasonMetrics struct {
@@ -64,6 +85,8 @@ func TestWallsReportedNotStored(t *testing.T) {
 	p, st := newPipeline(t, localSettings)
 	m := &reasonMetrics{reasons: map[string]int{}}
 	p.metrics = m
+	var logged syncBuffer
+	p.log = slog.New(slog.NewTextHandler(&logged, nil))
 	src := newsmon.Source{Name: "walls", Location: time.UTC}
 	for _, path := range []string{"/bot", "/consent", "/shell", "/login", "/story"} {
 		src.Articles = append(src.Articles, srv.URL+path)
@@ -88,6 +111,12 @@ func TestWallsReportedNotStored(t *testing.T) {
 	}
 	if tot.ExtractFailed != 4 || tot.New != 1 {
 		t.Errorf("summary: %d extract failures and %d new, want 4 and 1", tot.ExtractFailed, tot.New)
+	}
+	// Each wall is logged with its URL and what it is.
+	for path, what := range map[string]string{"/bot": "bot wall", "/consent": "consent page", "/shell": "JavaScript-only page", "/login": "login wall"} {
+		if !strings.Contains(logged.String(), srv.URL+path+": "+what) {
+			t.Errorf("log does not name %s%s as a %s:\n%s", srv.URL, path, what, logged.String())
+		}
 	}
 	arts := storedArticles(t, st)
 	if len(arts) != 1 || arts[0].URL != srv.URL+"/story" {
