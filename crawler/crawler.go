@@ -8,7 +8,9 @@
 // listing, and no refetch of articles the caller already stores. Loopback,
 // private and link-local targets are refused unless allowed, at dial time
 // and for every redirect. Pages are decoded to UTF-8 with package charset and
-// handed to a callback; the crawler stores nothing itself.
+// handed to a callback; the crawler stores nothing itself. The callback may
+// fetch further pages of its article (a multi-page article's continuations)
+// with the same manners through FetcherFrom(ctx) (pages.go).
 package crawler
 
 import (

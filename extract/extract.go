@@ -9,6 +9,12 @@
 // Latin) and link density, so that it works on sites never seen. The
 // package is pure: no I/O, no logging; each page is parsed once and the work
 // on huge or deeply nested documents is bounded.
+//
+// A page that stands in front of the article (a bot wall, a consent page, a
+// JavaScript-only shell, a login wall) is reported as such (ErrBotWall,
+// ErrConsent, ErrJSShell, ErrLoginWall; wall.go), and ExtractPaged also
+// reads the links to the other pages of an article split over several
+// (pages.go), for the caller to fetch.
 package extract
 
 import (
