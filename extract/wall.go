@@ -35,10 +35,10 @@ type wallEvidence struct {
 	challenge  bool // a challenge form, script or widget (captcha vendors, "cf-challenge")
 	password   bool // a password field outside the page chrome
 	consentEl  []*html.Node
-	accept     bool // a button or link that accepts or agrees
-	scripts    int  // executable scripts (not JSON-LD)
-	noscriptJS bool // a <noscript> asking for JavaScript
-	emptyMount bool // an application root element with no text
+	buttons    []*html.Node // buttons and links, for a label that accepts or agrees
+	scripts    int          // executable scripts (not JSON-LD)
+	noscriptJS bool         // a <noscript> asking for JavaScript
+	emptyMount bool         // an application root element with no text
 	nodes      int
 }
 
@@ -90,14 +90,13 @@ func (p *page) wall(bodyWeight float64, roots []*html.Node) error {
 	}
 	var ev wallEvidence
 	ev.walk(p.root, 0, false)
-	text := p.visibleSample()
 
 	switch {
-	case pageWeight < wallMaxPage && (ev.challenge || (pageWeight < 500 && anyOf(text, challengePhrases))):
+	case pageWeight < wallMaxPage && (ev.challenge || (pageWeight < 500 && anyOf(p.visibleSample(), challengePhrases))):
 		return ErrBotWall
-	case ev.consentEl != nil && (insideAny(roots, ev.consentEl) || (ev.accept && p.textWeightOf(ev.consentEl) >= 0.5*pageWeight)):
+	case ev.consentEl != nil && (insideAny(roots, ev.consentEl) || (ev.accepts() && p.textWeightOf(ev.consentEl) >= 0.5*pageWeight)):
 		return ErrConsent
-	case ev.password && bodyWeight < 600 && anyOf(text, loginPhrases):
+	case ev.password && bodyWeight < 600 && anyOf(p.visibleSample(), loginPhrases):
 		return ErrLoginWall
 	case pageWeight < shellMaxText && ev.scripts > 0 && (ev.noscriptJS || ev.emptyMount):
 		return ErrJSShell
@@ -175,10 +174,6 @@ func (ev *wallEvidence) walk(n *html.Node, depth int, chrome bool) {
 
 func (ev *wallEvidence) element(c *html.Node, chrome bool) {
 	id, cls := strings.ToLower(attr(c, "id")), strings.ToLower(attr(c, "class"))
-	names := id + " " + cls
-	if c.DataAtom == atom.Form {
-		names += " " + strings.ToLower(attr(c, "action"))
-	}
 	switch c.DataAtom {
 	case atom.Script:
 		typ := strings.ToLower(attr(c, "type"))
@@ -186,8 +181,7 @@ func (ev *wallEvidence) element(c *html.Node, chrome bool) {
 			return
 		}
 		ev.scripts++
-		src := strings.ToLower(attr(c, "src"))
-		if anyOf(src, challengeMarkers) {
+		if anyOf(strings.ToLower(attr(c, "src")), challengeMarkers) {
 			ev.challenge = true
 		}
 		if c.FirstChild != nil && len(c.FirstChild.Data) < 1<<16 && anyOf(strings.ToLower(c.FirstChild.Data), []string{"_cf_chl_opt", "challenge-platform", "captcha"}) {
@@ -206,30 +200,65 @@ func (ev *wallEvidence) element(c *html.Node, chrome bool) {
 		}
 		return
 	case atom.Input:
-		if strings.EqualFold(attr(c, "type"), "password") && !chrome {
-			ev.password = true
-		}
-		if t := strings.ToLower(attr(c, "type")); t == "submit" || t == "button" {
-			ev.accept = ev.accept || acceptText(attr(c, "value"))
+		switch t := strings.ToLower(attr(c, "type")); t {
+		case "password":
+			ev.password = ev.password || !chrome
+		case "submit", "button":
+			ev.buttons = appendButton(ev.buttons, c)
 		}
 	case atom.Button, atom.A:
-		if !ev.accept && acceptText(textOf(c)) {
-			ev.accept = true
+		ev.buttons = appendButton(ev.buttons, c)
+	case atom.Form:
+		if anyOf(strings.ToLower(attr(c, "action")), challengeMarkers) && !inCommentThread(c) {
+			ev.challenge = true
+		}
+		if len(ev.consentEl) < 8 && anyOf(strings.ToLower(attr(c, "action")), consentMarkers) {
+			ev.consentEl = append(ev.consentEl, c)
 		}
 	case atom.Div, atom.Span, atom.P, atom.Main, atom.Section:
 		if mountIDs[id] && emptyText(c) {
 			ev.emptyMount = true
 		}
-	}
-	if strings.TrimSpace(names) == "" || c.DataAtom == atom.Body || c.DataAtom == atom.Html {
+	case atom.Body, atom.Html:
 		return // the page's own classes name every feature it may show
 	}
-	if anyOf(names, challengeMarkers) && !inCommentThread(c) {
+	if id == "" && cls == "" {
+		return
+	}
+	if (anyOf(id, challengeMarkers) || anyOf(cls, challengeMarkers)) && !inCommentThread(c) {
 		ev.challenge = true // a captcha on a comment form is no wall
 	}
-	if len(ev.consentEl) < 8 && anyOf(names, consentMarkers) {
+	if len(ev.consentEl) < 8 && (anyOf(id, consentMarkers) || anyOf(cls, consentMarkers)) {
 		ev.consentEl = append(ev.consentEl, c)
 	}
+}
+
+// appendButton keeps up to 64 buttons and links, whose labels are read
+// only when the page has a consent element.
+func appendButton(list []*html.Node, n *html.Node) []*html.Node {
+	if len(list) < 64 {
+		list = append(list, n)
+	}
+	return list
+}
+
+// accepts reports whether one of the buttons or links accepts or agrees.
+func (ev *wallEvidence) accepts() bool {
+	for _, b := range ev.buttons {
+		label := attr(b, "value")
+		if b.DataAtom != atom.Input {
+			var buf [96]byte
+			raw, ok := shortText(b, buf[:0])
+			if !ok {
+				continue
+			}
+			label = string(raw)
+		}
+		if acceptText(label) {
+			return true
+		}
+	}
+	return false
 }
 
 // acceptText reports a short label that accepts or agrees.
