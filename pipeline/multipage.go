@@ -47,7 +47,10 @@ func (p *Pipeline) handleArticle(ctx context.Context, src newsmon.Source, page n
 		if err != nil {
 			return 0, fmt.Errorf("first page of %s: %w", page.URL, err)
 		}
-		if slices.Contains(fpg.Next, pageURL(page)) || slices.Contains(fpg.Next, page.URL) {
+		if slices.ContainsFunc(fpg.Next, func(u string) bool {
+			c := canonical(src, u)
+			return c == canonical(src, pageURL(page)) || c == canonical(src, page.URL)
+		}) {
 			page, a, pg = first, fa, fpg
 		}
 	}
