@@ -8,7 +8,9 @@
 // listing, and no refetch of articles the caller already stores. Loopback,
 // private and link-local targets are refused unless allowed, at dial time
 // and for every redirect. Pages are decoded to UTF-8 with package charset and
-// handed to a callback; the crawler stores nothing itself.
+// handed to a callback; the crawler stores nothing itself. The callback may
+// fetch further pages of its article (a multi-page article's continuations)
+// with the same manners through FetcherFrom(ctx) (pages.go).
 package crawler
 
 import (
@@ -76,7 +78,7 @@ type Options struct {
 	// State, OnPage and OnEvent are the hooks of Crawl; CrawlWith takes
 	// its own.
 	State   State
-	OnPage  func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently
+	OnPage  func(ctx context.Context, p newsmon.Page) error // article pages; may be called concurrently; FetcherFrom(ctx) fetches more pages
 	OnEvent func(Event)                                     // optional; progress + metrics; may be called concurrently
 	// Client is optional (tests). Its Transport is wrapped with the
 	// crawler's manners; literal private IPs are still refused, but its
@@ -665,7 +667,7 @@ func (cr *crawl) page(j *job, r *colly.Response) {
 		Body:       body,
 		FetchedAt:  time.Now(),
 	}
-	if err := cr.h.OnPage(cr.ctx, p); err != nil {
+	if err := cr.h.OnPage(cr.withFetcher(j), p); err != nil {
 		cr.mu.Lock()
 		delete(cr.handed, fkey) // another URL of it may still be handed over
 		delete(cr.handed, key)

@@ -39,8 +39,9 @@ func Normalise(text string) string {
 // scratch holds a text's normalised form and, when asked for, the hashes of
 // its tokens (see tokens), reused from text to text.
 type scratch struct {
-	b    []byte
-	toks []uint64
+	b       []byte
+	toks    []uint64
+	samples []uint32 // a sketch's sample values (contain.go)
 }
 
 // normalise sets sc.b to Normalise(text) and, if tokenise is set, sc.toks

@@ -27,7 +27,7 @@ func TestFingerprintGolden(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	sprinkle := []string{"ﬁ", "①", "e\u0301", "\u200b", "\u00ad", "\ufeff", "ｶﾞ", "\uF900", "\xff", "\xe4\xb8", "²", "\u3000", "Ⅻ", "㈱", "\U00020000", "ǅ"}
-	var lines []string
+	var lines, samples []string
 	for _, d := range docs {
 		trad, err := s2t.Convert(d.body)
 		if err != nil {
@@ -55,16 +55,29 @@ func TestFingerprintGolden(t *testing.T) {
 		}
 		for i, v := range variants {
 			hash, sig := Fingerprint(v[0], v[1])
-			lines = append(lines, fmt.Sprintf("%s %d %s %s %s", d.id, i, hash, hex.EncodeToString(sig), strings.Join(sig.Keys(), ",")))
+			// The MinHash part as stored before samples, then the sample.
+			mh := sig[:headerLen+4*numHashes]
+			lines = append(lines, fmt.Sprintf("%s %d %s %s %s", d.id, i, hash, hex.EncodeToString(mh), strings.Join(sig.Keys(), ",")))
+			samples = append(samples, fmt.Sprintf("%s %d %s %s", d.id, i, hex.EncodeToString(sig[len(mh):]), strings.Join(sig.IndexKeys(), ",")))
 		}
 	}
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	t.Logf("%d fingerprints, digest %x", len(lines), sum)
+	ssum := sha256.Sum256([]byte(strings.Join(samples, "\n")))
+	t.Logf("containment samples digest %x", ssum)
 
 	if got := fmt.Sprintf("%x", sum); got != fingerprintDigest {
 		t.Fatalf("fingerprints changed: digest %s, want %s", got, fingerprintDigest)
 	}
+	if got := fmt.Sprintf("%x", ssum); got != sampleDigest {
+		t.Fatalf("containment samples changed: digest %s, want %s", got, sampleDigest)
+	}
 }
 
-// fingerprintDigest is the digest of the fingerprints above, as of schema 2 / signature v2.
+// sampleDigest is the digest of the containment samples and index keys,
+// as of signature v2 with samples.
+const sampleDigest = "5370fcab0ece21d08343297835dd94757f1f3442ff83c3c7f43fc656ace93828"
+
+// fingerprintDigest is the digest of the fingerprints above, as of schema 2 / signature v2
+// (the MinHash part; samples follow it since, unchanged).
 const fingerprintDigest = "1dcb7c1d431c24961bee97af587219b5afd4c6873ba8c549e4357863033a2f79"

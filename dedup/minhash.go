@@ -58,13 +58,16 @@ func Fingerprint(title, body string) (hash string, sig Signature) {
 	sc := getScratch()
 	defer putScratch(sc)
 	sc.normalise(body, true)
-	var sk sketch
+	sk := sketch{samples: sc.samples[:0], cutoff: sampleCutoff(len(sc.toks))}
 	sk.addTokens(sc.toks)
 	if sk.shingles == 0 {
 		sc.normalise(title, true)
+		sk.cutoff = sampleCutoff(len(sc.toks))
 		sk.addTokens(sc.toks)
 	}
-	return hashNormalised(sc.b), sk.signature()
+	sig = sk.signature()
+	sc.samples = sk.samples
+	return hashNormalised(sc.b), sig
 }
 
 // tokens splits normalised text into token hashes: each Han character is a
@@ -145,6 +148,11 @@ func signTokens(toks []uint64, k int) Signature {
 type sketch struct {
 	bins     [numHashes]uint64 // binFilled | bitwise NOT of the bin's smallest value; 0: empty
 	shingles int               // shingles added, repeats included
+	samples  []uint32          // values of the sampled shingles (containment), repeats included
+	// cutoff: sample values above it are not kept; 0: all are, until a
+	// prune (every value at or below it is kept: the sample stays
+	// consistent, see contain.go).
+	cutoff uint32
 }
 
 // binFilled marks a filled bin of a sketch.
@@ -205,12 +213,29 @@ func (sk *sketch) add(h uint64) {
 func (sk *sketch) put(h uint64) {
 	i := (h >> 32) * numHashes >> 32
 	sk.bins[i] = max(sk.bins[i], binFilled|uint64(^uint32(h)))
+	if v, ok := sampled(h); ok && (sk.cutoff == 0 || v <= sk.cutoff) {
+		sk.samples = append(sk.samples, v)
+		if len(sk.samples) >= 4*maxSamples {
+			sk.prune()
+		}
+	}
+}
+
+// prune sorts the sample values and keeps the smallest maxSamples
+// distinct ones.
+func (sk *sketch) prune() {
+	sk.samples = sortSample(sk.samples)
+	if len(sk.samples) > maxSamples {
+		sk.samples = sk.samples[:maxSamples]
+		sk.cutoff = sk.samples[maxSamples-1]
+	}
 }
 
 // signature returns the sketch as a Signature; the header counts shingles,
 // repeats included.
 func (sk *sketch) signature() Signature {
-	sig := make(Signature, headerLen+4*numHashes)
+	sk.prune()
+	sig := make(Signature, headerLen+4*numHashes, headerLen+4*numHashes+sampleHead+4*len(sk.samples))
 	sig[0] = sigVersion
 	binary.LittleEndian.PutUint32(sig[1:], uint32(min(sk.shingles, math.MaxUint32)))
 	if sk.shingles == 0 {
@@ -231,7 +256,7 @@ func (sk *sketch) signature() Signature {
 		v := ^uint32(b)
 		binary.LittleEndian.PutUint32(sig[headerLen+4*i:], v)
 	}
-	return sig
+	return appendSample(sig, sk.samples, sk.cutoff)
 }
 
 // donor is the bin an empty bin i borrows from: the first filled bin in a
@@ -298,9 +323,11 @@ func shingles(toks []uint64, k int) []uint64 {
 }
 
 // valid reports whether s is a well-formed signature of this version with
-// at least one shingle.
+// at least one shingle: the MinHash part, then a containment sample or
+// nothing (a signature stored before samples were added).
 func (s Signature) valid() bool {
-	return len(s) == headerLen+4*numHashes && s[0] == sigVersion && s.shingles() > 0
+	const base = headerLen + 4*numHashes
+	return (len(s) == base || len(s) >= base+sampleHead && s[base] == sampleTag) && s[0] == sigVersion && s.shingles() > 0
 }
 
 func (s Signature) shingles() uint32 { return binary.LittleEndian.Uint32(s[1:]) }

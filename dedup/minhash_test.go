@@ -89,8 +89,11 @@ func TestNear(t *testing.T) {
 
 func TestSignature(t *testing.T) {
 	s := Sign("标题", zhStory)
-	if len(s) != headerLen+4*numHashes || s[0] != sigVersion {
+	if len(s) < headerLen+4*numHashes+sampleHead || s[0] != sigVersion || s[headerLen+4*numHashes] != sampleTag {
 		t.Fatalf("signature: %d bytes, version %d", len(s), s[0])
+	}
+	if old := s[:headerLen+4*numHashes]; !old.valid() || Similarity(old, s) != 1 || Duplicate(old, s) != true || Contained(old, s) {
+		t.Error("a signature without a sample (stored before samples) is not read as before")
 	}
 	if Similarity(s, Sign("另一个标题", zhStory)) != 1 {
 		t.Error("title changed the signature although the body has text")

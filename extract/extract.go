@@ -9,6 +9,12 @@
 // Latin) and link density, so that it works on sites never seen. The
 // package is pure: no I/O, no logging; each page is parsed once and the work
 // on huge or deeply nested documents is bounded.
+//
+// A page that stands in front of the article (a bot wall, a consent page, a
+// JavaScript-only shell, a login wall) is reported as such (ErrBotWall,
+// ErrConsent, ErrJSShell, ErrLoginWall; wall.go), and ExtractPaged also
+// reads the links to the other pages of an article split over several
+// (pages.go), for the caller to fetch.
 package extract
 
 import (
@@ -48,17 +54,25 @@ type Input struct {
 // Extract reads the article in one page. When no article text is found it
 // returns what it could read together with an error wrapping ErrNoArticle.
 func Extract(in Input) (newsmon.Article, error) {
+	art, _, err := extract(in, false)
+	return art, err
+}
+
+// extract is Extract, reading the page's pagination links too when
+// wantPages.
+func extract(in Input, wantPages bool) (newsmon.Article, Pages, error) {
 	art := newsmon.Article{URL: in.URL, FetchedAt: in.FetchedAt}
+	pages := Pages{Number: 1}
 	raw := in.HTML
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return art, fmt.Errorf("extract %s: %w", in.URL, ErrEmpty)
+		return art, pages, fmt.Errorf("extract %s: %w", in.URL, ErrEmpty)
 	}
 	if len(raw) > MaxHTMLBytes {
 		raw = raw[:MaxHTMLBytes]
 	}
 	root, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
-		return art, fmt.Errorf("extract %s: parse: %w", in.URL, err)
+		return art, pages, fmt.Errorf("extract %s: parse: %w", in.URL, err)
 	}
 	loc := in.Location
 	if loc == nil {
@@ -108,10 +122,16 @@ func Extract(in Input) (newsmon.Article, error) {
 	art.Description = collapse(firstNonEmpty(p.meta["og:description"], p.meta["description"], ld.Description, p.meta["twitter:description"]))
 	art.Image = resolve(in.URL, firstNonEmpty(p.meta["og:image"], ld.Image, p.meta["twitter:image"]))
 	art.CanonicalURL = resolve(in.URL, firstNonEmpty(p.canonical, p.meta["og:url"]))
-	if art.Body == "" {
-		return art, fmt.Errorf("extract %s: %w", in.URL, ErrNoArticle)
+	if err := p.wall(textWeight(art.Body, wallMaxBody), roots); err != nil {
+		return art, pages, fmt.Errorf("extract %s: %w", in.URL, err)
 	}
-	return art, nil
+	if wantPages {
+		pages = p.pages(in.URL, roots)
+	}
+	if art.Body == "" {
+		return art, pages, fmt.Errorf("extract %s: %w", in.URL, ErrNoArticle)
+	}
+	return art, pages, nil
 }
 
 // mainContent returns the best-scoring container and those of its siblings

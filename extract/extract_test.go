@@ -359,10 +359,15 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte(enPage))
 	f.Add([]byte(`<script type="application/ld+json">[{"@graph":[{"@type":"NewsArticle","author":{"name":["x"]}}]}]</script>`))
 	f.Add([]byte(`<a name=x><p>文本<br>2020年5月1日<table><td>，。`))
+	f.Add([]byte(`<div id="app"></div><noscript>enable JavaScript</noscript><script src=a.js></script>`))
+	f.Add([]byte(`<p>第一段。</p><div class=nav><a href="doc_2.shtml">2</a><a href="?page=3">下一页</a></div>`))
 	f.Fuzz(func(t *testing.T, page []byte) {
-		art, err := Extract(Input{URL: "https://finance.sina.com.cn/2020-05-01/doc.shtml", HTML: page, FetchedAt: fetched, Location: shanghai})
+		art, pages, err := ExtractPaged(Input{URL: "https://finance.sina.com.cn/2020-05-01/doc.shtml", HTML: page, FetchedAt: fetched, Location: shanghai})
 		if err == nil && art.Body == "" {
 			t.Fatal("no error but empty body")
+		}
+		if len(pages.Next) > MaxPages-1 || pages.Number < 1 {
+			t.Fatalf("pages %+v", pages)
 		}
 		if art.Published.After(fetched.Add(futureSlack)) {
 			t.Fatalf("Published %v after the fetch time", art.Published)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +32,7 @@ type Metrics interface {
 	ObserveFetch(source string, status int, bytes int, d time.Duration)
 	ArticleNew(source string)
 	ArticleDuplicate(source string)
-	ExtractFailed(source string)
+	ExtractFailed(source, reason string) // reason: failReason without its "extract: "
 	RobotsDenied(source string)
 	FetchFailed(source, reason string)
 	CrawlSucceeded(source string, t time.Time)
@@ -137,11 +138,11 @@ func (p *Pipeline) pendingHash(h string) (string, bool) {
 }
 
 // pendingNear returns the id of an uncommitted article whose signature is
-// near sig.
+// a duplicate of sig's (near, or one text holding the other).
 func (p *Pipeline) pendingNear(sig dedup.Signature) (string, bool) {
 	for _, q := range p.batches() {
 		for _, a := range q.arts {
-			if dedup.Near(sig, dedup.Signature(a.Signature)) {
+			if dedup.Duplicate(sig, dedup.Signature(a.Signature)) {
 				return a.ID, true
 			}
 		}
@@ -347,21 +348,16 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			if src == nil {
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
-			select {
-			case p.workers <- struct{}{}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			out, err := p.handlePage(*src, page)
-			<-p.workers
+			out, err := p.handleArticle(ctx, *src, page, crawler.FetcherFrom(ctx))
 			if err == nil {
 				err = p.commitIfFull()
 			}
 			if err != nil {
 				p.log.Warn("article failed", "source", page.Source, "url", page.URL, "err", err)
-				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons[failReason(err)]++ })
+				reason := failReason(err)
+				count(page.Source, func(c *SourceSummary) { c.ExtractFailed++; c.Reasons[reason]++ })
 				if p.metrics != nil {
-					p.metrics.ExtractFailed(page.Source)
+					p.metrics.ExtractFailed(page.Source, metricReason(reason))
 				}
 				return nil
 			}
@@ -457,30 +453,23 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	return sum, nil
 }
 
-// handlePage extracts one page and stores it as a new article, as a
-// duplicate of a stored one, or not at all when it is already known.
-func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, error) {
-	final := page.FinalURL
-	if final == "" {
-		final = page.URL
-	}
-	a, err := extract.Extract(extract.Input{
-		URL:       final,
-		HTML:      page.Body,
-		FetchedAt: page.FetchedAt,
-		Rules:     src.Rules,
-		Location:  src.Location,
-		Lang:      src.Lang,
-	})
-	if err != nil {
-		return 0, err
-	}
+// storeArticle stores the article a read from page as a new article, as a
+// duplicate of a stored one, or not at all when it is already known. parts
+// are the URLs of its continuation pages (a multi-page article), indexed
+// to it too.
+func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon.Article, parts []string) (outcome, error) {
 	if a.Title == "" && a.Body == "" {
 		return 0, errNoText
 	}
 	urls, err := articleURLs(src, page, a.CanonicalURL)
 	if err != nil {
 		return 0, err
+	}
+	own := len(urls)
+	for _, u := range parts {
+		if c, err := dedup.CanonicalURL(u, src.HostAliases); err == nil && !slices.Contains(urls, c) {
+			urls = append(urls, c)
+		}
 	}
 	a.URL = urls[0]
 	a.Source = src.Name
@@ -493,7 +482,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, u := range urls {
+	for _, u := range urls[:own] {
 		id, ok := p.pendingURL(u)
 		if !ok {
 			var err error
@@ -525,8 +514,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		p.enqueueDuplicate(id, dup, urls)
 		return outcomeDuplicate, nil
 	}
-	keys := sig.Keys()
-	cands, err := p.store.NearCandidates(keys, 64)
+	cands, err := p.store.NearCandidates(sig.LookupKeys(), 64)
 	if err != nil {
 		return 0, err
 	}
@@ -535,7 +523,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		if err != nil {
 			return 0, err
 		}
-		if dedup.Near(sig, dedup.Signature(rep.Signature)) {
+		if dedup.Duplicate(sig, dedup.Signature(rep.Signature)) {
 			p.enqueueDuplicate(id, dup, urls)
 			return outcomeDuplicate, nil
 		}
@@ -544,7 +532,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	a.ID = store.ArticleID(a.URL)
 	// Clustered when its batch is committed (cluster).
 	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
-		Article: &a, URLs: urls, NearKeys: keys,
+		Article: &a, URLs: urls, NearKeys: sig.IndexKeys(),
 	}})
 	p.open.arts = append(p.open.arts, &a)
 	for _, u := range urls {
@@ -740,6 +728,14 @@ func articleURLs(src newsmon.Source, page newsmon.Page, declared string) ([]stri
 // kinds, not one key per page.
 func failReason(err error) string {
 	switch {
+	case errors.Is(err, extract.ErrBotWall):
+		return "extract: bot wall"
+	case errors.Is(err, extract.ErrConsent):
+		return "extract: consent page"
+	case errors.Is(err, extract.ErrJSShell):
+		return "extract: javascript-only page"
+	case errors.Is(err, extract.ErrLoginWall):
+		return "extract: login wall"
 	case errors.Is(err, extract.ErrEmpty):
 		return "extract: empty page"
 	case errors.Is(err, extract.ErrNoArticle):
@@ -748,6 +744,15 @@ func failReason(err error) string {
 		return "extract: no article text"
 	}
 	return "other error (see the log)"
+}
+
+// metricReason is a failReason as a metrics label: the kind without its
+// "extract: ", or "other".
+func metricReason(reason string) string {
+	if r, ok := strings.CutPrefix(reason, "extract: "); ok {
+		return r
+	}
+	return "other"
 }
 
 // canonical folds the URLs by which the crawler recognises an article.

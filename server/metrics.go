@@ -49,8 +49,8 @@ func NewMetrics() *Metrics {
 		}, []string{"source", "result"}),
 		extractFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsmon_extract_failures_total",
-			Help: "Fetched pages from which no article could be extracted, by source.",
-		}, []string{"source"}),
+			Help: "Fetched pages from which no article could be extracted, by source and reason (\"bot wall\", \"consent page\", \"javascript-only page\", \"login wall\", \"empty page\", \"no article text\", \"other\").",
+		}, []string{"source", "reason"}),
 		robotsDenied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsmon_robots_denied_total",
 			Help: "URLs not fetched because robots.txt disallows them, by source.",
@@ -114,10 +114,11 @@ func (m *Metrics) ArticleDuplicate(source string) {
 	}
 }
 
-// ExtractFailed counts a page from which no article could be extracted.
-func (m *Metrics) ExtractFailed(source string) {
+// ExtractFailed counts a page from which no article could be extracted,
+// with the reason: one of a few kinds, never one per page.
+func (m *Metrics) ExtractFailed(source, reason string) {
 	if m != nil {
-		m.extractFailures.WithLabelValues(source).Inc()
+		m.extractFailures.WithLabelValues(source, reason).Inc()
 	}
 }
 

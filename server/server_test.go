@@ -145,7 +145,7 @@ func TestMetrics(t *testing.T) {
 	m.ArticleNew("cnbeta")
 	m.ArticleNew("cnbeta")
 	m.ArticleDuplicate("sina")
-	m.ExtractFailed("sina")
+	m.ExtractFailed("sina", "bot wall")
 	m.RobotsDenied("cnbeta")
 	m.CrawlSucceeded("cnbeta", time.Unix(1588300000, 0))
 	m.SetIncidents(7)
@@ -166,7 +166,7 @@ func TestMetrics(t *testing.T) {
 		`newsmon_fetch_duration_seconds_count{source="cnbeta"} 3`,
 		`newsmon_articles_total{result="new",source="cnbeta"} 2`,
 		`newsmon_articles_total{result="duplicate",source="sina"} 1`,
-		`newsmon_extract_failures_total{source="sina"} 1`,
+		`newsmon_extract_failures_total{reason="bot wall",source="sina"} 1`,
 		`newsmon_robots_denied_total{source="cnbeta"} 1`,
 		`newsmon_last_successful_crawl_timestamp_seconds{source="cnbeta"} 1.5883e+09`,
 		"newsmon_incidents 7",
@@ -185,7 +185,7 @@ func TestMetrics(t *testing.T) {
 	nilMetrics.ObserveFetch("x", 200, 1, time.Second)
 	nilMetrics.ArticleNew("x")
 	nilMetrics.ArticleDuplicate("x")
-	nilMetrics.ExtractFailed("x")
+	nilMetrics.ExtractFailed("x", "other")
 	nilMetrics.RobotsDenied("x")
 	nilMetrics.CrawlSucceeded("x", now)
 	nilMetrics.SetIncidents(1)

@@ -24,7 +24,7 @@ func ArticleID(url string) string {
 type ArticleWrite struct {
 	Article  *newsmon.Article  // ID assigned (ArticleID of its URL) if empty
 	URLs     []string          // every URL of the article (canonical first); indexed -> ID
-	NearKeys []string          // dedup.Signature.Keys()
+	NearKeys []string          // dedup.Signature.IndexKeys()
 	Incident *newsmon.Incident // optional: saved in the same transaction
 }
 

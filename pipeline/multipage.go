@@ -1,0 +1,182 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/crawler"
+	"github.com/newsmon/newsmon/dedup"
+	"github.com/newsmon/newsmon/extract"
+)
+
+// pageFetcher fetches the other pages of a multi-page article with the
+// crawl's manners (crawler.PageFetcher).
+type pageFetcher interface {
+	FetchPage(ctx context.Context, rawURL string) (newsmon.Page, error)
+}
+
+// handleArticle extracts one article page and stores it. An article split
+// over several pages is read whole: its continuation pages are fetched
+// (at most extract.MaxPages pages in all, each once) and their bodies
+// joined in page order under the first page's URL; the continuation URLs
+// are indexed to the article, which is never stored from a continuation
+// page. A later page reached on its own is read from its first page. f nil
+// reads single pages only.
+func (p *Pipeline) handleArticle(ctx context.Context, src newsmon.Source, page newsmon.Page, f pageFetcher) (outcome, error) {
+	a, pg, err := p.extractPage(ctx, src, page)
+	if err != nil {
+		return 0, err
+	}
+	if pg.First != "" && f != nil {
+		// A continuation page: the article is its first page's.
+		if id, known := p.knownURL(src, pg.First); known {
+			p.mu.Lock()
+			p.indexURLs(id, src, page)
+			p.mu.Unlock()
+			return outcomeKnown, nil
+		}
+		first, err := f.FetchPage(ctx, pg.First)
+		if err != nil {
+			return 0, fmt.Errorf("first page of %s: %w", page.URL, err)
+		}
+		fa, fpg, err := p.extractPage(ctx, src, first)
+		if err != nil {
+			return 0, fmt.Errorf("first page of %s: %w", page.URL, err)
+		}
+		if slices.ContainsFunc(fpg.Next, func(u string) bool {
+			c := canonical(src, u)
+			return c == canonical(src, pageURL(page)) || c == canonical(src, page.URL)
+		}) {
+			page, a, pg = first, fa, fpg
+		}
+	}
+	var parts []string
+	if len(pg.Next) > 0 && f != nil {
+		if a.Body, parts, err = p.readPages(ctx, src, page, a.Body, pg, f); err != nil {
+			return 0, err
+		}
+	}
+	if err := p.acquire(ctx); err != nil {
+		return 0, err
+	}
+	defer p.release()
+	return p.storeArticle(src, page, a, parts)
+}
+
+// readPages fetches the continuation pages of the article on page, from
+// its first continuations on, and returns the body joined in page order
+// with the URLs of the pages read. Each page's own links may name further
+// pages (a window of page numbers); a page is read once, and the pages
+// read, the first included, are at most extract.MaxPages. A page that
+// cannot be read for good (gone, no text) ends the article there; a
+// temporary failure fails the article, to be read again next crawl.
+func (p *Pipeline) readPages(ctx context.Context, src newsmon.Source, page newsmon.Page, body string, pg extract.Pages, f pageFetcher) (string, []string, error) {
+	seen := map[string]bool{canonical(src, pageURL(page)): true, canonical(src, page.URL): true}
+	bodies := []string{body}
+	var parts []string
+	queue := slices.Clone(pg.Next)
+	for len(queue) > 0 && len(bodies) < extract.MaxPages {
+		u := queue[0]
+		queue = queue[1:]
+		if seen[canonical(src, u)] {
+			continue
+		}
+		seen[canonical(src, u)] = true
+		next, err := f.FetchPage(ctx, u)
+		if err != nil {
+			if fe := (*crawler.FetchError)(nil); errors.As(err, &fe) && !fe.Temporary {
+				p.log.Warn("continuation page not read", "url", u, "article", page.URL, "err", err)
+				break
+			}
+			return "", nil, fmt.Errorf("continuation %s of %s: %w", u, page.URL, err)
+		}
+		if fin := canonical(src, pageURL(next)); fin != canonical(src, u) && seen[fin] {
+			continue // redirected to a page already read
+		}
+		na, npg, err := p.extractPage(ctx, src, next)
+		if err != nil || strings.TrimSpace(na.Body) == "" {
+			p.log.Warn("continuation page without text", "url", u, "article", page.URL, "err", err)
+			break
+		}
+		seen[canonical(src, pageURL(next))] = true
+		bodies = append(bodies, na.Body)
+		parts = append(parts, u)
+		if fin := pageURL(next); fin != u {
+			parts = append(parts, fin) // reached through a redirect
+		}
+		// Pages this one names beyond those queued, in page order.
+		for _, v := range npg.Next {
+			if !seen[canonical(src, v)] && !slices.Contains(queue, v) {
+				queue = append(queue, v)
+			}
+		}
+	}
+	return strings.Join(bodies, "\n\n"), parts, nil
+}
+
+// extractPage reads one page, holding a worker slot.
+func (p *Pipeline) extractPage(ctx context.Context, src newsmon.Source, page newsmon.Page) (newsmon.Article, extract.Pages, error) {
+	if err := p.acquire(ctx); err != nil {
+		return newsmon.Article{}, extract.Pages{}, err
+	}
+	defer p.release()
+	return extract.ExtractPaged(extract.Input{
+		URL:       pageURL(page),
+		HTML:      page.Body,
+		FetchedAt: page.FetchedAt,
+		Rules:     src.Rules,
+		Location:  src.Location,
+		Lang:      src.Lang,
+	})
+}
+
+// acquire takes one of the worker slots that bound how many pages are
+// handled at once; fetches of further pages happen outside them.
+func (p *Pipeline) acquire(ctx context.Context) error {
+	select {
+	case p.workers <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Pipeline) release() { <-p.workers }
+
+// knownURL returns the article stored (or pending) under u.
+func (p *Pipeline) knownURL(src newsmon.Source, u string) (string, bool) {
+	c := canonical(src, u)
+	p.mu.Lock()
+	id, ok := p.pendingURL(c)
+	p.mu.Unlock()
+	if ok {
+		return id, true
+	}
+	id, ok, err := p.store.ArticleIDByURL(c)
+	return id, err == nil && ok
+}
+
+// indexURLs indexes the URLs of page to article id. Call with p.mu held.
+func (p *Pipeline) indexURLs(id string, src newsmon.Source, page newsmon.Page) {
+	var urls []string
+	for _, u := range []string{pageURL(page), page.URL} {
+		if c, err := dedup.CanonicalURL(u, src.HostAliases); err == nil && !slices.Contains(urls, c) {
+			urls = append(urls, c)
+		}
+	}
+	if len(urls) > 0 {
+		p.enqueueDuplicate(id, newsmon.Duplicate{}, urls)
+	}
+}
+
+// pageURL is the URL a page was read from: after redirects.
+func pageURL(page newsmon.Page) string {
+	if page.FinalURL != "" {
+		return page.FinalURL
+	}
+	return page.URL
+}
