@@ -339,6 +339,17 @@ func TestErrorString(t *testing.T) {
 	if got, want := err.Error(), `newsmon.yaml:12: crawl.timeout: invalid duration "3x"`; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
+	// Messages that come from the YAML parser itself keep their file, line
+	// and wording across YAML library versions.
+	for _, tt := range []struct{ yaml, want string }{
+		{"crawl:\n  timeout: 2s\n bad: [\n", "newsmon.yaml:2: did not find expected key"},
+		{"crawl:\n\ttimeout: 2s\n", "newsmon.yaml:2: found character that cannot start any token"},
+		{"crawl: [\n", "newsmon.yaml:1: did not find expected node content"},
+	} {
+		if _, err := Parse("newsmon.yaml", []byte(tt.yaml)); err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q) = %v, want %q", tt.yaml, err, tt.want)
+		}
+	}
 	for _, tt := range []struct {
 		e    Error
 		want string

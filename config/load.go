@@ -18,7 +18,7 @@ import (
 	_ "time/tzdata" // a static binary must still know Asia/Shanghai
 
 	"github.com/andybalholm/cascadia"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/newsmon/newsmon"
 )

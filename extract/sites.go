@@ -9,7 +9,7 @@ import (
 	"github.com/andybalholm/cascadia"
 	"github.com/newsmon/newsmon"
 	"golang.org/x/net/html"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed sites.yaml
