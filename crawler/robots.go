@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -202,8 +203,10 @@ func (c *Crawler) fetchRobots(ctx context.Context, set settings, e *robotsEntry,
 	e.expires = c.now().Add(robotsTTL)
 	data, err := robotstxt.FromBytes(body)
 	if err != nil {
-		// Unparseable: no rules, as for a missing robots.txt (RFC 9309
-		// asks parsers to be lenient; robotstxt already skips bad lines).
+		// The parser gives up on the whole file (e.g. a rule before any
+		// User-agent line): no rules, as for a missing robots.txt, and the
+		// operator is told.
+		slog.Warn("robots.txt unparsable, all allowed", "url", base+"/robots.txt", "err", err)
 		c.tr.setCrawlDelay(host, 0)
 		return
 	}

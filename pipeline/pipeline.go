@@ -307,8 +307,6 @@ func (s Summary) Totals() SourceSummary {
 	return t
 }
 
-var errNoText = errors.New("no article text found")
-
 // outcome is what became of one article page.
 type outcome int
 
@@ -458,9 +456,6 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 // are the URLs of its continuation pages (a multi-page article), indexed
 // to it too.
 func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon.Article, parts []string) (outcome, error) {
-	if a.Title == "" && a.Body == "" {
-		return 0, errNoText
-	}
 	urls, err := articleURLs(src, page, a.CanonicalURL)
 	if err != nil {
 		return 0, err
@@ -739,8 +734,6 @@ func failReason(err error) string {
 	case errors.Is(err, extract.ErrEmpty):
 		return "extract: empty page"
 	case errors.Is(err, extract.ErrNoArticle):
-		return "extract: no article text"
-	case errors.Is(err, errNoText):
 		return "extract: no article text"
 	}
 	return "other error (see the log)"

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -111,7 +112,7 @@ func Open(path string) (*Store, error) {
 }
 
 func openError(path string, err error) error {
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return fmt.Errorf("open %s: %w", path, ErrInUse)
 	}
 	return fmt.Errorf("open %s: %w", path, err)

@@ -131,7 +131,7 @@ func TestAddArticle(t *testing.T) {
 }
 
 func TestFiller(t *testing.T) {
-	if Filler(3, 1, 120) != Filler(3, 1, 120) {
+	if a, b := Filler(3, 1, 120), Filler(3, 1, 120); a != b {
 		t.Fatal("Filler is not deterministic")
 	}
 	tests := []struct{ runes, han int }{{1, 1}, {24, 24}, {90, 90}, {360, 360}}
