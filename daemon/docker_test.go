@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -69,6 +70,93 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("final stage does not match %s", re)
 		}
 	}
+}
+
+// TestDockerignore checks that .dockerignore keeps the history, databases
+// and build outputs out of the build context, and none of what the build
+// step needs (go.mod, go.sum, the Go and embedded files of every package
+// the binary is built from).
+func TestDockerignore(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "!") {
+			t.Fatalf("exception %q: this check does not model exceptions", line)
+		}
+		p := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(line)), "/")
+		if _, err := path.Match(strings.TrimPrefix(p, "**/"), ""); err != nil {
+			t.Fatalf("pattern %q: %v", line, err)
+		}
+		patterns = append(patterns, p)
+	}
+	ignored := func(name string) bool {
+		for _, p := range patterns {
+			if dockerignoreMatch(p, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range []string{".git/HEAD", "newsmon-data/newsmon.db", "daemon/newsmon-data/newsmon.db",
+		"backup.db", "store/x.db", "newsmon", "daemon/daemon.test", "cpu.prof", "bench/extracteval"} {
+		if !ignored(name) {
+			t.Errorf("%s is in the build context", name)
+		}
+	}
+
+	out, err := exec.Command("go", "list", "-deps", "-f",
+		`{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}`,
+		"../cmd/newsmon").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed := []string{"go.mod", "go.sum"}
+	for _, f := range strings.Fields(string(out)) {
+		if rel, err := filepath.Rel(root, f); err == nil && !strings.HasPrefix(rel, "..") {
+			needed = append(needed, filepath.ToSlash(rel))
+		}
+	}
+	if len(needed) < 20 {
+		t.Fatalf("only %d files of the module found: %v", len(needed), needed)
+	}
+	for _, name := range needed {
+		if ignored(name) {
+			t.Errorf("%s, which the build needs, is left out of the build context", name)
+		}
+	}
+}
+
+// dockerignoreMatch reports whether a .dockerignore pattern (cleaned,
+// without a leading slash) leaves out name, a slash-separated path from
+// the context's root: the pattern matches the path or one of its parent
+// directories, and a leading **/ matches any number of directories.
+func dockerignoreMatch(pattern, name string) bool {
+	parts := strings.Split(name, "/")
+	anyDir := strings.HasPrefix(pattern, "**/")
+	pattern = strings.TrimPrefix(pattern, "**/")
+	for start := range parts {
+		if start > 0 && !anyDir {
+			break
+		}
+		for end := start + 1; end <= len(parts); end++ {
+			if ok, _ := path.Match(pattern, strings.Join(parts[start:end], "/")); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // TestStaticBinary builds newsmon exactly as the Dockerfile does, checks
