@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,8 @@ var (
 	ErrExists = errors.New("article already stored")
 	// ErrSchema means the database was written by a newer newsmon.
 	ErrSchema = errors.New("database schema is newer than this newsmon supports")
+	// ErrNoDatabase means OpenExisting found no database file.
+	ErrNoDatabase = errors.New("no newsmon database")
 )
 
 // readBatch is how many records Articles and Incidents read per read
@@ -91,6 +94,27 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	return open(path)
+}
+
+// OpenExisting is Open for commands that only read: it opens (and
+// migrates) the database file at path only if it exists, and creates
+// nothing, neither the file nor its directory. When there is no file its
+// error matches ErrNoDatabase.
+func OpenExisting(path string) (*Store, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("open %s: not a regular file: %w", path, ErrNoDatabase)
+	}
+	return open(path)
+}
+
+func open(path string) (*Store, error) {
 	// A larger first mapping spares a growing database the remaps that
 	// copy every node a write transaction holds; the file itself still
 	// grows only as needed, a mebibyte at a time.

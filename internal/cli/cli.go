@@ -148,6 +148,28 @@ func (e *env) openStore(cfg *config.Config) (*store.Store, error) {
 	return store.Open(dbPath(cfg))
 }
 
+// openExisting opens the database for a command that only reads it
+// (export): it creates nothing, and says so when there is no database.
+func (e *env) openExisting(cfg *config.Config) (*store.Store, error) {
+	st, err := store.OpenExisting(dbPath(cfg))
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, noDatabaseError{dir: cfg.DataDir, err: err}
+	}
+	return st, err
+}
+
+// noDatabaseError is a reader's missing database, named by its directory
+// (what --data-dir and data_dir say).
+type noDatabaseError struct {
+	dir string
+	err error
+}
+
+func (e noDatabaseError) Error() string {
+	return fmt.Sprintf("no newsmon database at %s (`newsmon crawl` or `newsmon daemon` creates one; --data-dir or data_dir says where it is)", e.dir)
+}
+func (e noDatabaseError) Unwrap() error { return e.err }
+
 // open builds the logger and opens the store for a loaded and checked
 // configuration; the caller closes the store.
 func (e *env) open(cfg *config.Config) (*slog.Logger, *store.Store, error) {

@@ -59,7 +59,7 @@ func exportCommand(e *env) *cobra.Command {
 				}
 				return usageError{fmt.Errorf("--topic %q: no such topic in the configuration (have: %s)", topic, strings.Join(names, ", "))}
 			}
-			st, err := e.openStore(cfg)
+			st, err := e.openExisting(cfg)
 			if errors.Is(err, store.ErrInUse) {
 				return fmt.Errorf("%w (a running daemon serves the same JSON at http://%s/api/v1/%s)", err, cfg.Server.Listen, what)
 			}
