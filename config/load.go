@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -88,15 +89,18 @@ func builtin() *Config {
 // (cnBeta.COM, Sina Finance, Sina Tech and English tech-news feeds) and the
 // ai-incidents topic. Each call returns a new value the caller may change.
 func Default() *Config {
-	c, err := parse("default.yaml", defaultYAML, builtin())
+	c, err := parse("default.yaml", "", defaultYAML, builtin())
 	if err != nil {
 		panic("config: embedded default configuration: " + err.Error()) // caught by the tests
 	}
 	return c
 }
 
-// Load reads and validates the configuration file at path. Errors are of
-// type *Error.
+// Load reads and validates the configuration file at path. A relative
+// data_dir in the file is taken from the file's directory, so that the file
+// means the same database whichever directory newsmon runs in; the default
+// ./newsmon-data, when the file does not set data_dir, stays relative to the
+// working directory. Errors are of type *Error.
 func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -110,7 +114,7 @@ func Load(path string) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("file larger than %d bytes", MaxFileSize)}
 	}
-	return Parse(path, data)
+	return parse(path, filepath.Dir(path), data, Default())
 }
 
 func pathErrMsg(err error) string {
@@ -122,15 +126,18 @@ func pathErrMsg(err error) string {
 }
 
 // Parse reads a configuration from data on top of the default
-// configuration; name is the file name used in error messages. Errors are
-// of type *Error.
+// configuration; name is the file name used in error messages. Paths are
+// kept as written (Load resolves them against the file's directory).
+// Errors are of type *Error.
 func Parse(name string, data []byte) (*Config, error) {
-	return parse(name, data, Default())
+	return parse(name, "", data, Default())
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func parse(name string, data []byte, c *Config) (*Config, error) {
+// parse reads data on top of c; dir, when not empty, is the directory
+// relative paths in the file are taken from.
+func parse(name, dir string, data []byte, c *Config) (*Config, error) {
 	var doc yaml.Node
 	if err := unmarshal(data, &doc); err != nil {
 		e := &Error{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
@@ -147,7 +154,7 @@ func parse(name string, data []byte, c *Config) (*Config, error) {
 	if root.Kind == 0 { // empty file: all defaults
 		return c, nil
 	}
-	p := &parser{file: name}
+	p := &parser{file: name, dir: dir}
 	if err := p.config(root, c); err != nil {
 		return nil, err
 	}
@@ -167,6 +174,7 @@ func unmarshal(data []byte, n *yaml.Node) (err error) {
 // parser walks the YAML node tree so that every error names its line and key.
 type parser struct {
 	file string
+	dir  string // relative paths are taken from here ("": kept as written)
 }
 
 // field decodes the value node of one key; key is its dotted path.
@@ -307,6 +315,19 @@ func (p *parser) str(dst *string, check func(string) error) field {
 			}
 		}
 		*dst = s
+		return nil
+	}
+}
+
+// path decodes a non-empty file path, taken from p.dir when relative.
+func (p *parser) path(dst *string) field {
+	return func(n *yaml.Node, key string) error {
+		if err := p.str(dst, nonEmpty)(n, key); err != nil {
+			return err
+		}
+		if p.dir != "" && !filepath.IsAbs(*dst) {
+			*dst = filepath.Join(p.dir, *dst)
+		}
 		return nil
 	}
 }
@@ -480,7 +501,7 @@ func FormatSize(n int64) string {
 func (p *parser) config(n *yaml.Node, c *Config) error {
 	cr := &c.Crawl
 	return p.mapping(n, "", map[string]field{
-		"data_dir":   p.str(&c.DataDir, nonEmpty),
+		"data_dir":   p.path(&c.DataDir),
 		"user_agent": p.str(&cr.UserAgent, userAgent),
 		"crawl": func(n *yaml.Node, key string) error {
 			return p.mapping(n, key, map[string]field{
