@@ -51,6 +51,14 @@ type Input struct {
 	Lang      string         // the source's language, "" to detect
 }
 
+// errorf is an error about the page, named by its URL when it has one.
+func (in Input) errorf(format string, args ...any) error {
+	if in.URL == "" {
+		return fmt.Errorf("extract: "+format, args...)
+	}
+	return fmt.Errorf("extract %s: "+format, append([]any{in.URL}, args...)...)
+}
+
 // Extract reads the article in one page. When no article text is found it
 // returns what it could read together with an error wrapping ErrNoArticle.
 func Extract(in Input) (newsmon.Article, error) {
@@ -65,14 +73,14 @@ func extract(in Input, wantPages bool) (newsmon.Article, Pages, error) {
 	pages := Pages{Number: 1}
 	raw := in.HTML
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return art, pages, fmt.Errorf("extract %s: %w", in.URL, ErrEmpty)
+		return art, pages, in.errorf("%w", ErrEmpty)
 	}
 	if len(raw) > MaxHTMLBytes {
 		raw = raw[:MaxHTMLBytes]
 	}
 	root, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
-		return art, pages, fmt.Errorf("extract %s: parse: %w", in.URL, err)
+		return art, pages, in.errorf("parse: %w", err)
 	}
 	loc := in.Location
 	if loc == nil {
@@ -123,13 +131,13 @@ func extract(in Input, wantPages bool) (newsmon.Article, Pages, error) {
 	art.Image = resolve(in.URL, firstNonEmpty(p.meta["og:image"], ld.Image, p.meta["twitter:image"]))
 	art.CanonicalURL = resolve(in.URL, firstNonEmpty(p.canonical, p.meta["og:url"]))
 	if err := p.wall(textWeight(art.Body, wallMaxBody), roots); err != nil {
-		return art, pages, fmt.Errorf("extract %s: %w", in.URL, err)
+		return art, pages, in.errorf("%w", err)
 	}
 	if wantPages {
 		pages = p.pages(in.URL, roots)
 	}
 	if art.Body == "" {
-		return art, pages, fmt.Errorf("extract %s: %w", in.URL, ErrNoArticle)
+		return art, pages, in.errorf("%w", ErrNoArticle)
 	}
 	return art, pages, nil
 }

@@ -320,6 +320,9 @@ func TestExtractErrors(t *testing.T) {
 	if _, err := Extract(Input{URL: "https://e.example/empty", HTML: []byte("  \n")}); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "https://e.example/empty") {
 		t.Errorf("empty page: err = %v, want ErrEmpty naming the URL", err)
 	}
+	if _, err := Extract(Input{HTML: []byte("  \n")}); err == nil || err.Error() != "extract: empty page" {
+		t.Errorf("empty page without a URL: err = %v, want \"extract: empty page\" (no empty name)", err)
+	}
 	art, err := Extract(Input{URL: "https://e.example/video", HTML: []byte(`<title>Only a video</title><video src="v.mp4"></video>`)})
 	if !errors.Is(err, ErrNoArticle) {
 		t.Errorf("page without text: err = %v, want ErrNoArticle", err)

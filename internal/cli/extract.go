@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,8 +34,10 @@ func extractCommand(e *env) *cobra.Command {
 		Short: "Print the article extracted from pages (files or URLs) as JSON lines",
 		Long: "Extract title, published time, authors, language and body text from saved pages\n" +
 			"(FILE, gzip allowed; --url gives the page's address) or from fetched URLs.\n" +
-			"--manifest FILE reads JSON lines {\"id\",\"url\",\"path\"} and prints one JSON line per\n" +
-			"input, in order, with its id; a page that fails gives a line with an \"error\" field.",
+			"--manifest FILE (- for standard input) reads JSON lines {\"id\",\"url\",\"path\"} and\n" +
+			"prints one JSON line per input, in order, with its id; a page that fails gives a line\n" +
+			"with an \"error\" field, and the run then exits 1. A relative path is taken from the\n" +
+			"manifest file's directory (from the working directory for standard input).",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			loc, err := time.LoadLocation(tz)
 			if err != nil {
@@ -44,7 +47,7 @@ func extractCommand(e *env) *cobra.Command {
 				if len(args) > 0 {
 					return usageError{errors.New("--manifest takes no other arguments")}
 				}
-				return extractManifest(e.stdout, manifest, loc)
+				return e.extractManifest(manifest, loc)
 			}
 			if len(args) == 0 {
 				return usageError{errors.New("extract needs a FILE or URL, or --manifest FILE")}
@@ -69,7 +72,7 @@ func extractCommand(e *env) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&pageURL, "url", "", "the page's URL, when extracting from a FILE")
-	f.StringVar(&manifest, "manifest", "", "batch: JSON lines {\"id\",\"url\",\"path\"}")
+	f.StringVar(&manifest, "manifest", "", "batch: JSON lines {\"id\",\"url\",\"path\"} (- for standard input)")
 	f.StringVar(&tz, "timezone", "UTC", "time zone for dates printed without one")
 	return cmd
 }
@@ -98,7 +101,7 @@ func (e *env) extractOne(ctx context.Context, arg, pageURL string, loc *time.Loc
 			return newsmon.Article{}, err
 		}
 		if page == nil {
-			return newsmon.Article{}, fmt.Errorf("not fetched: %v", stats["extract"].Reasons)
+			return newsmon.Article{}, errors.New(notFetched(stats["extract"]))
 		}
 		return extractPage(page.FinalURL, page.Body, page.FetchedAt, loc)
 	}
@@ -165,34 +168,72 @@ type manifestLine struct {
 	Path string `json:"path"`
 }
 
-// extractManifest processes a JSON Lines manifest in one process: one output
-// line per input line, in order; a failing page gives {"id","error"}.
-func extractManifest(w io.Writer, path string, loc *time.Location) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return usageError{err}
+// notFetched says why the crawler brought back no page for a URL, e.g.
+// "not fetched: private network" (reasons in order, with a count past one).
+func notFetched(st *crawler.Stats) string {
+	if st == nil || len(st.Reasons) == 0 {
+		return "not fetched"
 	}
-	defer f.Close()
-	base := filepath.Dir(path)
-	sc := bufio.NewScanner(f)
+	var reasons []string
+	for r, n := range st.Reasons {
+		if n > 1 {
+			r = fmt.Sprintf("%s (%d)", r, n)
+		}
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	return "not fetched: " + strings.Join(reasons, ", ")
+}
+
+// extractManifest processes a JSON Lines manifest in one process: one output
+// line per input line, in order; a failing line gives {"id","line","error"}
+// and makes the run fail once every line is done. path "-" is standard
+// input.
+func (e *env) extractManifest(path string, loc *time.Location) error {
+	var r io.Reader = e.stdin
+	name, base := "stdin", "" // relative paths: the working directory's
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return usageError{err}
+		}
+		defer f.Close()
+		r, name, base = f, path, filepath.Dir(path)
+	}
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriter(e.stdout)
 	defer bw.Flush()
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
+	fail := func(id string, n int, err error) error {
+		return enc.Encode(struct {
+			ID    string `json:"id"`
+			Line  int    `json:"line"`
+			Error string `json:"error"`
+		}{id, n, err.Error()})
+	}
+	lines, failed := 0, 0
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
+		lines++
 		var in manifestLine
 		if err := json.Unmarshal(line, &in); err != nil {
-			enc.Encode(map[string]string{"id": "", "error": fmt.Sprintf("%s:%d: %v", path, n, err)})
+			failed++
+			if err := fail("", n, fmt.Errorf("%s:%d: not a JSON object {\"id\",\"url\",\"path\"}: %v", name, n, err)); err != nil {
+				return err
+			}
 			continue
 		}
 		a, err := extractFile(in, base, loc)
 		if err != nil {
-			enc.Encode(map[string]string{"id": in.ID, "error": err.Error()})
+			failed++
+			if err := fail(in.ID, n, err); err != nil {
+				return err
+			}
 			continue
 		}
 		a.ID = in.ID
@@ -201,24 +242,32 @@ func extractManifest(w io.Writer, path string, loc *time.Location) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%s: %d of %d lines failed (their output lines carry an \"error\")", name, failed, lines)
 	}
 	return nil
 }
 
-// extractFile extracts one manifest entry; a relative path is tried as given,
-// then beside the manifest. A panic in one page is reported as its error.
+// extractFile extracts one manifest entry; a relative path is taken from
+// base (the manifest's directory, or the working directory when base is
+// ""). Errors name the page file. A panic in one page is reported as its
+// error.
 func extractFile(in manifestLine, base string, loc *time.Location) (a newsmon.Article, err error) {
+	p := in.Path
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("extract %s: internal error: %v", in.Path, r)
+			err = fmt.Errorf("%s: internal error: %v", p, r)
 		}
 	}()
-	p := in.Path
 	if p == "" {
-		return a, errors.New("no path")
+		return a, errors.New(`no "path" (the saved page to extract)`)
 	}
-	if _, statErr := os.Stat(p); statErr != nil && !filepath.IsAbs(p) {
+	if base != "" && !filepath.IsAbs(p) {
 		p = filepath.Join(base, p)
 	}
 	raw, err := readPage(p)
@@ -229,5 +278,9 @@ func extractFile(in manifestLine, base string, loc *time.Location) (a newsmon.Ar
 	if err != nil {
 		return a, fmt.Errorf("%s: %w", p, err)
 	}
-	return extractPage(in.URL, html, fileTime(p), loc)
+	a, err = extractPage(in.URL, html, fileTime(p), loc)
+	if err != nil {
+		return a, fmt.Errorf("%s: %w", p, err)
+	}
+	return a, nil
 }
