@@ -8,8 +8,8 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"github.com/newsmon/newsmon"
-	"golang.org/x/net/html"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/html"
 )
 
 //go:embed sites.yaml
