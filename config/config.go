@@ -36,6 +36,15 @@ type Server struct {
 	Token  string
 }
 
+// TopicNames returns the configured topics' names, in order.
+func (c *Config) TopicNames() []string {
+	names := make([]string, 0, len(c.Topics))
+	for _, t := range c.Topics {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
 // Source returns the configured source with the given name.
 func (c *Config) Source(name string) (newsmon.Source, bool) {
 	for _, s := range c.Sources {

@@ -69,6 +69,7 @@ func TestAPIThroughDaemon(t *testing.T) {
 		"/api/v1/articles?source=a&source=b",
 		"/api/v1/incidents?min_articles=-1",
 		"/api/v1/incidents?format=xml",
+		"/api/v1/incidents?topic=nosuch", // as `export --topic nosuch` exits 2
 		"/api/v1/articles/" + strings.Repeat("z", 1000),
 	} {
 		status, body := d.get(query, token)
@@ -76,6 +77,9 @@ func TestAPIThroughDaemon(t *testing.T) {
 		if status != 400 || json.Unmarshal(body, &e) != nil || e.Error == "" {
 			t.Errorf("GET %.80s: %d %.200q; want 400 with an error message", query, status, body)
 		}
+	}
+	if status, body := d.get("/api/v1/incidents?topic=ai-incidents", token); status != 200 {
+		t.Errorf("a configured topic: %d %.200q, want 200", status, body)
 	}
 	if status, _ := d.get("/healthz", ""); status != 200 {
 		t.Fatalf("/healthz after bad requests: %d", status)

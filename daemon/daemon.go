@@ -92,6 +92,7 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 		Ready:       d.ready,
 		ErrNotFound: store.ErrNotFound,
 		Log:         log,
+		Topics:      func() []string { return d.cfg.Load().TopicNames() },
 	}))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

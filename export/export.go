@@ -256,6 +256,25 @@ func Rank(incs []newsmon.Incident, topic string, minArticles int, since time.Tim
 	return out
 }
 
+// ErrNoTopic is returned (wrapped) by CheckTopic for a topic that is not
+// configured.
+var ErrNoTopic = errors.New("no such topic in the configuration")
+
+// CheckTopic checks the topic filter of `export --topic` and the API's
+// topic parameter against the configured topic names: "" (any topic) and a
+// configured name pass; anything else is an error wrapping ErrNoTopic that
+// lists the names.
+func CheckTopic(topic string, names []string) error {
+	if topic == "" || slices.Contains(names, topic) {
+		return nil
+	}
+	have := "none"
+	if len(names) > 0 {
+		have = strings.Join(names, ", ")
+	}
+	return fmt.Errorf("%w (have: %s)", ErrNoTopic, have)
+}
+
 // ErrSince is returned (wrapped) by ParseSince for a value it cannot read.
 var ErrSince = errors.New("want a duration such as 24h or 7d, a date such as 2020-05-01, or an RFC 3339 time")
 

@@ -52,6 +52,10 @@ type Options struct {
 	ErrNotFound error
 	Log         *slog.Logger // nil: discard
 	Now         func() time.Time
+	// Topics returns the configured topic names, against which the topic
+	// parameter is checked (an unknown topic is a 400, as `export --topic`
+	// is a usage error); nil: any topic is accepted.
+	Topics func() []string
 }
 
 type handler struct {
@@ -240,6 +244,11 @@ func (h *handler) incidents(w http.ResponseWriter, r *http.Request, q url.Values
 	minArticles, err := intParam(q, "min_articles", 0, 0, 1<<20)
 	if err != nil {
 		return err
+	}
+	if h.opts.Topics != nil {
+		if err := export.CheckTopic(q.Get("topic"), h.opts.Topics()); err != nil {
+			return badf("topic %q: %v", q.Get("topic"), err)
+		}
 	}
 	f := export.Filter{Topic: q.Get("topic"), MinArticles: minArticles, Since: lq.since}
 	var matched []newsmon.Incident

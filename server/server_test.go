@@ -93,7 +93,8 @@ func newFakeStore() *fakeStore {
 }
 
 func newHandler(st Store, token string) http.Handler {
-	return New(Options{Store: st, Token: token, ErrNotFound: errGone, Now: func() time.Time { return now }})
+	return New(Options{Store: st, Token: token, ErrNotFound: errGone, Now: func() time.Time { return now },
+		Topics: func() []string { return []string{"ai-incidents", "recalls"} }})
 }
 
 func get(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
@@ -250,7 +251,7 @@ func TestIncidentsAPI(t *testing.T) {
 		{"?since=2020-05-05", []string{"i-recall"}},
 		{"?since=72h", []string{"i-recall"}},
 		{"?since=30d&limit=1", []string{"i-browser"}},
-		{"?topic=none", []string{}},
+		{"?topic=recalls", []string{}}, // configured, matched by none
 	} {
 		t.Run(tt.query, func(t *testing.T) {
 			w := get(t, h, "/api/v1/incidents"+tt.query)
@@ -366,6 +367,7 @@ func TestBadRequests(t *testing.T) {
 		{"repeated parameter", "/api/v1/articles?source=a&source=b", `"source" given 2 times`},
 		{"long search term", "/api/v1/articles?q=" + strings.Repeat("x", MaxSearchTerm+1), "q: longer than"},
 		{"bad format", "/api/v1/incidents?format=xml", "format"},
+		{"unknown topic", "/api/v1/incidents?topic=nosuch", `topic "nosuch": no such topic in the configuration (have: ai-incidents, recalls)`},
 		{"parameter on stats", "/api/v1/stats?x=1", "unknown parameter"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -441,5 +443,16 @@ func TestNewHTTPServer(t *testing.T) {
 	s := NewHTTPServer("127.0.0.1:0", http.NotFoundHandler())
 	if s.ReadHeaderTimeout == 0 || s.ReadTimeout == 0 || s.IdleTimeout == 0 || s.Addr != "127.0.0.1:0" {
 		t.Errorf("server without timeouts: %+v", s)
+	}
+}
+
+// Without Options.Topics the topic parameter is not checked: an unknown
+// topic matches nothing.
+func TestIncidentsAnyTopicWithoutTopics(t *testing.T) {
+	h := New(Options{Store: newFakeStore()})
+	w := get(t, h, "/api/v1/incidents?topic=nosuch")
+	var doc export.Document
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &doc) != nil || len(doc.Incidents) != 0 {
+		t.Errorf("status %d body %.200s, want 200 and no incidents", w.Code, w.Body)
 	}
 }

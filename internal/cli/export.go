@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,12 +50,8 @@ func exportCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if topic != "" && !slices.ContainsFunc(cfg.Topics, func(t newsmon.Topic) bool { return t.Name == topic }) {
-				var names []string
-				for _, t := range cfg.Topics {
-					names = append(names, t.Name)
-				}
-				return usageError{fmt.Errorf("--topic %q: no such topic in the configuration (have: %s)", topic, strings.Join(names, ", "))}
+			if err := export.CheckTopic(topic, cfg.TopicNames()); err != nil {
+				return usageError{fmt.Errorf("--topic %q: %w", topic, err)}
 			}
 			st, err := e.openExisting(cfg)
 			if errors.Is(err, store.ErrInUse) {
@@ -100,7 +94,7 @@ func exportCommand(e *env) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&since, "since", "", "only what was seen since a duration ago (72h) or a date (2020-05-01)")
+	f.StringVar(&since, "since", "", "only what was seen since a duration ago (72h) or a date (2020-05-01): incidents by last-seen time, articles by fetch time")
 	f.StringVar(&format, "format", "", "json or jsonl (default json for incidents, jsonl for articles)")
 	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	f.StringVar(&topic, "topic", "", "only incidents that match this topic")
