@@ -287,6 +287,7 @@ func TestErrors(t *testing.T) {
 		{"zero size", "crawl:\n  max_body_bytes: 0\n", 2, "crawl.max_body_bytes", "out of range"},
 		{"not an integer", "crawl:\n  parallelism: many\n", 2, "crawl.parallelism", `expected an integer, got "many"`},
 		{"too small", "crawl:\n  parallelism: 0\n", 2, "crawl.parallelism", "must be at least 1, got 0"},
+		{"no redirects", "crawl:\n  max_redirects: 0\n", 2, "crawl.max_redirects", "must be at least 1, got 0"},
 		{"not a bool", "crawl:\n  respect_robots: maybe\n", 2, "crawl.respect_robots", `expected true or false, got "maybe"`},
 		{"proxy without scheme", "crawl:\n  proxy: 10.0.0.1:3128\n", 2, "crawl.proxy", `invalid proxy "10.0.0.1:3128"`},
 		{"proxy scheme", "crawl:\n  proxy: ftp://10.0.0.1:21\n", 2, "crawl.proxy", "scheme must be http, https or socks5"},

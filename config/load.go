@@ -69,18 +69,8 @@ func (e *Error) Unwrap() error { return e.Err }
 func builtin() *Config {
 	return &Config{
 		DataDir: "./newsmon-data",
-		Crawl: newsmon.CrawlSettings{
-			UserAgent:     "newsmon/" + newsmon.Version + " (+https://github.com/newsmon/newsmon)",
-			Parallelism:   8,
-			PerHostDelay:  2 * time.Second,
-			Timeout:       30 * time.Second,
-			MaxBodyBytes:  10 << 20,
-			RespectRobots: true,
-			Retries:       2,
-			MaxPages:      500,
-			MaxRedirects:  10,
-		},
-		Cluster: Cluster{Window: 168 * time.Hour},
+		Crawl:   newsmon.DefaultCrawlSettings(),
+		Cluster: Cluster{Window: newsmon.DefaultIncidentWindow},
 		Server:  Server{Listen: "127.0.0.1:8080"},
 	}
 }
@@ -513,7 +503,7 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 				"allow_private_networks": p.boolean(&cr.AllowPrivateNetworks),
 				"retries":                p.integer(&cr.Retries, 0),
 				"max_pages":              p.integer(&cr.MaxPages, 1),
-				"max_redirects":          p.integer(&cr.MaxRedirects, 0),
+				"max_redirects":          p.integer(&cr.MaxRedirects, 1),
 				"proxy":                  p.str(&cr.Proxy, proxyURL),
 			})
 		},

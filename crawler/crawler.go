@@ -123,45 +123,34 @@ type settings struct {
 	robotsAgent string // the product token matched against robots.txt groups
 }
 
-// Defaults for zero CrawlSettings fields.
-const (
-	DefaultParallelism  = 8
-	DefaultTimeout      = 30 * time.Second
-	DefaultMaxBodyBytes = 10 << 20
-	DefaultRetries      = 2
-	DefaultMaxPages     = 5000
-	DefaultMaxRedirects = 10
-)
-
-// withDefaults fills in zero fields: Retries below zero means no retries;
+// withDefaults fills in zero fields: a zero UserAgent, Parallelism,
+// Timeout, MaxBodyBytes, MaxPages or MaxRedirects takes
+// newsmon.DefaultCrawlSettings' (the configuration's defaults); Retries is
+// taken as given (0: none, as `retries: 0` in the configuration says);
 // PerHostDelay zero means no delay.
 func withDefaults(cs newsmon.CrawlSettings) (settings, error) {
 	s := settings{CrawlSettings: cs}
+	def := newsmon.DefaultCrawlSettings()
 	if s.UserAgent == "" {
-		s.UserAgent = "newsmon/" + newsmon.Version + " (+https://github.com/newsmon/newsmon)"
+		s.UserAgent = def.UserAgent
 	}
 	s.robotsAgent, _, _ = strings.Cut(s.UserAgent, "/")
 	s.robotsAgent = strings.TrimSpace(s.robotsAgent)
 	if s.Parallelism <= 0 {
-		s.Parallelism = DefaultParallelism
+		s.Parallelism = def.Parallelism
 	}
 	if s.Timeout <= 0 {
-		s.Timeout = DefaultTimeout
+		s.Timeout = def.Timeout
 	}
 	if s.MaxBodyBytes <= 0 {
-		s.MaxBodyBytes = DefaultMaxBodyBytes
+		s.MaxBodyBytes = def.MaxBodyBytes
 	}
-	switch {
-	case s.Retries == 0:
-		s.Retries = DefaultRetries
-	case s.Retries < 0:
-		s.Retries = 0
-	}
+	s.Retries = max(s.Retries, 0)
 	if s.MaxPages <= 0 {
-		s.MaxPages = DefaultMaxPages
+		s.MaxPages = def.MaxPages
 	}
 	if s.MaxRedirects <= 0 {
-		s.MaxRedirects = DefaultMaxRedirects
+		s.MaxRedirects = def.MaxRedirects
 	}
 	if s.PerHostDelay < 0 {
 		return s, fmt.Errorf("crawler: negative per-host delay %s", s.PerHostDelay)
@@ -169,7 +158,7 @@ func withDefaults(cs newsmon.CrawlSettings) (settings, error) {
 	return s, nil
 }
 
-// New returns a Crawler. Zero settings take the defaults above.
+// New returns a Crawler; zero settings take defaults (withDefaults).
 func New(opts Options) (*Crawler, error) {
 	s, err := withDefaults(opts.Settings)
 	if err != nil {

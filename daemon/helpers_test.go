@@ -237,7 +237,7 @@ type configOpts struct {
 	delay    time.Duration // crawl.per_host_delay
 	timeout  time.Duration // crawl.timeout (default 5s)
 	interval time.Duration // every source's interval
-	retries  int
+	retries  int // crawl.retries; 0: the default (2), below 0: none
 	token    string
 	listen   string // default 127.0.0.1:0
 }
@@ -256,7 +256,10 @@ func writeConfig(t *testing.T, dir string, srcs []newsmon.Source, o configOpts) 
 	if o.listen == "" {
 		o.listen = "127.0.0.1:0"
 	}
-	crawl := map[string]any{"parallelism": 4, "per_host_delay": o.delay.String(), "timeout": o.timeout.String(), "retries": o.retries}
+	crawl := map[string]any{"parallelism": 4, "per_host_delay": o.delay.String(), "timeout": o.timeout.String()}
+	if o.retries != 0 {
+		crawl["retries"] = max(o.retries, 0)
+	}
 	server := map[string]any{"server": map[string]any{"listen": o.listen, "token": o.token}}
 	return fakeweb.WriteConfig(t, dir, srcs, crawl, server)
 }

@@ -79,7 +79,7 @@ func TestSyndicatedCopyStoredOnceWithDuplicate(t *testing.T) {
 		Published: published.Add(24 * time.Hour), Paragraphs: storyB,
 	})
 
-	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10, Retries: 2})
 	sum, err := p.Run(context.Background(), web.Sources(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestSyndicatedCopyStoredOnceWithDuplicate(t *testing.T) {
 
 func TestRunAgainStoresNothingNew(t *testing.T) {
 	web := fakeweb.New(t)
-	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10, Retries: 2})
 	if _, err := p.Run(context.Background(), web.Sources(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestMinScoreKeepsWeakIncidentsOutOfTopics(t *testing.T) {
 		wantTopics bool
 	}{{0, true}, {0.2, true}, {0.999, false}} { // topic scores stay below 1
 		web := fakeweb.New(t)
-		p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+		p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10, Retries: 2})
 		cfg := *p.Config()
 		cfg.Cluster.MinScore = tt.minScore
 		if err := p.SetConfig(&cfg); err != nil {
@@ -238,7 +238,7 @@ func TestMinScoreKeepsWeakIncidentsOutOfTopics(t *testing.T) {
 // cycles.
 func TestStoredDocFreqMatchesArticles(t *testing.T) {
 	web := fakeweb.New(t)
-	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10})
+	p, st := newPipeline(t, newsmon.CrawlSettings{Parallelism: 4, RespectRobots: true, AllowPrivateNetworks: true, Timeout: 5 * time.Second, MaxBodyBytes: 512 << 10, Retries: 2})
 	reloaded := false
 	onEvent := func(ev crawler.Event) {
 		p.mu.Lock()
