@@ -237,7 +237,7 @@ type configOpts struct {
 	delay    time.Duration // crawl.per_host_delay
 	timeout  time.Duration // crawl.timeout (default 5s)
 	interval time.Duration // every source's interval
-	retries  int // crawl.retries; 0: the default (2), below 0: none
+	retries  int           // crawl.retries; 0: the default (2), below 0: none
 	token    string
 	listen   string // default 127.0.0.1:0
 }
