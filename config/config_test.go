@@ -56,8 +56,10 @@ func TestDefault(t *testing.T) {
 	if matchesAny(cnbeta.ArticleURLs, "https://www.cnbeta.com.tw/category/tech.htm") {
 		t.Error("cnbeta article_urls match a category page")
 	}
-	if cnbeta.Rules.Body != ".article-content" || len(cnbeta.Rules.Drop) == 0 {
-		t.Errorf("cnbeta rules = %+v", cnbeta.Rules)
+	// No rules of its own: extract's site table (desktop and mobile
+	// templates) applies (pipeline: TestDefaultSourcesGetSiteRules).
+	if r := cnbeta.Rules; r.Title != "" || r.Body != "" || len(r.Drop) != 0 {
+		t.Errorf("cnbeta rules = %+v, want none", cnbeta.Rules)
 	}
 
 	for _, name := range []string{"sina-finance", "sina-tech"} {
