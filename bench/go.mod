@@ -7,7 +7,6 @@ require (
 	github.com/markusmobius/go-trafilatura v1.12.2
 	github.com/newsmon/newsmon v0.0.0
 	golang.org/x/net v0.62.0
-	golang.org/x/text v0.44.0
 )
 
 require (
@@ -37,6 +36,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/exp v0.0.0-20241009180824-f66d83c29e7c // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 )
 
 replace github.com/newsmon/newsmon => ../

@@ -1,7 +1,9 @@
 // Package evaldata reads the extraction evaluation data that lives outside
-// the repository (../shared/data/extract: one directory per page, with the
-// page and its truth.json), for the tests and evaluations that use the real
-// pages' true text. It never copies them anywhere.
+// the repository (../shared/data/extract: index.jsonl, and one directory
+// per page with the page and its truth.json) and scores an extraction
+// against it, for every test and evaluation that uses the real pages: one
+// reader (Cases, Truths) and one scorer (Body, Title, Day), so their
+// figures agree. It never copies the data anywhere.
 package evaldata
 
 import (
@@ -12,14 +14,16 @@ import (
 	"sort"
 )
 
-// Truth is what truth.json holds about one page (the fields the tests use).
+// Truth is what truth.json holds about one page (the fields the evaluations use).
 type Truth struct {
-	ID    string  `json:"-"` // the page's directory name
-	Lang  string  `json:"lang"`
-	Site  *string `json:"site"`
-	Title *string `json:"title"`
-	Date  *string `json:"date"` // RFC 3339 or YYYY-MM-DD
-	Body  string  `json:"body"`
+	ID        string  `json:"-"` // the page's directory name
+	URL       *string `json:"url"`
+	Lang      string  `json:"lang"`
+	Site      *string `json:"site"`
+	Title     *string `json:"title"`
+	Date      *string `json:"date"` // RFC 3339 or YYYY-MM-DD
+	Body      string  `json:"body"`
+	CrawlDate string  `json:"crawl_date"` // "2006-01-02 15:04:05.999999", when known
 }
 
 // Truths reads dir/*/truth.json in the order of the directory names. It

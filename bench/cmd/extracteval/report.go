@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newsmon/newsmon/bench/score"
+	"github.com/newsmon/newsmon/internal/evaldata"
 )
 
 // pageScore is one system's score on one page. TitleOK and DateOK are nil
@@ -16,7 +16,7 @@ import (
 type pageScore struct {
 	page    *page
 	outcome outcome
-	body    score.PRF
+	body    evaldata.PRF
 	titleOK *bool
 	dateOK  *bool
 }
@@ -32,13 +32,13 @@ func scoreRuns(runs []*sysRun, pages []*page) ([]*scoredRun, error) {
 		sr := &scoredRun{sys: r.sys}
 		for i, p := range pages {
 			o := r.outcomes[i]
-			ps := pageScore{page: p, outcome: o, body: score.Body(o.res.Body, p.Truth.Body)}
+			ps := pageScore{page: p, outcome: o, body: evaldata.Body(o.res.Body, p.Truth.Body)}
 			if p.Truth.Title != nil {
-				ok := score.Title(o.res.Title, *p.Truth.Title)
+				ok := evaldata.Title(o.res.Title, *p.Truth.Title)
 				ps.titleOK = &ok
 			}
 			if p.Truth.Date != nil {
-				ok, err := score.Day(o.res.Published, *p.Truth.Date)
+				ok, err := evaldata.Day(o.res.Published, *p.Truth.Date)
 				if err != nil {
 					return nil, fmt.Errorf("case %s: %w", p.ID, err)
 				}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -72,9 +71,9 @@ func newsmonRaw(p *page, fetched time.Time) (result, error) {
 // page's language and that language's zone would, without site rules.
 func newsmonExtract(p *page, b []byte, fetched time.Time) (result, error) {
 	a, err := extract.Extract(extract.Input{
-		URL:       p.url(),
+		URL:       pageURL(p),
 		HTML:      b,
-		FetchedAt: p.fetchedAt(fetched),
+		FetchedAt: p.FetchedAt(fetched),
 		Location:  zones[p.Lang],
 		Lang:      p.Lang,
 	})
@@ -86,7 +85,7 @@ func newsmonExtract(p *page, b []byte, fetched time.Time) (result, error) {
 // fastest). On raw bytes it detects the charset itself; decoded pages are
 // parsed as UTF-8 so a lying <meta> cannot undo the decoding.
 func trafilaturaRun(p *page, decoded, fallback bool) (result, error) {
-	opts := trafilatura.Options{OriginalURL: p.parsedURL(), EnableFallback: fallback, ExcludeComments: true}
+	opts := trafilatura.Options{OriginalURL: parsedURL(p), EnableFallback: fallback, ExcludeComments: true}
 	var r *trafilatura.ExtractResult
 	var err error
 	if decoded {
@@ -112,10 +111,10 @@ func readabilityRun(p *page, decoded bool) (result, error) {
 		var doc *html.Node
 		if doc, err = html.Parse(bytes.NewReader(p.UTF8)); err == nil {
 			parser := readability.NewParser()
-			a, err = parser.ParseAndMutate(doc, p.parsedURL())
+			a, err = parser.ParseAndMutate(doc, parsedURL(p))
 		}
 	} else {
-		a, err = readability.FromReader(bytes.NewReader(p.Raw), p.parsedURL())
+		a, err = readability.FromReader(bytes.NewReader(p.Raw), parsedURL(p))
 	}
 	if err != nil {
 		return result{}, err
@@ -126,19 +125,4 @@ func readabilityRun(p *page, decoded bool) (result, error) {
 	}
 	published, _ := a.PublishedTime() // missing or unparsable: zero
 	return result{Title: a.Title(), Body: body.String(), Published: published}, nil
-}
-
-func (p *page) url() string {
-	if p.Truth.URL == nil {
-		return ""
-	}
-	return *p.Truth.URL
-}
-
-func (p *page) parsedURL() *url.URL {
-	u, err := url.Parse(p.url())
-	if err != nil || u.Host == "" {
-		return nil
-	}
-	return u
 }

@@ -1,4 +1,4 @@
-package score
+package evaldata
 
 import (
 	"math"
@@ -21,8 +21,13 @@ func TestTokens(t *testing.T) {
 		{"full-width space separates", "北京　上海", []string{"北", "京", "上", "海"}},
 		{"full-width ascii folded", "ＡＢＣ１２３", []string{"abc123"}},
 		{"accented letters kept in word", "Café Zürich", []string{"café", "zürich"}},
-		{"combining mark stays in word", "cafe\u0301", []string{"cafe\u0301"}},
+		{"combining mark composed (NFKC)", "cafe\u0301", []string{"caf\u00e9"}},
 		{"kana one token each", "ニュース", []string{"ニ", "ュ", "ー", "ス"}},
+		{"half-width kana folded", "ﾆｭｰｽ", []string{"ニ", "ュ", "ー", "ス"}},
+		{"hangul syllables one token each", "뉴스", []string{"뉴", "스"}},
+		{"compatibility ideograph folded", "\uf900", []string{"\u8c48"}},
+		{"circled digit folded", "①号", []string{"1", "号"}},
+		{"underscore separates", "a_b", []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +80,9 @@ func TestTitle(t *testing.T) {
 		{"北京\u3000新闻", "北京 新闻", true},
 		{"Hello\u00a0World", "Hello World", true},
 		{"Hello World - Site", "Hello World", false},
-		{"hello world", "Hello World", false},
+		{"hello world", "Hello World", true},
+		{"北京 新闻", "北京新闻", true},
+		{"ＡＢＣ新闻", "abc新闻", true},
 		{"", "Hello", false},
 	}
 	for _, tt := range tests {
