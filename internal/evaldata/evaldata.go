@@ -1,9 +1,10 @@
-// Package evaldata reads the extraction evaluation data that lives outside
-// the repository (../shared/data/extract: index.jsonl, and one directory
-// per page with the page and its truth.json) and scores an extraction
-// against it, for every test and evaluation that uses the real pages: one
-// reader (Cases, Truths) and one scorer (Body, Title, Day), so their
-// figures agree. It never copies the data anywhere.
+// Package evaldata reads the evaluation data that lives outside the
+// repository, for every test and evaluation that uses it: the extraction
+// pages (../shared/data/extract: index.jsonl, and one directory per page
+// with the page and its truth.json; Cases, Truths) with the one scorer of
+// an extraction against them (Body, Title, Day), so that their figures
+// agree, and the labelled cluster articles (ReadCluster). It never copies
+// the data anywhere.
 package evaldata
 
 import (
