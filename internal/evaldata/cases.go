@@ -64,14 +64,10 @@ func Cases(dir string, only func(id string) bool) ([]*Case, error) {
 }
 
 func (c *Case) load(dir string) error {
-	tb, err := os.ReadFile(filepath.Join(dir, "truth.json"))
-	if err != nil {
+	var err error
+	if c.Truth, err = readTruth(filepath.Join(dir, "truth.json")); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(tb, &c.Truth); err != nil {
-		return fmt.Errorf("truth.json: %w", err)
-	}
-	c.Truth.ID = c.ID
 	if c.Raw, err = readPage(filepath.Join(dir, c.PageFile)); err != nil {
 		return err
 	}

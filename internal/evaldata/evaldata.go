@@ -37,16 +37,26 @@ func Truths(dir string) ([]Truth, error) {
 	sort.Strings(files)
 	var out []Truth
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		tr, err := readTruth(f)
 		if err != nil {
 			return nil, err
 		}
-		var tr Truth
-		if err := json.Unmarshal(data, &tr); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		tr.ID = filepath.Base(filepath.Dir(f))
 		out = append(out, tr)
 	}
 	return out, nil
+}
+
+// readTruth reads one case's truth.json; its ID is the case's directory
+// name. Errors name the file.
+func readTruth(path string) (Truth, error) {
+	var tr Truth
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return tr, err
+	}
+	if err := json.Unmarshal(data, &tr); err != nil {
+		return tr, fmt.Errorf("%s: %w", path, err)
+	}
+	tr.ID = filepath.Base(filepath.Dir(path))
+	return tr, nil
 }
