@@ -1,0 +1,29 @@
+package newsmon
+
+import "time"
+
+// DefaultCrawlSettings are newsmon's crawl defaults: the built-in
+// configuration starts from them (package config), and the crawler takes
+// them for a zero field, so the two cannot differ.
+func DefaultCrawlSettings() CrawlSettings {
+	return CrawlSettings{
+		UserAgent:     DefaultUserAgent(),
+		Parallelism:   8,
+		PerHostDelay:  2 * time.Second,
+		Timeout:       30 * time.Second,
+		MaxBodyBytes:  10 << 20,
+		RespectRobots: true,
+		Retries:       2,
+		MaxPages:      500,
+		MaxRedirects:  10,
+	}
+}
+
+// DefaultUserAgent is the User-Agent newsmon sends unless configured.
+func DefaultUserAgent() string {
+	return "newsmon/" + Version + " (+https://github.com/newsmon/newsmon)"
+}
+
+// DefaultIncidentWindow is how long an incident stays open for new reports
+// unless configured (cluster.window).
+const DefaultIncidentWindow = 168 * time.Hour
