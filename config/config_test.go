@@ -17,19 +17,15 @@ import (
 
 func TestDefault(t *testing.T) {
 	c := Default()
-	want := newsmon.CrawlSettings{
-		UserAgent:     "newsmon/" + newsmon.Version + " (+https://github.com/newsmon/newsmon)",
-		Parallelism:   8,
-		PerHostDelay:  2 * time.Second,
-		Timeout:       30 * time.Second,
-		MaxBodyBytes:  10 << 20,
-		RespectRobots: true,
-		Retries:       2,
-		MaxPages:      500,
-		MaxRedirects:  10,
-	}
-	if c.Crawl != want {
-		t.Errorf("crawl settings = %+v, want %+v", c.Crawl, want)
+	// The crawl defaults as the README documents them, in what
+	// `newsmon check` prints.
+	var b strings.Builder
+	c.Describe(&b)
+	want := "user_agent: newsmon/" + newsmon.Version + " (+https://github.com/newsmon/newsmon)\ncrawl:\n" +
+		"  parallelism: 8\n  per_host_delay: 2s\n  timeout: 30s\n  max_body_bytes: 10MiB\n  respect_robots: true\n" +
+		"  allow_private_networks: false\n  retries: 2\n  max_pages: 500\n  max_redirects: 10\n  proxy: \"\"\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("crawl defaults:\n%s\nwant\n%s", b.String(), want)
 	}
 	if c.DataDir != "./newsmon-data" || c.Cluster.Window != 168*time.Hour || c.Server.Listen != "127.0.0.1:8080" || c.Server.Token != "" {
 		t.Errorf("data_dir %q, window %v, server %+v", c.DataDir, c.Cluster.Window, c.Server)
