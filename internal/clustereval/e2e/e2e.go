@@ -64,7 +64,7 @@ func Run(ctx context.Context, items []clustereval.Item, o Order, dir string) (ma
 	cfg.Topics = nil
 	cfg.Crawl.AllowPrivateNetworks = true
 	cfg.Crawl.PerHostDelay = 0
-	cfg.Crawl.Retries = 0
+	cfg.Crawl.Retries = 2
 	cfg.Crawl.Timeout = 30 * time.Second
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	path := filepath.Join(dir, "newsmon.db")
