@@ -21,6 +21,7 @@ import (
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/pipeline"
+	"github.com/newsmon/newsmon/review"
 	"github.com/newsmon/newsmon/server"
 	"github.com/newsmon/newsmon/store"
 )
@@ -85,6 +86,13 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	var names []string
+	for _, src := range cfg.Sources {
+		names = append(names, src.Name)
+	}
+	// Review decisions wait for the commit in progress and then have the
+	// clusterer read the incidents anew (pipeline.Exclusive).
+	reviewer := review.New(opts.Store, review.Options{Topics: cfg.Topics, MinScore: cfg.Cluster.MinScore, Exclusive: pipe.Exclusive})
 	srv := server.NewHTTPServer(cfg.Server.Listen, server.New(server.Options{
 		Store:       opts.Store,
 		Metrics:     metrics,
@@ -92,6 +100,9 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 		Ready:       d.ready,
 		ErrNotFound: store.ErrNotFound,
 		Log:         log,
+		Review:      reviewer,
+		ErrInvalid:  review.ErrInvalid,
+		Sources:     names,
 	}))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

@@ -201,3 +201,15 @@ func (r *Reviews) Len() int {
 	}
 	return r.n
 }
+
+// Generation returns a number that grows with every committed write
+// transaction (bbolt's transaction id): readers that cache what they
+// derive from the store (the review queue) compare it.
+func (s *Store) Generation() (uint64, error) {
+	var g uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		g = uint64(tx.ID())
+		return nil
+	})
+	return g, err
+}
