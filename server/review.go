@@ -202,6 +202,7 @@ func (h *handler) incidentAction(w http.ResponseWriter, r *http.Request, q url.V
 		if result, err = h.opts.Review.Merge(id, *b.Into, deref(b.Note)); err != nil {
 			return h.storeErr("merge "+id, err)
 		}
+		h.staleQueue()
 	default:
 		return errNotFound
 	}
@@ -232,6 +233,7 @@ func (h *handler) articleMove(w http.ResponseWriter, r *http.Request, q url.Valu
 	if err != nil {
 		return h.storeErr("move article "+id, err)
 	}
+	h.staleQueue()
 	x, err := h.reviewedIncident(result)
 	if err != nil {
 		return err

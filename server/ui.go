@@ -241,7 +241,8 @@ func (h *handler) settingsForm(w http.ResponseWriter, r *http.Request, p *page) 
 
 // The queue.
 
-// queueRow is an incident as the queue lists it.
+// queueRow is an incident as the queue lists it. The review fields
+// (Status, Title) are filled in per request, from the review log.
 type queueRow struct {
 	ID, Title, MachineTitle, Summary, Status string
 	Languages, Sources, Topics, Keywords     []string
@@ -251,60 +252,120 @@ type queueRow struct {
 	search                                   string // lower-case text q= searches
 }
 
-// uiQueue caches the rows of every incident for the store generation they
-// were read at (when the store tells its generation).
+// uiQueue caches the queue's rows (without review state, which each page
+// reads anew). When the store says it changed (a crawl committed), the
+// cached rows are served while a refresh reads them again in the
+// background, at most every queueRefresh, so a page never waits for 10,000
+// incidents to be read; a merge or move made through this server marks
+// them stale, and the next page reads them first.
 type uiQueue struct {
-	mu   sync.Mutex
-	gen  uint64
-	rows []queueRow
-	ok   bool
+	mu         sync.Mutex
+	gen        uint64 // the store generation rows were read at
+	rows       []queueRow
+	ok, stale  bool
+	refreshing bool
+	read       time.Time // when rows were last read
 }
+
+// queueRefresh is the least time between two background reads of the
+// queue's rows: a crawl commits every fraction of a second, and reading
+// 10,000 incidents takes a good part of one.
+const queueRefresh = 2 * time.Second
 
 // generationer is a store that tells when it changed (store.Store).
 type generationer interface {
 	Generation() (uint64, error)
 }
 
+// headReader is a store that lists incidents without their centroids
+// (store.Store), which is much faster than Incidents.
+type headReader interface {
+	IncidentHeads(fn func(newsmon.Incident) error) error
+}
+
 func (h *handler) queueRows() ([]queueRow, error) {
-	g, hasGen := h.opts.Store.(generationer)
-	var gen uint64
-	if hasGen {
-		var err error
-		if gen, err = g.Generation(); err != nil {
-			return nil, err
-		}
-		h.queue.mu.Lock()
-		if h.queue.ok && h.queue.gen == gen {
-			rows := h.queue.rows
-			h.queue.mu.Unlock()
-			return rows, nil
-		}
-		h.queue.mu.Unlock()
+	g, ok := h.opts.Store.(generationer)
+	if !ok {
+		_, rows, err := h.readQueue()
+		return rows, err
 	}
-	reviews, err := h.opts.Review.Reviews()
+	gen, err := g.Generation()
 	if err != nil {
 		return nil, err
 	}
-	var rows []queueRow
-	err = h.opts.Store.Incidents(func(inc newsmon.Incident) error {
-		rv := reviews(inc.ID)
-		row := queueRow{ID: inc.ID, Title: cmp.Or(rv.Title, inc.Title), MachineTitle: inc.Title, Summary: inc.Summary,
-			Status: rv.Status, Languages: inc.Languages, Sources: inc.Sources, Topics: inc.Topics,
-			Keywords: inc.Keywords, Reports: len(inc.ArticleIDs), Score: inc.Score,
-			FirstSeen: inc.FirstSeen, LastSeen: inc.LastSeen}
-		row.search = strings.ToLower(strings.Join(append([]string{rv.Title, inc.Title, inc.CentralTitle, inc.Summary}, inc.Keywords...), "\n"))
-		rows = append(rows, row)
-		return nil
-	})
+	q := &h.queue
+	q.mu.Lock()
+	if q.ok && !q.stale {
+		rows := q.rows
+		if gen != q.gen && !q.refreshing && time.Since(q.read) >= queueRefresh {
+			q.refreshing = true
+			go h.refreshQueue()
+		}
+		q.mu.Unlock()
+		return rows, nil
+	}
+	q.mu.Unlock()
+	gen, rows, err := h.readQueue()
 	if err != nil {
-		return nil, fmt.Errorf("read incidents: %w", err)
+		return nil, err
 	}
-	if hasGen {
-		h.queue.mu.Lock()
-		h.queue.gen, h.queue.rows, h.queue.ok = gen, rows, true
-		h.queue.mu.Unlock()
-	}
+	q.mu.Lock()
+	q.gen, q.rows, q.ok, q.stale, q.read = gen, rows, true, false, time.Now()
+	q.mu.Unlock()
 	return rows, nil
+}
+
+func (h *handler) refreshQueue() {
+	gen, rows, err := h.readQueue()
+	q := &h.queue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.refreshing = false
+	if err != nil {
+		h.opts.Log.Warn("refresh the review queue", "err", err)
+		return
+	}
+	if !q.stale && gen >= q.gen {
+		q.gen, q.rows, q.read = gen, rows, time.Now()
+	}
+}
+
+// staleQueue makes the next queue page read the incidents again (after a
+// merge or a move).
+func (h *handler) staleQueue() {
+	h.queue.mu.Lock()
+	h.queue.stale = true
+	h.queue.mu.Unlock()
+}
+
+// readQueue reads every incident's row, and the store generation before.
+func (h *handler) readQueue() (uint64, []queueRow, error) {
+	var gen uint64
+	if g, ok := h.opts.Store.(generationer); ok {
+		var err error
+		if gen, err = g.Generation(); err != nil {
+			return 0, nil, err
+		}
+	}
+	var rows []queueRow
+	add := func(inc newsmon.Incident) error {
+		rows = append(rows, queueRow{ID: inc.ID, MachineTitle: inc.Title, Summary: inc.Summary,
+			Languages: inc.Languages, Sources: inc.Sources, Topics: inc.Topics,
+			Keywords: inc.Keywords, Reports: len(inc.ArticleIDs), Score: inc.Score,
+			FirstSeen: inc.FirstSeen, LastSeen: inc.LastSeen,
+			search: strings.ToLower(strings.Join(append([]string{inc.Title, inc.CentralTitle, inc.Summary}, inc.Keywords...), "\n"))})
+		return nil
+	}
+	var err error
+	if hr, ok := h.opts.Store.(headReader); ok {
+		err = hr.IncidentHeads(add)
+	} else {
+		err = h.opts.Store.Incidents(add)
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read incidents: %w", err)
+	}
+	return gen, rows, nil
 }
 
 // queueFilter is the queue's query.
@@ -358,14 +419,14 @@ func parseQueueFilter(q url.Values) (queueFilter, error) {
 }
 
 // match reports whether row passes every filter but status.
-func (f *queueFilter) match(row *queueRow, lowerQ string) bool {
+func (f *queueFilter) match(row *queueRow, lowerQ string, reviewed string) bool {
 	return (f.Topic == "" || slices.Contains(row.Topics, f.Topic)) &&
 		(f.Lang == "" || slices.Contains(row.Languages, f.Lang)) &&
 		(f.Source == "" || slices.Contains(row.Sources, f.Source)) &&
 		row.Reports >= f.Min &&
 		(f.from.IsZero() || !row.LastSeen.Before(f.from)) &&
 		(f.to.IsZero() || !row.FirstSeen.After(f.to)) &&
-		(lowerQ == "" || strings.Contains(row.search, lowerQ))
+		(lowerQ == "" || strings.Contains(row.search, lowerQ) || strings.Contains(strings.ToLower(reviewed), lowerQ))
 }
 
 // queueData is the queue page's data.
@@ -388,8 +449,13 @@ func (h *handler) queuePage(w http.ResponseWriter, r *http.Request, p *page) err
 	if err != nil {
 		return err
 	}
+	reviews, err := h.opts.Review.Reviews()
+	if err != nil {
+		return err
+	}
 	d := queueData{Filter: f, Counts: map[string]int{}}
 	lowerQ := strings.ToLower(f.Q)
+	view := make([]queueRow, 0, len(rows))
 	var matched []*queueRow
 	topics, langs, sources := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i := range rows {
@@ -403,13 +469,17 @@ func (h *handler) queuePage(w http.ResponseWriter, r *http.Request, p *page) err
 		for _, s := range row.Sources {
 			sources[s] = true
 		}
-		if !f.match(row, lowerQ) {
+		rv := reviews(row.ID)
+		if !f.match(row, lowerQ, rv.Title) {
 			continue
 		}
-		d.Counts[row.Status]++
+		d.Counts[rv.Status]++
 		d.Counts[export.StatusAll]++
-		if export.StatusMatch(f.Status, row.Status) {
-			matched = append(matched, row)
+		if export.StatusMatch(f.Status, rv.Status) {
+			view = append(view, *row) // within its capacity: the pointers stay valid
+			v := &view[len(view)-1]
+			v.Status, v.Title = rv.Status, cmp.Or(rv.Title, row.MachineTitle)
+			matched = append(matched, v)
 		}
 	}
 	d.Topics, d.Langs, d.Sources = sortedKeys(topics), sortedKeys(langs), sortedKeys(sources)
@@ -686,6 +756,7 @@ func (h *handler) incidentForm(w http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return h.storeErr(r.PathValue("action")+" "+id, err)
 	}
+	h.staleQueue()
 	return redirect("/incidents/" + url.PathEscape(result))
 }
 
@@ -705,5 +776,6 @@ func (h *handler) moveForm(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return h.storeErr("move article "+id, err)
 	}
+	h.staleQueue()
 	return redirect("/incidents/" + url.PathEscape(result))
 }
