@@ -3,8 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
