@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -133,6 +134,23 @@ func TestReviewUIInBrowser(t *testing.T) {
 		}
 		return ok
 	}
+	// shot saves a screenshot of path into $NEWSMON_UI_SCREENSHOTS, for the
+	// README: as a laptop shows it (PNG: FullScreenshot at quality 100).
+	shot := func(name, path string) {
+		t.Helper()
+		dir := os.Getenv("NEWSMON_UI_SCREENSHOTS")
+		if dir == "" {
+			return
+		}
+		browse("screenshot "+name, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(base+path), chromedp.WaitVisible(css("main h1")))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// submit clicks a form's button and waits for the page it leads to.
 	submit := func(sel string) step {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
@@ -165,6 +183,7 @@ func TestReviewUIInBrowser(t *testing.T) {
 			t.Errorf("incident page lacks %q:\n%s", r.Title, text)
 		}
 	}
+	shot("ui-incident.png", "/incidents/"+vacuum)
 
 	// Move the English report out into an incident of its own.
 	browse("move", submit(`#r-`+vacEn+` form.move button`),
@@ -208,6 +227,7 @@ func TestReviewUIInBrowser(t *testing.T) {
 		}
 	}
 	checkUI("after reload")
+	shot("ui-queue.png", "/?status=all")
 
 	// A crawl cycle with follow-ups of both incidents undoes nothing.
 	before := d.cycles("fakenews")
