@@ -70,7 +70,7 @@ func newReviewFixture(t testing.TB, token string) *reviewFixture {
 		inc.Sources = union(inc.Sources, a.src)
 		f.arts[a.name] = store.ArticleID(w.Article.URL)
 	}
-	incs[f.vac].Centroid = map[string]float64{"robot": 2, "privacy": 1, "=n:zh": 1}
+	incs[f.vac].Centroid = map[string]float64{"robot": 2, "privacy": 1, "=n:zh": 1, "=e:ai-incidents:harms:隐私": 1}
 	incs[f.met].Centroid = map[string]float64{"face": 2, "privacy": 1}
 	incs[f.foot].Centroid = map[string]float64{"football": 2}
 	incs[f.vac].Topics, incs[f.vac].Score = []string{"ai-incidents"}, 2
@@ -332,7 +332,7 @@ func TestUIPages(t *testing.T) {
 		{"/?to=2026-05-06&from=2026-05-06&sort=score", 200, []string{"3 incidents"}, nil},
 		{"/?status=dismissed", 200, []string{"0 incidents"}, nil},
 		{"/?page=99", 200, []string{"page 1 of 1"}, nil},
-		{"/incidents/" + f.vac, 200, []string{`lang="zh"`, `lang="en"`, "CleanBot robot vacuums uploaded photos from homes", "清风科技", "Similar incidents", `href="/incidents/inc-met"`, "Timeline"}, nil},
+		{"/incidents/" + f.vac, 200, []string{`lang="zh"`, `lang="en"`, "CleanBot robot vacuums uploaded photos from homes", "清风科技", "Similar incidents", `href="/incidents/inc-met"`, "Timeline", "ai-incidents · harms: 隐私"}, nil},
 		{"/articles/" + f.arts["vac-zh"], 200, []string{"清风科技扫地机器人被曝偷偷上传用户家中照片", "page said 2026-05-06 08:00 &#43;08:00", "2026-05-06 00:00 UTC", `href="/incidents/inc-vac"`, "&lt;b&gt;not bold&lt;/b&gt;"}, []string{"<b>not bold</b>"}},
 		{"/sources", 200, []string{"cnbeta", "idle"}, nil},
 		{"/static/style.css", 200, []string{".columns"}, nil},

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/cluster"
 	"github.com/newsmon/newsmon/export"
 )
 
@@ -551,6 +552,7 @@ type similar struct {
 
 type incidentData struct {
 	Inc      newsmon.Incident
+	Evidence []string // the topic phrases that matched: "topic: terms|harms: phrase"
 	Review   newsmon.IncidentReview
 	Title    string
 	Columns  []langColumn
@@ -592,6 +594,13 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request, p *page) 
 	}
 	d := incidentData{Inc: inc, Review: reviews(inc.ID), Statuses: []string{newsmon.StatusNew, newsmon.StatusConfirmed, newsmon.StatusDismissed}}
 	d.Title = cmp.Or(d.Review.Title, inc.Title)
+	for _, e := range cluster.SnapshotOf(inc).State.Evidence {
+		// topic:kind:phrase (cluster's evidence keys)
+		if p := strings.SplitN(e, ":", 3); len(p) == 3 {
+			e = p[0] + " · " + p[1] + ": " + p[2]
+		}
+		d.Evidence = append(d.Evidence, e)
+	}
 	cols := map[string]*langColumn{}
 	for _, aid := range inc.ArticleIDs {
 		a, err := h.opts.Store.Article(aid)
