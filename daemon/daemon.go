@@ -61,6 +61,17 @@ type Daemon struct {
 	wg     sync.WaitGroup // every source loop started, across reloads
 	busyMu sync.Mutex
 	busy   map[string]chan struct{} // per source, held while a cycle runs
+	cycles sync.Map                 // source -> server.CycleReport of its last cycle, for /sources
+}
+
+// lastCycles returns the last cycle of each source that has run one.
+func (d *Daemon) lastCycles() map[string]server.CycleReport {
+	out := map[string]server.CycleReport{}
+	d.cycles.Range(func(k, v any) bool {
+		out[k.(string)] = v.(server.CycleReport)
+		return true
+	})
+	return out
 }
 
 // Run serves until ctx is cancelled (the caller wires SIGINT/SIGTERM into
@@ -103,6 +114,7 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 		Review:      reviewer,
 		ErrInvalid:  review.ErrInvalid,
 		Sources:     names,
+		LastCycles:  d.lastCycles,
 	}))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -297,6 +309,11 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 			attrs = append(attrs, "failed_hosts", t.FailedHosts)
 		}
 		d.log.Log(context.Background(), level, "crawl cycle", attrs...)
+		report := server.CycleReport{Ended: sum.Finished, OK: ok, Failed: t.Failed, Reasons: t.Reasons}
+		if err != nil {
+			report.Err = err.Error()
+		}
+		d.cycles.Store(src.Name, report)
 		if ctx.Err() != nil {
 			return
 		}

@@ -243,6 +243,10 @@ func TestReviewUIInBrowser(t *testing.T) {
 		t.Errorf("after the crawl: the moved report rejoined %s", vacuum)
 	}
 	checkUI("after a crawl cycle")
+	browse("sources", chromedp.Navigate(base+"/sources"), chromedp.WaitVisible(css("table")))
+	if !strings.Contains(text, "fakenews") || !strings.Contains(text, "fakefinance") || !strings.Contains(text, "complete") {
+		t.Errorf("sources page:\n%s", text)
+	}
 	d.terminate()
 
 	// export incidents reflects it all.

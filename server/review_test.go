@@ -85,7 +85,10 @@ func newReviewFixture(t testing.TB, token string) *reviewFixture {
 	f.metrics.ObserveFetch("cnbeta", 304, 0, time.Millisecond)
 	rv := review.New(st, review.Options{Now: func() time.Time { return now }})
 	f.h = New(Options{Store: st, Review: rv, ErrNotFound: store.ErrNotFound, ErrInvalid: review.ErrInvalid,
-		Token: token, Now: func() time.Time { return now }, Metrics: f.metrics, Sources: []string{"cnbeta", "idle"}})
+		Token: token, Now: func() time.Time { return now }, Metrics: f.metrics, Sources: []string{"cnbeta", "idle"},
+		LastCycles: func() map[string]CycleReport {
+			return map[string]CycleReport{"cnbeta": {Ended: now, Failed: 3, Reasons: map[string]int{"robots": 2, "http 503": 1}, Err: "listing https://cnbeta.example/: timeout"}}
+		}})
 	return f
 }
 
@@ -334,7 +337,7 @@ func TestUIPages(t *testing.T) {
 		{"/?page=99", 200, []string{"page 1 of 1"}, nil},
 		{"/incidents/" + f.vac, 200, []string{`lang="zh"`, `lang="en"`, "CleanBot robot vacuums uploaded photos from homes", "清风科技", "Similar incidents", `href="/incidents/inc-met"`, "Timeline", "ai-incidents · harms: 隐私"}, nil},
 		{"/articles/" + f.arts["vac-zh"], 200, []string{"清风科技扫地机器人被曝偷偷上传用户家中照片", "page said 2026-05-06 08:00 &#43;08:00", "2026-05-06 00:00 UTC", `href="/incidents/inc-vac"`, "&lt;b&gt;not bold&lt;/b&gt;"}, []string{"<b>not bold</b>"}},
-		{"/sources", 200, []string{"cnbeta", "idle"}, nil},
+		{"/sources", 200, []string{"cnbeta", "idle", "http 503 1, robots 2", "listing https://cnbeta.example/: timeout", "(incomplete)", "<td>1</td>"}, nil},
 		{"/static/style.css", 200, []string{".columns"}, nil},
 
 		{"/?page=abc", 400, nil, []string{"清风科技"}},

@@ -59,8 +59,10 @@ type Options struct {
 	// that cannot apply (review.ErrInvalid), answered with 400.
 	Review     Reviewer
 	ErrInvalid error
-	// Sources are the configured source names, for the UI's /sources.
-	Sources []string
+	// Sources are the configured source names, for the UI's /sources, and
+	// LastCycles (nil: none) their last crawl cycles, by name.
+	Sources    []string
+	LastCycles func() map[string]CycleReport
 }
 
 type handler struct {

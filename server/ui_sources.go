@@ -1,18 +1,32 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 )
 
+// CycleReport is what the daemon tells of a source's last crawl cycle,
+// for /sources (Options.LastCycles).
+type CycleReport struct {
+	Ended   time.Time
+	OK      bool           // every configured URL was read and no error ended it
+	Failed  int            // pages that failed
+	Reasons map[string]int // failures by reason
+	Err     string         // the error that ended the cycle, if any
+}
+
 // sourceRow is one source on /sources, from the daemon's metrics (since
-// it started) and the store's schedule.
+// it started), its last cycle and the store's schedule.
 type sourceRow struct {
 	Name                                 string
+	Cycle                                *CycleReport
+	Reasons                              string // the last cycle's failures by reason
 	Fetched, OK, NotModified             int64
 	ClientErrors, ServerErrors, NoAnswer int64
 	New, Duplicates                      int64
@@ -54,6 +68,17 @@ func (h *handler) sourcesPage(w http.ResponseWriter, r *http.Request, p *page) e
 				continue
 			}
 			addSourceMetric(row(name), f.GetName(), labels, m)
+		}
+	}
+	if h.opts.LastCycles != nil {
+		for name, c := range h.opts.LastCycles() {
+			sr := row(name)
+			sr.Cycle = &c
+			var parts []string
+			for _, reason := range slices.Sorted(maps.Keys(c.Reasons)) {
+				parts = append(parts, reason+" "+strconv.Itoa(c.Reasons[reason]))
+			}
+			sr.Reasons = strings.Join(parts, ", ")
 		}
 	}
 	if dr, ok := h.opts.Store.(dueReader); ok {
