@@ -373,13 +373,22 @@ func (h *handler) readQueue() (uint64, []queueRow, error) {
 type queueFilter struct {
 	Status, Topic, Lang, Source, Q, Sort, From, To string
 	Min, Page                                      int
+	Body                                           bool // q= searches the reports' bodies too
 	from, to                                       time.Time
+	inBody                                         map[string]bool // with Body: incidents with a report whose text has q
 }
 
 func parseQueueFilter(q url.Values) (queueFilter, error) {
 	var f queueFilter
-	if err := params(q, "status", "topic", "lang", "source", "q", "sort", "from", "to", "min", "page"); err != nil {
+	if err := params(q, "status", "topic", "lang", "source", "q", "sort", "from", "to", "min", "page", "body"); err != nil {
 		return f, err
+	}
+	switch q.Get("body") {
+	case "":
+	case "1", "on":
+		f.Body = true
+	default:
+		return f, badf("body: want 1 or nothing")
 	}
 	f.Status, f.Topic, f.Lang, f.Source = q.Get("status"), q.Get("topic"), q.Get("lang"), q.Get("source")
 	f.Q, f.Sort, f.From, f.To = strings.TrimSpace(q.Get("q")), q.Get("sort"), q.Get("from"), q.Get("to")
@@ -427,7 +436,20 @@ func (f *queueFilter) match(row *queueRow, lowerQ string, reviewed string) bool 
 		row.Reports >= f.Min &&
 		(f.from.IsZero() || !row.LastSeen.Before(f.from)) &&
 		(f.to.IsZero() || !row.FirstSeen.After(f.to)) &&
-		(lowerQ == "" || strings.Contains(row.search, lowerQ) || strings.Contains(strings.ToLower(reviewed), lowerQ))
+		(lowerQ == "" || strings.Contains(row.search, lowerQ) || strings.Contains(strings.ToLower(reviewed), lowerQ) || f.inBody[row.ID])
+}
+
+// searchBodies finds the incidents with a report whose title or body has
+// lowerQ: a walk over every stored article, so only when asked (body=1).
+func (h *handler) searchBodies(r *http.Request, lowerQ string) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := h.opts.Store.Articles(time.Time{}, func(a newsmon.Article) error {
+		if a.IncidentID != "" && matches(a, lowerQ) {
+			ids[a.IncidentID] = true
+		}
+		return r.Context().Err()
+	})
+	return ids, err
 }
 
 // queueData is the queue page's data.
@@ -454,8 +476,13 @@ func (h *handler) queuePage(w http.ResponseWriter, r *http.Request, p *page) err
 	if err != nil {
 		return err
 	}
-	d := queueData{Filter: f, Counts: map[string]int{}}
 	lowerQ := strings.ToLower(f.Q)
+	if f.Body && lowerQ != "" {
+		if f.inBody, err = h.searchBodies(r, lowerQ); err != nil {
+			return fmt.Errorf("search bodies: %w", err)
+		}
+	}
+	d := queueData{Filter: f, Counts: map[string]int{}}
 	view := make([]queueRow, 0, len(rows))
 	var matched []*queueRow
 	topics, langs, sources := map[string]bool{}, map[string]bool{}, map[string]bool{}
