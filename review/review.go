@@ -79,6 +79,8 @@ func (s *Service) Reviews() (func(id string) newsmon.IncidentReview, error) {
 	return r.Of, nil
 }
 
+// do runs a merge or a move: it rewrites stored incidents, so it runs
+// between commits and the clusterer reads them anew (Options.Exclusive).
 func (s *Service) do(fn func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,16 +144,17 @@ func (s *Service) AddNote(id, note string) (string, error) {
 	return s.onIncident(id, newsmon.ReviewEntry{Action: newsmon.ActionNote, Note: note})
 }
 
+// onIncident logs a decision that changes no stored incident (status,
+// title, note): the clusterer need not stop for it.
 func (s *Service) onIncident(id string, e newsmon.ReviewEntry) (string, error) {
-	err := s.do(func() error {
-		inc, err := s.st.Incident(id)
-		if err != nil {
-			return err
-		}
-		e.Incident = inc.ID
-		return s.log(e)
-	})
-	return e.Incident, err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inc, err := s.st.Incident(id)
+	if err != nil {
+		return "", err
+	}
+	e.Incident = inc.ID
+	return e.Incident, s.log(e)
 }
 
 // Merge merges incident from into incident into (both resolved through
