@@ -74,6 +74,17 @@ type Options struct {
 	// dropped.
 	MaxOpen int
 	Store   Loader
+	// Review, when not nil, answers for a reviewer's decisions: no article
+	// joins, and Consolidate merges into no incident, that it refuses.
+	Review Review
+}
+
+// Review is what the clusterer asks of a reviewer's decisions (the
+// review log): whether an article may not be part of an incident, because
+// a reviewer moved it out. Ids are as the clusterer knows them; the
+// implementation resolves them through persisted merges.
+type Review interface {
+	Refuses(incidentID, articleID string) bool
 }
 
 // Clusterer assigns articles to incidents. It is not safe for concurrent use.
@@ -232,7 +243,7 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	c.an.analyze(nil, rest, bodyWeight, hanDoc)
 	vec := c.vector()
 
-	best, sim := c.best(vec, t)
+	best, sim := c.best(vec, t, a.ID)
 	if best == nil || sim < c.joinThreshold(len(vec.terms)) {
 		best = c.open(a, t)
 	}
@@ -602,8 +613,8 @@ func similarity(v vec, in *incident) float64 {
 	return sim
 }
 
-// best finds the most similar open incident for an article at time t.
-func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
+// best finds the most similar open incident for article id at time t.
+func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
 	type cand struct {
 		in    *incident
 		score float64
@@ -664,6 +675,9 @@ func (c *Clusterer) best(v vec, t time.Time) (*incident, float64) {
 	var best *incident
 	bestSim := 0.0
 	for _, cd := range cands {
+		if c.refuses(cd.in, id) {
+			continue
+		}
 		s := similarity(v, cd.in)
 		if best == nil || s > bestSim || (s == bestSim && cd.in.inc.ID < best.inc.ID) {
 			best, bestSim = cd.in, s

@@ -152,12 +152,49 @@ func (c *Clusterer) bestMerge(in *incident) (*incident, float64) {
 	var best *incident
 	bestSim := 0.0
 	for _, cd := range cands {
+		if c.refusesMerge(in, cd.in) {
+			continue
+		}
 		s := centroidSimilarity(in, cd.in)
 		if best == nil || s > bestSim || (s == bestSim && cd.in.inc.ID < best.inc.ID) {
 			best, bestSim = cd.in, s
 		}
 	}
 	return best, bestSim
+}
+
+// refuses reports whether Options.Review refuses article id a place in
+// incident in, under its id or one merged into it since the last Changes
+// (not yet persisted).
+func (c *Clusterer) refuses(in *incident, id string) bool {
+	if c.opts.Review == nil {
+		return false
+	}
+	if c.opts.Review.Refuses(in.inc.ID, id) {
+		return true
+	}
+	for gone := range c.alias {
+		if c.Resolve(gone) == in.inc.ID && c.opts.Review.Refuses(gone, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusesMerge reports whether Options.Review refuses an article of a a
+// place in b or one of b in a.
+func (c *Clusterer) refusesMerge(a, b *incident) bool {
+	if c.opts.Review == nil {
+		return false
+	}
+	for _, x := range [2][2]*incident{{a, b}, {b, a}} {
+		for _, id := range x[1].inc.ArticleIDs {
+			if c.refuses(x[0], id) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // spansMeet reports whether two incidents' spans come within the window of

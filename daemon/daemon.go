@@ -21,6 +21,7 @@ import (
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/pipeline"
+	"github.com/newsmon/newsmon/review"
 	"github.com/newsmon/newsmon/server"
 	"github.com/newsmon/newsmon/store"
 )
@@ -60,6 +61,17 @@ type Daemon struct {
 	wg     sync.WaitGroup // every source loop started, across reloads
 	busyMu sync.Mutex
 	busy   map[string]chan struct{} // per source, held while a cycle runs
+	cycles sync.Map                 // source -> server.CycleReport of its last cycle, for /sources
+}
+
+// lastCycles returns the last cycle of each source that has run one.
+func (d *Daemon) lastCycles() map[string]server.CycleReport {
+	out := map[string]server.CycleReport{}
+	d.cycles.Range(func(k, v any) bool {
+		out[k.(string)] = v.(server.CycleReport)
+		return true
+	})
+	return out
 }
 
 // Run serves until ctx is cancelled (the caller wires SIGINT/SIGTERM into
@@ -85,6 +97,13 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	var names []string
+	for _, src := range cfg.Sources {
+		names = append(names, src.Name)
+	}
+	// Review decisions wait for the commit in progress and then have the
+	// clusterer read the incidents anew (pipeline.Exclusive).
+	reviewer := review.New(opts.Store, review.Options{Topics: cfg.Topics, MinScore: cfg.Cluster.MinScore, Exclusive: pipe.Exclusive})
 	srv := server.NewHTTPServer(cfg.Server.Listen, server.New(server.Options{
 		Store:       opts.Store,
 		Metrics:     metrics,
@@ -93,6 +112,10 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 		ErrNotFound: store.ErrNotFound,
 		Log:         log,
 		Topics:      func() []string { return d.cfg.Load().TopicNames() },
+		Review:      reviewer,
+		ErrInvalid:  review.ErrInvalid,
+		Sources:     names,
+		LastCycles:  d.lastCycles,
 	}))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -287,6 +310,11 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 			attrs = append(attrs, "failed_hosts", t.FailedHosts)
 		}
 		d.log.Log(context.Background(), level, "crawl cycle", attrs...)
+		report := server.CycleReport{Ended: sum.Finished, OK: ok, Failed: t.Failed, Reasons: t.Reasons}
+		if err != nil {
+			report.Err = err.Error()
+		}
+		d.cycles.Store(src.Name, report)
 		if ctx.Err() != nil {
 			return
 		}

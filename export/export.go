@@ -46,7 +46,24 @@ type Incident struct {
 	Score        float64   `json:"score"`
 	Keywords     []string  `json:"keywords"`
 	Articles     []Ref     `json:"articles"`
+	// The review state (newsmon.IncidentReview): new until a reviewer
+	// decides; Title above stays the clusterer's.
+	Status        string   `json:"status"`
+	StatusReason  string   `json:"status_reason"`
+	ReviewedTitle string   `json:"reviewed_title"` // "" when not renamed
+	Notes         []Note   `json:"notes"`
+	MergedIDs     []string `json:"merged_ids"` // incident ids merged into this one, which resolve to it
 }
+
+// Note is a reviewer's note on an incident.
+type Note struct {
+	Time   time.Time `json:"time"`
+	Action string    `json:"action"` // the review action it came with: status, title, note, merge, move
+	Text   string    `json:"text"`
+}
+
+// ReviewLookup returns the review state of an incident by id.
+type ReviewLookup func(id string) newsmon.IncidentReview
 
 // Ref is an article inside an exported incident (no body).
 type Ref struct {
@@ -96,6 +113,9 @@ func NewIncident(inc newsmon.Incident, lookup ArticleLookup) (Incident, error) {
 		Score:        inc.Score,
 		Keywords:     nonNil(inc.Keywords),
 		Articles:     make([]Ref, 0, len(inc.ArticleIDs)),
+		Status:       newsmon.StatusNew,
+		Notes:        []Note{},
+		MergedIDs:    []string{},
 	}
 	for _, id := range inc.ArticleIDs {
 		a, err := lookup(id)
@@ -113,6 +133,20 @@ func NewIncident(inc newsmon.Incident, lookup ArticleLookup) (Incident, error) {
 	}
 	slices.Sort(out.Sources)
 	return out, nil
+}
+
+// SetReview sets the review fields of x from r.
+func (x *Incident) SetReview(r newsmon.IncidentReview) {
+	x.Status = r.Status
+	if x.Status == "" {
+		x.Status = newsmon.StatusNew
+	}
+	x.StatusReason, x.ReviewedTitle = r.Reason, r.Title
+	x.Notes = make([]Note, 0, len(r.Notes))
+	for _, n := range r.Notes {
+		x.Notes = append(x.Notes, Note{Time: n.Time.UTC(), Action: n.Action, Text: n.Text})
+	}
+	x.MergedIDs = nonNil(r.MergedIDs)
 }
 
 // NewRef converts a stored article to its entry in an incident.
@@ -139,7 +173,14 @@ func NewArticle(a newsmon.Article) Article {
 
 // Incidents writes incidents in the export format: format "json" prints one
 // Document, "jsonl" one Incident per line. now is the generation time.
+// Every incident is new (no review state): see IncidentsReviewed.
 func Incidents(w io.Writer, incs []newsmon.Incident, lookup ArticleLookup, format string, now time.Time) error {
+	return IncidentsReviewed(w, incs, lookup, nil, format, now)
+}
+
+// IncidentsReviewed is Incidents with each incident's review state from
+// reviews (nil: none).
+func IncidentsReviewed(w io.Writer, incs []newsmon.Incident, lookup ArticleLookup, reviews ReviewLookup, format string, now time.Time) error {
 	if err := checkFormat(format); err != nil {
 		return err
 	}
@@ -148,6 +189,9 @@ func Incidents(w io.Writer, incs []newsmon.Incident, lookup ArticleLookup, forma
 		x, err := NewIncident(inc, lookup)
 		if err != nil {
 			return err
+		}
+		if reviews != nil {
+			x.SetReview(reviews(inc.ID))
 		}
 		out = append(out, x)
 	}
@@ -273,6 +317,34 @@ func CheckTopic(topic string, names []string) error {
 		have = strings.Join(names, ", ")
 	}
 	return fmt.Errorf("%w (have: %s)", ErrNoTopic, have)
+}
+
+// Review status filters (`export incidents --status`, the API's status
+// parameter): a status, StatusAll, or "" for every status but dismissed.
+const StatusAll = "all"
+
+// ErrStatus is returned (wrapped) by CheckStatus for an unknown filter.
+var ErrStatus = errors.New("want new, confirmed, dismissed or all")
+
+// CheckStatus checks a status filter.
+func CheckStatus(filter string) error {
+	if filter == "" || filter == StatusAll || newsmon.ValidStatus(filter) {
+		return nil
+	}
+	return fmt.Errorf("status %q: %w", filter, ErrStatus)
+}
+
+// StatusMatch reports whether an incident of the given review status
+// passes the status filter: "" leaves dismissed incidents out, StatusAll
+// keeps every one.
+func StatusMatch(filter, status string) bool {
+	switch filter {
+	case "":
+		return status != newsmon.StatusDismissed
+	case StatusAll:
+		return true
+	}
+	return filter == status
 }
 
 // ErrSince is returned (wrapped) by ParseSince for a value it cannot read.

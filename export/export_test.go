@@ -66,10 +66,26 @@ func lookupIn(arts map[string]newsmon.Article) ArticleLookup {
 
 var errNotFound = errors.New("not found")
 
+// reviewed is the review state of the fixture: inc-1 confirmed and
+// renamed, inc-0 merged into it.
+func reviewed(id string) newsmon.IncidentReview {
+	if id != "inc-1" {
+		return newsmon.IncidentReview{Status: newsmon.StatusNew}
+	}
+	return newsmon.IncidentReview{Status: newsmon.StatusConfirmed, Reason: "two outlets, one 实验", Title: "浏览器无痕模式上传记录",
+		Notes: []newsmon.ReviewNote{
+			{Time: time.Date(2020, 5, 3, 12, 0, 0, 0, shanghai), Action: "status", Text: "two outlets, one 实验"},
+			{Time: time.Date(2020, 5, 3, 5, 0, 0, 0, time.UTC), Action: "merge", Text: "same browser"},
+		},
+		MergedIDs: []string{"inc-0"}}
+}
+
 func TestIncidentsJSON(t *testing.T) {
 	incs, arts := fixture()
 	var buf bytes.Buffer
-	if err := Incidents(&buf, incs, lookupIn(arts), "json", now); err != nil {
+	// inc-1 was reviewed (confirmed, renamed, an incident merged into it);
+	// inc-2 was not: new, with empty review fields.
+	if err := IncidentsReviewed(&buf, incs, lookupIn(arts), reviewed, "json", now); err != nil {
 		t.Fatal(err)
 	}
 	want := `{
@@ -107,7 +123,15 @@ func TestIncidentsJSON(t *testing.T) {
           "published": null,
           "duplicates": []
         }
-      ]
+      ],
+      "status": "confirmed",
+      "status_reason": "two outlets, one 实验",
+      "reviewed_title": "浏览器无痕模式上传记录",
+      "notes": [
+        {"time": "2020-05-03T04:00:00Z", "action": "status", "text": "two outlets, one 实验"},
+        {"time": "2020-05-03T05:00:00Z", "action": "merge", "text": "same browser"}
+      ],
+      "merged_ids": ["inc-0"]
     },
     {
       "id": "inc-2",
@@ -131,7 +155,12 @@ func TestIncidentsJSON(t *testing.T) {
           "published": null,
           "duplicates": []
         }
-      ]
+      ],
+      "status": "new",
+      "status_reason": "",
+      "reviewed_title": "",
+      "notes": [],
+      "merged_ids": []
     }
   ]
 }`
@@ -343,6 +372,9 @@ func TestSchemaRejects(t *testing.T) {
 		"negative count":    {`"article_count": 2`, `"article_count": -1`},
 		"article sans url":  {`"url": "https://example.org/phone-browser-uploads-history",`, ""},
 		"languages not set": {`"languages": [`, `"languages": "zh", "y": [`},
+		"unknown status":    {`"status": "new"`, `"status": "maybe"`},
+		"note sans text":    {`"notes": []`, `"notes": [{"time": "2020-05-03T04:00:00Z", "action": "note"}]`},
+		"merged id empty":   {`"merged_ids": []`, `"merged_ids": [""]`},
 	} {
 		bad := strings.Replace(good, edit[0], edit[1], 1)
 		if bad == good {
@@ -396,5 +428,5 @@ func Example() {
 		return newsmon.Article{}, nil
 	}, "jsonl", now)
 	// Output:
-	// {"id":"i1","title":"t","summary":"","first_seen":"2020-05-03T12:00:00Z","last_seen":"2020-05-03T12:00:00Z","languages":[],"sources":[],"article_count":0,"topics":[],"score":1,"keywords":[],"articles":[]}
+	// {"id":"i1","title":"t","summary":"","first_seen":"2020-05-03T12:00:00Z","last_seen":"2020-05-03T12:00:00Z","languages":[],"sources":[],"article_count":0,"topics":[],"score":1,"keywords":[],"articles":[],"status":"new","status_reason":"","reviewed_title":"","notes":[],"merged_ids":[]}
 }

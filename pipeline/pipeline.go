@@ -198,12 +198,17 @@ func (p *Pipeline) SetConfig(cfg *config.Config) error {
 // newClusterer returns a clusterer over the store, with the stored
 // document frequencies.
 func (p *Pipeline) newClusterer(cfg *config.Config) (*cluster.Clusterer, error) {
+	rules, err := p.reviewRules()
+	if err != nil {
+		return nil, err
+	}
 	c := cluster.New(cluster.Options{
 		Window:    cfg.Cluster.Window,
 		Threshold: cfg.Cluster.Threshold,
 		Topics:    cfg.Topics,
 		MinScore:  cfg.Cluster.MinScore,
 		Store:     incidentLoader{p.store},
+		Review:    rules,
 	})
 	df, docs, err := p.store.DocFreq()
 	if err != nil {
@@ -218,6 +223,63 @@ type incidentLoader struct{ st *store.Store }
 
 func (l incidentLoader) IncidentsBetween(from, to time.Time, fn func(cluster.Snapshot) error) error {
 	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident) error { return fn(cluster.SnapshotOf(inc)) })
+}
+
+// Exclusive runs fn while no batch commits, then rebuilds the clusterer
+// from the store: a reviewer's merge or move (package review) rewrites
+// stored incidents, and the clusterer must not write its older copies of
+// them back. The rebuilt clusterer reads the review log anew.
+func (p *Pipeline) Exclusive(fn func() error) error {
+	p.commitMu.Lock()
+	defer p.commitMu.Unlock()
+	ferr := fn()
+	p.mu.Lock()
+	cfg := p.cfg
+	p.mu.Unlock()
+	c, err := p.newClusterer(cfg)
+	if err != nil {
+		return errors.Join(ferr, fmt.Errorf("rebuild the clusterer after a review: %w", err))
+	}
+	p.mu.Lock()
+	p.clusterer = c
+	p.mu.Unlock()
+	return ferr
+}
+
+// reviewRules is the review log as the clusterer asks it (cluster.Review):
+// the articles moved out of incidents as of now, the incidents' merges as
+// the store has them when asked.
+func (p *Pipeline) reviewRules() (cluster.Review, error) {
+	r, err := p.store.Reviews()
+	if err != nil {
+		return nil, err
+	}
+	if r.Len() == 0 {
+		return nil, nil
+	}
+	return reviewRules{p.store, r}, nil
+}
+
+type reviewRules struct {
+	st *store.Store
+	r  *store.Reviews
+}
+
+func (rr reviewRules) Refuses(incidentID, articleID string) bool {
+	left := rr.r.Left(articleID)
+	if len(left) == 0 {
+		return false
+	}
+	cur, err := rr.st.ResolveIncident(incidentID)
+	if err != nil {
+		return true // unsure: keep the reviewer's decision
+	}
+	for _, l := range left {
+		if l2, err := rr.st.ResolveIncident(l); err != nil || l2 == cur {
+			return true
+		}
+	}
+	return false
 }
 
 // Config returns the configuration in force.

@@ -56,12 +56,25 @@ type Options struct {
 	// parameter is checked (an unknown topic is a 400, as `export --topic`
 	// is a usage error); nil: any topic is accepted.
 	Topics func() []string
+
+	// Review, when set, serves the review API (POST actions, GET
+	// /api/v1/incidents/{id}), the review state in /api/v1/incidents and
+	// the review web UI (ui.go). ErrInvalid is its error for an action
+	// that cannot apply (review.ErrInvalid), answered with 400.
+	Review     Reviewer
+	ErrInvalid error
+	// Sources are the configured source names, for the UI's /sources, and
+	// LastCycles (nil: none) their last crawl cycles, by name.
+	Sources    []string
+	LastCycles func() map[string]CycleReport
 }
 
 type handler struct {
 	opts      Options
 	tokenHash [sha256.Size]byte
 	mux       *http.ServeMux
+	uiKey     []byte  // the UI's MAC key (auth.go)
+	queue     uiQueue // the review queue's rows (ui.go)
 }
 
 // New returns the HTTP handler:
@@ -69,10 +82,12 @@ type handler struct {
 //	GET /healthz                 200 while the process runs
 //	GET /readyz                  200 when the store answers and Ready returns nil, else 503
 //	GET /metrics                 Prometheus text format
-//	GET /api/v1/incidents        ?topic=&min_articles=&since=&limit=&format=json|jsonl
+//	GET /api/v1/incidents        ?topic=&min_articles=&since=&status=&limit=&format=json|jsonl
 //	GET /api/v1/articles         ?since=&source=&q=&limit=  (newest first, with bodies)
 //	GET /api/v1/articles/{id}    one article
 //	GET /api/v1/stats            {"articles": n, "incidents": n}
+//
+// and with Options.Review the review API (review.go) and web UI (ui.go).
 func New(opts Options) http.Handler {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics()
@@ -83,7 +98,7 @@ func New(opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &handler{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), mux: http.NewServeMux()}
+	h := &handler{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), mux: http.NewServeMux(), uiKey: uiKey(opts.Token)}
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { text(w, http.StatusOK, "ok") })
 	h.mux.HandleFunc("GET /readyz", h.readyz)
 	h.mux.Handle("GET /metrics", opts.Metrics.Handler())
@@ -91,6 +106,12 @@ func New(opts Options) http.Handler {
 	h.mux.HandleFunc("GET /api/v1/articles", h.api(h.articles))
 	h.mux.HandleFunc("GET /api/v1/articles/{id}", h.api(h.article))
 	h.mux.HandleFunc("GET /api/v1/stats", h.api(h.stats))
+	if opts.Review != nil {
+		h.mux.HandleFunc("GET /api/v1/incidents/{id}", h.api(h.incident))
+		h.mux.HandleFunc("POST /api/v1/incidents/{id}/{action}", h.api(h.incidentAction))
+		h.mux.HandleFunc("POST /api/v1/articles/{id}/move", h.api(h.articleMove))
+		h.routesUI()
+	}
 	h.mux.HandleFunc("/api/", h.api(func(w http.ResponseWriter, _ *http.Request, _ url.Values) error {
 		return errNotFound
 	}))
@@ -237,9 +258,19 @@ func (h *handler) list(q url.Values, extra ...string) (listQuery, error) {
 }
 
 func (h *handler) incidents(w http.ResponseWriter, r *http.Request, q url.Values) error {
-	lq, err := h.list(q, "topic", "min_articles")
+	lq, err := h.list(q, "topic", "min_articles", "status")
 	if err != nil {
 		return err
+	}
+	status := q.Get("status")
+	if err := export.CheckStatus(status); err != nil {
+		return &badRequest{err.Error()}
+	}
+	var reviews export.ReviewLookup
+	if h.opts.Review != nil {
+		if reviews, err = h.opts.Review.Reviews(); err != nil {
+			return fmt.Errorf("read reviews: %w", err)
+		}
 	}
 	minArticles, err := intParam(q, "min_articles", 0, 0, 1<<20)
 	if err != nil {
@@ -253,7 +284,7 @@ func (h *handler) incidents(w http.ResponseWriter, r *http.Request, q url.Values
 	f := export.Filter{Topic: q.Get("topic"), MinArticles: minArticles, Since: lq.since}
 	var matched []newsmon.Incident
 	err = h.opts.Store.Incidents(func(inc newsmon.Incident) error {
-		if f.Match(inc) {
+		if f.Match(inc) && reviewMatch(reviews, status, inc.ID) {
 			inc.Centroid = nil // not exported; can be large
 			matched = append(matched, inc)
 		}
@@ -265,10 +296,20 @@ func (h *handler) incidents(w http.ResponseWriter, r *http.Request, q url.Values
 	ranked := export.Rank(matched, f.Topic, f.MinArticles, f.Since)
 	ranked = ranked[:min(len(ranked), lq.limit)]
 	var buf bytes.Buffer
-	if err := export.Incidents(&buf, ranked, h.opts.Store.Article, lq.format, h.opts.Now()); err != nil {
+	if err := export.IncidentsReviewed(&buf, ranked, h.opts.Store.Article, reviews, lq.format, h.opts.Now()); err != nil {
 		return err
 	}
 	return writeBody(w, lq.format, &buf)
+}
+
+// reviewMatch reports whether incident id passes the status filter (every
+// incident is new without reviews).
+func reviewMatch(reviews export.ReviewLookup, filter, id string) bool {
+	status := newsmon.StatusNew
+	if reviews != nil {
+		status = reviews(id).Status
+	}
+	return export.StatusMatch(filter, status)
 }
 
 func (h *handler) articles(w http.ResponseWriter, r *http.Request, q url.Values) error {

@@ -213,8 +213,8 @@ func TestDocFreqMigration(t *testing.T) {
 	defer func() { s.Close() }()
 	var v uint64
 	s.db.View(func(tx *bolt.Tx) error { v = getUint(tx.Bucket(bucketMeta), keySchema); return nil })
-	if v != SchemaVersion || SchemaVersion != 6 {
-		t.Errorf("schema %d after Open, want %d (= 6)", v, SchemaVersion)
+	if v != SchemaVersion || SchemaVersion != 7 {
+		t.Errorf("schema %d after Open, want %d (= 7)", v, SchemaVersion)
 	}
 	checkDocFreq(t, s, "migrated", old, 9)
 	mustBatch(t, s, dfw(10, "a", 8, "new", 1))

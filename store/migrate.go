@@ -48,6 +48,11 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 6: meta incident_max_span, the longest span of any incident, which
 	// bounds the incidents IncidentsBetween reads.
 	migrateMaxSpan,
+	// 7: the review log (review.go): sequence -> reviewer decision.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketReviewLog)
+		return err
+	},
 }
 
 // SchemaVersion is the schema version this build writes.

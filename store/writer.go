@@ -138,14 +138,15 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 	})
 }
 
-// Write is one change in a batch: a new article, a duplicate link or the
-// clusterer's document frequencies.
+// Write is one change in a batch: a new article, a duplicate link, the
+// clusterer's document frequencies, an incident, a merge or a review decision.
 type Write struct {
 	Article   *ArticleWrite
 	Duplicate *DuplicateWrite
 	DocFreq   *DocFreqWrite
 	Incident  *newsmon.Incident // a new incident or a new version of one
 	Merge     *MergeWrite
+	Review    *ReviewWrite // a reviewer's decision, appended to the review log
 }
 
 // SaveBatch applies writes in order in one transaction (one disk sync for
@@ -175,6 +176,10 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				}
 			case w.Merge != nil:
 				if err := mergeIncident(tx, *w.Merge); err != nil {
+					return fmt.Errorf("write %d: %w", i, err)
+				}
+			case w.Review != nil:
+				if err := appendReview(tx, *w.Review); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)
 				}
 			case w.DocFreq != nil:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,8 +17,8 @@ import (
 
 func exportCommand(e *env) *cobra.Command {
 	var (
-		since, format, output, topic string
-		minArticles                  int
+		since, format, output, topic, status string
+		minArticles                          int
 	)
 	cmd := &cobra.Command{
 		Use:   "export [incidents|articles]",
@@ -45,6 +46,9 @@ func exportCommand(e *env) *cobra.Command {
 			from, err := export.ParseSince(since, now)
 			if err != nil {
 				return usageError{err}
+			}
+			if err := export.CheckStatus(status); err != nil {
+				return usageError{fmt.Errorf("--%w", err)}
 			}
 			cfg, err := e.loadConfig()
 			if err != nil {
@@ -89,8 +93,15 @@ func exportCommand(e *env) *cobra.Command {
 			}); err != nil {
 				return err
 			}
+			reviews, err := st.Reviews()
+			if err != nil {
+				return err
+			}
+			incs = slices.DeleteFunc(incs, func(inc newsmon.Incident) bool {
+				return !export.StatusMatch(status, reviews.Of(inc.ID).Status)
+			})
 			incs = export.Rank(incs, topic, minArticles, from)
-			return syncOutput(w, export.Incidents(w, incs, st.Article, format, now))
+			return syncOutput(w, export.IncidentsReviewed(w, incs, st.Article, reviews.Of, format, now))
 		},
 	}
 	f := cmd.Flags()
@@ -99,6 +110,7 @@ func exportCommand(e *env) *cobra.Command {
 	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	f.StringVar(&topic, "topic", "", "only incidents that match this topic")
 	f.IntVar(&minArticles, "min-articles", 0, "only incidents with at least this many articles")
+	f.StringVar(&status, "status", "", "only incidents of this review status: new, confirmed, dismissed or all (default: all but dismissed)")
 	return cmd
 }
 

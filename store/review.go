@@ -1,0 +1,276 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/newsmon/newsmon"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The review log: every reviewer decision (newsmon.ReviewEntry) appended
+// under its sequence number, never rewritten. The review state of each
+// incident (Reviews) is derived from it and the incident aliases.
+
+var bucketReviewLog = []byte("review_log") // big-endian sequence -> JSON newsmon.ReviewEntry
+
+// ReviewWrite appends Entry to the review log (its Seq is assigned). A move
+// (Action newsmon.ActionMove) also sets the article's incident to
+// Entry.Into in the same transaction; the caller writes the two incidents'
+// new versions in the same batch.
+type ReviewWrite struct {
+	Entry newsmon.ReviewEntry
+}
+
+func appendReview(tx *bolt.Tx, w ReviewWrite) error {
+	e := w.Entry
+	if e.Action == "" || e.Incident == "" {
+		return fmt.Errorf("review entry %q on %q: action and incident required", e.Action, e.Incident)
+	}
+	b := tx.Bucket(bucketReviewLog)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	if e.Action == newsmon.ActionMove {
+		if e.Article == "" || e.Into == "" {
+			return fmt.Errorf("review move of %q: article and destination required", e.Article)
+		}
+		articles := tx.Bucket(bucketArticles)
+		a, err := getArticle(articles, e.Article)
+		if err != nil {
+			return fmt.Errorf("review move: %w", err)
+		}
+		a.IncidentID = e.Into
+		data, err := json.Marshal(&a)
+		if err != nil {
+			return fmt.Errorf("review move: article %s: %w", a.ID, err)
+		}
+		if err := articles.Put([]byte(a.ID), data); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(&e)
+	if err != nil {
+		return fmt.Errorf("review entry %d: %w", seq, err)
+	}
+	return b.Put(binary.BigEndian.AppendUint64(nil, seq), data)
+}
+
+// ReviewLog calls fn with each review log entry, oldest first; fn runs
+// outside any database transaction.
+func (s *Store) ReviewLog(fn func(newsmon.ReviewEntry) error) error {
+	return walk(s, bucketReviewLog, nil, func(_ *bolt.Tx, k, v []byte) (newsmon.ReviewEntry, error) {
+		return decodeJSON[newsmon.ReviewEntry]("review entry", fmt.Sprint(binary.BigEndian.Uint64(k)), v)
+	}, fn)
+}
+
+// Reviews is the review state of every incident as of one moment, derived
+// from the review log and the incident aliases. The zero value and nil
+// mean no decisions.
+type Reviews struct {
+	alias map[string]string                  // merged-away id -> the id it went into
+	state map[string]*newsmon.IncidentReview // by resolved id
+	left  map[string][]string                // article -> incidents it was moved out of and not back into
+	n     int                                // log entries
+}
+
+// Reviews reads the review log and the aliases in one read transaction.
+//
+// An incident's state is built from the entries of its own id and of every
+// id merged into it, in log order, the later decision winning, except that
+// the status and title of an incident a reviewer merged into another give
+// way to the survivor's; notes are all kept.
+func (s *Store) Reviews() (*Reviews, error) {
+	r := &Reviews{alias: map[string]string{}, state: map[string]*newsmon.IncidentReview{}, left: map[string][]string{}}
+	var entries []newsmon.ReviewEntry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketIncidentAlias).ForEach(func(k, v []byte) error {
+			r.alias[string(k)] = string(v)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketReviewLog).ForEach(func(k, v []byte) error {
+			e, err := decodeJSON[newsmon.ReviewEntry]("review entry", fmt.Sprint(binary.BigEndian.Uint64(k)), v)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read review log: %w", err)
+	}
+	r.n = len(entries)
+	manual := map[string]bool{} // merged away by a reviewer
+	for _, e := range entries {
+		if e.Action == newsmon.ActionMerge {
+			manual[e.Incident] = true
+		}
+	}
+	for _, e := range entries {
+		id := r.Resolve(e.Incident)
+		st := r.state[id]
+		if st == nil {
+			st = &newsmon.IncidentReview{Status: newsmon.StatusNew}
+			r.state[id] = st
+		}
+		decides := e.Incident == id || !manual[e.Incident]
+		switch e.Action {
+		case newsmon.ActionStatus:
+			if decides {
+				st.Status, st.Reason = e.Status, e.Note
+			}
+		case newsmon.ActionTitle:
+			if decides {
+				st.Title = e.Title
+			}
+		case newsmon.ActionMove:
+			into := r.Resolve(e.Into)
+			r.left[e.Article] = slices.DeleteFunc(r.left[e.Article], func(l string) bool { return r.Resolve(l) == into })
+			if r.Resolve(e.Incident) != into {
+				r.left[e.Article] = append(r.left[e.Article], e.Incident)
+			}
+		}
+		if e.Note != "" {
+			st.Notes = append(st.Notes, newsmon.ReviewNote{Time: e.Time, Action: e.Action, Text: e.Note})
+		}
+	}
+	for from := range r.alias {
+		id := r.Resolve(from)
+		st := r.state[id]
+		if st == nil {
+			st = &newsmon.IncidentReview{Status: newsmon.StatusNew}
+			r.state[id] = st
+		}
+		st.MergedIDs = append(st.MergedIDs, from)
+	}
+	for _, st := range r.state {
+		slices.Sort(st.MergedIDs)
+	}
+	return r, nil
+}
+
+// Resolve follows merges from id to the incident it is part of now.
+func (r *Reviews) Resolve(id string) string {
+	if r == nil {
+		return id
+	}
+	for range maxAliasHops {
+		into, ok := r.alias[id]
+		if !ok {
+			break
+		}
+		id = into
+	}
+	return id
+}
+
+// Of returns the review state of incident id (resolved through merges);
+// an incident without decisions is new.
+func (r *Reviews) Of(id string) newsmon.IncidentReview {
+	if r != nil {
+		if st := r.state[r.Resolve(id)]; st != nil {
+			out := *st
+			out.Notes = slices.Clone(st.Notes)
+			out.MergedIDs = slices.Clone(st.MergedIDs)
+			return out
+		}
+	}
+	return newsmon.IncidentReview{Status: newsmon.StatusNew}
+}
+
+// Left returns the incidents (as recorded, not resolved) that a reviewer
+// moved the article out of and not back into: it may never rejoin them.
+func (r *Reviews) Left(articleID string) []string {
+	if r == nil {
+		return nil
+	}
+	return r.left[articleID]
+}
+
+// Len returns the number of log entries read.
+func (r *Reviews) Len() int {
+	if r == nil {
+		return 0
+	}
+	return r.n
+}
+
+// Generation returns a number that grows with every committed write
+// transaction (bbolt's transaction id): readers that cache what they
+// derive from the store (the review queue) compare it.
+func (s *Store) Generation() (uint64, error) {
+	var g uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		g = uint64(tx.ID())
+		return nil
+	})
+	return g, err
+}
+
+// IncidentHeads calls fn for each stored incident in ID order, as
+// Incidents does but without the centroid (Centroid nil), which is most of
+// a record's bytes and of its decoding: for readers that list incidents
+// (the review queue).
+func (s *Store) IncidentHeads(fn func(newsmon.Incident) error) error {
+	var buf []byte
+	return walk(s, bucketIncidents, nil, func(_ *bolt.Tx, k, v []byte) (newsmon.Incident, error) {
+		if i, j, ok := centroidSpan(v); ok {
+			buf = append(append(buf[:0], v[:i]...), v[j:]...)
+			v = buf
+		}
+		h, err := decodeJSON[incidentHead]("incident", string(k), v)
+		return h.Incident, err
+	}, fn)
+}
+
+// centroidKey starts the centroid member of an incident record. A quote
+// inside a JSON string is always escaped, so a quote after a comma starts
+// a key at some level; the only object-valued "centroid" key of an
+// incident record is its top-level centroid.
+var centroidKey = []byte(`,"centroid":{`)
+
+// centroidSpan finds the centroid member of an incident record (comma,
+// key and object) as v[i:j]; ok false: none found, or not well formed.
+func centroidSpan(v []byte) (i, j int, ok bool) {
+	i = bytes.Index(v, centroidKey)
+	if i < 0 {
+		return 0, 0, false
+	}
+	inString, escaped := false, false
+	for j = i + len(centroidKey); j < len(v); j++ {
+		c := v[j]
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == '{' || c == '['):
+			return 0, 0, false // the clusterer's centroid holds no nested values
+		case !inString && c == '}':
+			return i, j + 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+// incidentHead decodes an incident record but its centroid: the outer
+// Centroid field takes the JSON key from the embedded one, and skips it.
+type incidentHead struct {
+	newsmon.Incident
+	Centroid skipJSON `json:"centroid,omitempty"`
+}
+
+// skipJSON takes any JSON value and keeps nothing.
+type skipJSON struct{}
+
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
