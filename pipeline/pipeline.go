@@ -84,23 +84,53 @@ type pending struct {
 	urls   map[string]string // URL -> article id
 	hashes map[string]string // content hash -> article id
 	arts   []*newsmon.Article
+	// near maps a band key (dedup.Signature.Keys) to the articles of arts
+	// that have it, by index: the candidates a new page is compared with,
+	// as the store's near index gives them for committed articles, instead
+	// of every article of the batch.
+	near map[string][]int
 }
 
 func newPending() *pending {
-	return &pending{urls: map[string]string{}, hashes: map[string]string{}}
+	return &pending{urls: map[string]string{}, hashes: map[string]string{}, near: map[string][]int{}}
+}
+
+// add appends a new article and indexes it by its URLs, content hash and
+// band keys.
+func (q *pending) add(a *newsmon.Article, urls, keys []string) {
+	for _, u := range urls {
+		q.urls[u] = a.ID
+	}
+	q.hashes[a.ContentHash] = a.ID
+	for _, k := range keys {
+		q.near[k] = append(q.near[k], len(q.arts))
+	}
+	q.arts = append(q.arts, a)
 }
 
 // prepend puts the writes of an earlier batch q0 (whose commit failed) in
 // front of q's, so they are committed first next time.
 func (q *pending) prepend(q0 *pending) {
 	q.writes = append(q0.writes, q.writes...)
-	q.arts = append(q0.arts, q.arts...)
 	for k, v := range q0.urls {
 		q.urls[k] = v
 	}
 	for k, v := range q0.hashes {
 		q.hashes[k] = v
 	}
+	shift := len(q0.arts)
+	for k, is := range q.near {
+		for j := range is {
+			is[j] += shift
+		}
+		q.near[k] = append(slices.Clone(q0.near[k]), is...)
+	}
+	for k, is := range q0.near {
+		if _, ok := q.near[k]; !ok {
+			q.near[k] = is
+		}
+	}
+	q.arts = append(q0.arts, q.arts...)
 }
 
 // batches returns the uncommitted batches, the open one first. Call with
@@ -133,13 +163,20 @@ func (p *Pipeline) pendingHash(h string) (string, bool) {
 }
 
 // pendingNear returns the id of an uncommitted article whose signature is
-// near sig.
-func (p *Pipeline) pendingNear(sig dedup.Signature) (string, bool) {
+// near sig, among those sharing one of its band keys (as NearCandidates
+// finds the committed ones); the earliest in its batch wins.
+func (p *Pipeline) pendingNear(sig dedup.Signature, keys []string) (string, bool) {
 	for _, q := range p.batches() {
-		for _, a := range q.arts {
-			if dedup.Near(sig, dedup.Signature(a.Signature)) {
-				return a.ID, true
+		best := -1
+		for _, k := range keys {
+			for _, i := range q.near[k] {
+				if (best < 0 || i < best) && dedup.Near(sig, dedup.Signature(q.arts[i].Signature)) {
+					best = i
+				}
 			}
+		}
+		if best >= 0 {
+			return q.arts[best].ID, true
 		}
 	}
 	return "", false
@@ -478,11 +515,11 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		p.enqueueDuplicate(id, dup, urls)
 		return outcomeDuplicate, nil
 	}
-	if id, ok := p.pendingNear(sig); ok {
+	keys := sig.Keys()
+	if id, ok := p.pendingNear(sig, keys); ok {
 		p.enqueueDuplicate(id, dup, urls)
 		return outcomeDuplicate, nil
 	}
-	keys := sig.Keys()
 	cands, err := p.store.NearCandidates(keys, 64)
 	if err != nil {
 		return 0, err
@@ -503,11 +540,7 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
 		Article: &a, URLs: urls, NearKeys: keys,
 	}})
-	p.open.arts = append(p.open.arts, &a)
-	for _, u := range urls {
-		p.open.urls[u] = a.ID
-	}
-	p.open.hashes[a.ContentHash] = a.ID
+	p.open.add(&a, urls, keys)
 	return outcomeNew, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/newsmon/newsmon/cluster"
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/crawler"
+	"github.com/newsmon/newsmon/dedup"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/store"
 )
@@ -279,6 +280,51 @@ func TestStoredDocFreqMatchesArticles(t *testing.T) {
 	for i, term := range terms {
 		if df[term] != counts[i] {
 			t.Errorf("term %q: stored %d documents, want %d", term, df[term], counts[i])
+		}
+	}
+}
+
+// TestPendingNearCopies: a near copy of an article not yet committed is
+// found through the batch's band-key index, also after a failed commit put
+// an earlier batch in front, and a different story is not taken for one.
+func TestPendingNearCopies(t *testing.T) {
+	p, _ := newPipeline(t, newsmon.CrawlSettings{})
+	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+	page := func(path, title string, paras []string) newsmon.Page {
+		var b strings.Builder
+		b.WriteString("<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>")
+		for _, s := range paras {
+			b.WriteString("<p>" + s + "</p>")
+		}
+		b.WriteString("</article></body></html>")
+		return newsmon.Page{Source: "news", URL: "http://news.example" + path, Body: []byte(b.String()),
+			FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
+	}
+	handle := func(pg newsmon.Page, want outcome) {
+		t.Helper()
+		got, err := p.handlePage(src, pg)
+		if err != nil || got != want {
+			t.Fatalf("%s: outcome %v, %v; want %v", pg.URL, got, err, want)
+		}
+	}
+	handle(page("/a.htm", "清风科技扫地机器人被曝上传用户家中照片", storyA), outcomeNew)
+	handle(page("/b.htm", "扫地机器人摄像头引发隐私担忧", storyB), outcomeNew)
+	// A failed commit puts the batch holding the story in front of the next.
+	earlier := p.open
+	p.open = newPending()
+	handle(page("/c.htm", "另一篇", storyB[:2]), outcomeNew)
+	p.open.prepend(earlier)
+	wantID := p.open.arts[0].ID
+	handle(page("/copy.htm", "扫地机器人偷拍用户家庭照片上传境外", append(slices.Clone(storyA), "责任编辑：王小明")), outcomeDuplicate)
+	last := p.open.writes[len(p.open.writes)-1].Duplicate
+	if last == nil || last.ID != wantID {
+		t.Fatalf("copy linked to %+v, want article %s", last, wantID)
+	}
+	for k, is := range p.open.near {
+		for _, i := range is {
+			if !slices.Contains(dedup.Signature(p.open.arts[i].Signature).Keys(), k) {
+				t.Fatalf("band key %s indexes article %d, which has no such key", k, i)
+			}
 		}
 	}
 }
