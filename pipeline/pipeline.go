@@ -84,16 +84,23 @@ type pending struct {
 	urls   map[string]string // URL -> article id
 	hashes map[string]string // content hash -> article id
 	arts   []*newsmon.Article
-	// near maps a band key (dedup.Signature.Keys) to the articles of arts
-	// that have it, by index: the candidates a new page is compared with,
-	// as the store's near index gives them for committed articles, instead
-	// of every article of the batch.
-	near map[string][]int
+	// near maps a band key (dedup.Signature.Keys) to the first article of
+	// arts that has it, by index: the candidates a new page is compared
+	// with, as the store's near index gives them for committed articles,
+	// instead of every article of the batch. A later article with the key
+	// was not near the first (else it would be its duplicate, not in arts)
+	// and shares its other keys with no article near it either, but for
+	// the chance of a band collision.
+	near map[string]int
 }
 
 func newPending() *pending {
-	return &pending{urls: map[string]string{}, hashes: map[string]string{}, near: map[string][]int{}}
+	return &pending{urls: map[string]string{}, hashes: map[string]string{}, near: make(map[string]int, batchSize*nearKeys)}
 }
+
+// nearKeys is how many band keys an article has (dedup.Signature.Keys),
+// to size the batch's index.
+const nearKeys = 42
 
 // add appends a new article and indexes it by its URLs, content hash and
 // band keys.
@@ -103,7 +110,9 @@ func (q *pending) add(a *newsmon.Article, urls, keys []string) {
 	}
 	q.hashes[a.ContentHash] = a.ID
 	for _, k := range keys {
-		q.near[k] = append(q.near[k], len(q.arts))
+		if _, ok := q.near[k]; !ok {
+			q.near[k] = len(q.arts)
+		}
 	}
 	q.arts = append(q.arts, a)
 }
@@ -118,17 +127,11 @@ func (q *pending) prepend(q0 *pending) {
 	for k, v := range q0.hashes {
 		q.hashes[k] = v
 	}
-	shift := len(q0.arts)
-	for k, is := range q.near {
-		for j := range is {
-			is[j] += shift
-		}
-		q.near[k] = append(slices.Clone(q0.near[k]), is...)
+	for k, i := range q.near {
+		q.near[k] = i + len(q0.arts)
 	}
-	for k, is := range q0.near {
-		if _, ok := q.near[k]; !ok {
-			q.near[k] = is
-		}
+	for k, i := range q0.near {
+		q.near[k] = i // q0's articles come first
 	}
 	q.arts = append(q0.arts, q.arts...)
 }
@@ -169,10 +172,8 @@ func (p *Pipeline) pendingNear(sig dedup.Signature, keys []string) (string, bool
 	for _, q := range p.batches() {
 		best := -1
 		for _, k := range keys {
-			for _, i := range q.near[k] {
-				if (best < 0 || i < best) && dedup.Near(sig, dedup.Signature(q.arts[i].Signature)) {
-					best = i
-				}
+			if i, ok := q.near[k]; ok && (best < 0 || i < best) && dedup.Near(sig, dedup.Signature(q.arts[i].Signature)) {
+				best = i
 			}
 		}
 		if best >= 0 {
@@ -343,6 +344,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			if src == nil {
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
+			p.makeRoom()
 			select {
 			case p.workers <- struct{}{}:
 			case <-ctx.Done():
@@ -553,6 +555,27 @@ func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []strin
 	}})
 	for _, u := range urls {
 		p.open.urls[u] = id
+	}
+}
+
+// makeRoom commits the open batch for as long as it holds maxBacklog writes
+// or more, before a page is handled: pages wait for the commits instead of
+// piling up in the batch, so the open batch holds at most maxBacklog writes
+// and one more per page being handled, however far the fetches run ahead
+// (docs/memory.md). A failed commit keeps its writes for the next one (and
+// fails the cycle); the page goes ahead.
+func (p *Pipeline) makeRoom() {
+	for {
+		p.mu.Lock()
+		n := len(p.open.writes)
+		p.mu.Unlock()
+		if n < maxBacklog {
+			return
+		}
+		if err := p.Flush(); err != nil {
+			p.log.Error("commit articles", "err", err)
+			return
+		}
 	}
 }
 

@@ -320,11 +320,9 @@ func TestPendingNearCopies(t *testing.T) {
 	if last == nil || last.ID != wantID {
 		t.Fatalf("copy linked to %+v, want article %s", last, wantID)
 	}
-	for k, is := range p.open.near {
-		for _, i := range is {
-			if !slices.Contains(dedup.Signature(p.open.arts[i].Signature).Keys(), k) {
-				t.Fatalf("band key %s indexes article %d, which has no such key", k, i)
-			}
+	for k, i := range p.open.near {
+		if !slices.Contains(dedup.Signature(p.open.arts[i].Signature).Keys(), k) {
+			t.Fatalf("band key %s indexes article %d, which has no such key", k, i)
 		}
 	}
 }

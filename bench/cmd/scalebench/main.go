@@ -62,6 +62,8 @@ type result struct {
 	collyBefore       float64
 	collyAfter        float64
 	rss, heap         uint64 // bytes
+	rssAnon, rssFile  uint64 // bytes, at the peak of VmRSS sampled
+	goroutines        uint64
 	cpu               time.Duration
 	stages            []stageCPU
 	profiled          time.Duration
@@ -98,12 +100,12 @@ func run() error {
 	}
 	w := &web{c: c, n: *n, base: "http://" + ln.Addr().String()}
 	go func() { _ = http.Serve(ln, w) }()
-	var sample bytes.Buffer
-	for i := range 300 {
-		w.page(&sample, i)
+	w.generate()
+	total := 0
+	for _, p := range w.pages {
+		total += len(p)
 	}
-
-	res := result{pages: *n, meanPage: sample.Len() / 300}
+	res := result{pages: *n, meanPage: total / *n}
 	if res.dir, err = os.MkdirTemp("", "scalebench"); err != nil {
 		return err
 	}
@@ -177,10 +179,22 @@ sources:
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("newsmon crawl: %w", err)
+	}
+	stop := make(chan struct{})
+	sampled := make(chan [3]uint64)
+	go sampleRSS(cmd.Process.Pid, stop, sampled)
+	err := cmd.Wait()
 	res.elapsed = time.Since(start)
+	close(stop)
+	peak := <-sampled
+	res.rssAnon, res.rssFile = peak[1], peak[2]
 	if err != nil {
 		return fmt.Errorf("newsmon crawl: %w: %s", err, tail(out.String(), 600))
+	}
+	if os.Getenv("SCALEBENCH_TRACE") != "" {
+		fmt.Fprint(os.Stderr, tail(out.String(), 3000))
 	}
 	res.nmRate = float64(w.n) / res.elapsed.Seconds()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -192,6 +206,9 @@ sources:
 		if v, ok := strings.CutPrefix(sc.Text(), "peak heap "); ok {
 			res.heap, _ = strconv.ParseUint(v, 10, 64)
 		}
+		if v, ok := strings.CutPrefix(sc.Text(), "peak goroutines "); ok {
+			res.goroutines, _ = strconv.ParseUint(v, 10, 64)
+		}
 	}
 	if res.nm == "" {
 		var err error
@@ -200,6 +217,41 @@ sources:
 		}
 	}
 	return nil
+}
+
+// sampleRSS reads /proc/PID/status every 100 ms until stop is closed and
+// sends VmRSS, RssAnon and RssFile (bytes) as of the largest VmRSS seen.
+func sampleRSS(pid int, stop <-chan struct{}, out chan<- [3]uint64) {
+	var peak [3]uint64
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			out <- peak
+			return
+		case <-t.C:
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		var now [3]uint64
+		for _, line := range strings.Split(string(data), "\n") {
+			for i, key := range []string{"VmRSS:", "RssAnon:", "RssFile:"} {
+				if v, ok := strings.CutPrefix(line, key); ok {
+					kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+					now[i] = kb << 10
+				}
+			}
+		}
+		if os.Getenv("SCALEBENCH_TRACE") != "" {
+			fmt.Fprintf(os.Stderr, "rss %d anon %d file %d\n", now[0]>>20, now[1]>>20, now[2]>>20)
+		}
+		if now[0] > peak[0] {
+			peak = now
+		}
+	}
 }
 
 // measureStore reads the database the crawl left: its size, the stored
@@ -265,6 +317,10 @@ func report(out io.Writer, r result) {
 		r.pages, r.nmRate, r.collyBefore, r.collyAfter, r.nmRate/colly, mb(r.rss), mb(r.heap),
 		float64(r.cpu)/float64(r.pages)/1e6, mb(uint64(r.dbBytes)), mb(uint64(r.text)),
 		float64(r.dbBytes)/float64(max(r.text, 1)), r.dbBytes/int64(max(r.articles, 1)))
+	fmt.Fprintf(out, "\nnewsmon at its largest RSS sampled: anonymous %s, file-backed (the database's mapping) %s\n", mb(r.rssAnon), mb(r.rssFile))
+	if r.goroutines > 0 {
+		fmt.Fprintf(out, "\nnewsmon peak goroutines: %d\n", r.goroutines)
+	}
 	fmt.Fprintf(out, "\nstored: %d articles, %d distinct URLs (every page once: %v)\n", r.articles, r.unique, r.articles == r.pages && r.unique == r.pages && r.urlsOK)
 	if r.stages == nil {
 		return
