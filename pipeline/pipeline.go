@@ -344,12 +344,12 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			if src == nil {
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
-			p.makeRoom()
 			select {
 			case p.workers <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			p.makeRoom() // with the slot held: no page is handled meanwhile
 			out, err := p.handlePage(*src, page)
 			<-p.workers
 			if err == nil {
@@ -559,11 +559,12 @@ func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []strin
 }
 
 // makeRoom commits the open batch for as long as it holds maxBacklog writes
-// or more, before a page is handled: pages wait for the commits instead of
-// piling up in the batch, so the open batch holds at most maxBacklog writes
-// and one more per page being handled, however far the fetches run ahead
-// (docs/memory.md). A failed commit keeps its writes for the next one (and
-// fails the cycle); the page goes ahead.
+// or more. A page's handler calls it holding its worker slot, before it
+// handles the page: pages wait for the commits instead of piling up in the
+// batch, so the open batch holds at most maxBacklog writes and one more per
+// worker, however far the fetches run ahead (docs/memory.md). A failed
+// commit keeps its writes for the next one (and fails the cycle); the page
+// goes ahead.
 func (p *Pipeline) makeRoom() {
 	for {
 		p.mu.Lock()

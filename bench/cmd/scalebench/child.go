@@ -15,8 +15,8 @@ import (
 // binary, cmd/newsmon), args after "child PROFILEDIR": with a CPU profile
 // of the whole run in PROFILEDIR/cpu.pprof and a heap profile taken when
 // the live heap was largest in PROFILEDIR/heap.pprof. It prints the peak
-// live heap and number of goroutines on stderr as "peak heap N" and
-// "peak goroutines N".
+// live heap, number of goroutines and goroutine stack memory on stderr as
+// "peak heap N", "peak goroutines N" and "peak stacks N".
 func childMain(dir string, args []string) int {
 	cpu, err := os.Create(dir + "/cpu.pprof")
 	if err != nil {
@@ -29,13 +29,13 @@ func childMain(dir string, args []string) int {
 		return 1
 	}
 	stop := make(chan struct{})
-	done := make(chan [2]uint64)
+	done := make(chan [3]uint64)
 	go watchHeap(dir+"/heap.pprof", stop, done)
 	code := cli.Main(args, os.Stdin, os.Stdout, os.Stderr)
 	pprof.StopCPUProfile()
 	close(stop)
 	peak := <-done
-	fmt.Fprintf(os.Stderr, "peak heap %d\npeak goroutines %d\n", peak[0], peak[1])
+	fmt.Fprintf(os.Stderr, "peak heap %d\npeak goroutines %d\npeak stacks %d\n", peak[0], peak[1], peak[2])
 	return code
 }
 
@@ -43,21 +43,22 @@ func childMain(dir string, args []string) int {
 // to path whenever it is larger than at every earlier profile (by 5 %), so
 // the file shows the heap at about its peak. It sends the peaks of the heap
 // and of the number of goroutines on done once stop is closed.
-func watchHeap(path string, stop <-chan struct{}, done chan<- [2]uint64) {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	var peak, profiled, goroutines uint64
+func watchHeap(path string, stop <-chan struct{}, done chan<- [3]uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}
+	var peak, profiled, goroutines, stacks uint64
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop:
-			done <- [2]uint64{peak, goroutines}
+			done <- [3]uint64{peak, goroutines, stacks}
 			return
 		case <-t.C:
 		}
 		goroutines = max(goroutines, uint64(runtime.NumGoroutine()))
 		metrics.Read(s)
 		live := s[0].Value.Uint64()
+		stacks = max(stacks, s[1].Value.Uint64())
 		peak = max(peak, live)
 		if live > profiled+profiled/20 {
 			profiled = live

@@ -64,6 +64,7 @@ type result struct {
 	rss, heap         uint64 // bytes
 	rssAnon, rssFile  uint64 // bytes, at the peak of VmRSS sampled
 	goroutines        uint64
+	stacks            uint64 // bytes
 	cpu               time.Duration
 	stages            []stageCPU
 	profiled          time.Duration
@@ -209,6 +210,9 @@ sources:
 		if v, ok := strings.CutPrefix(sc.Text(), "peak goroutines "); ok {
 			res.goroutines, _ = strconv.ParseUint(v, 10, 64)
 		}
+		if v, ok := strings.CutPrefix(sc.Text(), "peak stacks "); ok {
+			res.stacks, _ = strconv.ParseUint(v, 10, 64)
+		}
 	}
 	if res.nm == "" {
 		var err error
@@ -319,7 +323,7 @@ func report(out io.Writer, r result) {
 		float64(r.dbBytes)/float64(max(r.text, 1)), r.dbBytes/int64(max(r.articles, 1)))
 	fmt.Fprintf(out, "\nnewsmon at its largest RSS sampled: anonymous %s, file-backed (the database's mapping) %s\n", mb(r.rssAnon), mb(r.rssFile))
 	if r.goroutines > 0 {
-		fmt.Fprintf(out, "\nnewsmon peak goroutines: %d\n", r.goroutines)
+		fmt.Fprintf(out, "\nnewsmon peak goroutines: %d (goroutine stacks at most %s)\n", r.goroutines, mb(r.stacks))
 	}
 	fmt.Fprintf(out, "\nstored: %d articles, %d distinct URLs (every page once: %v)\n", r.articles, r.unique, r.articles == r.pages && r.unique == r.pages && r.urlsOK)
 	if r.stages == nil {
