@@ -18,6 +18,13 @@ import (
 // reading the disk.
 const releaseEvery = 1
 
+// releaseLookups is how many URL and content-hash lookups (lookup) may
+// pass between releases of the mapping's pages besides those of the
+// commits: a crawl looks up two or three keys and 42 near keys a page, so
+// 512 lookups are about 200 pages, whose lookups visit at most about 35 MB
+// of pages however large the batches grow.
+const releaseLookups = 512
+
 // releaseKeys is how many near keys a fold of the near log (foldNear)
 // looks up between releases of the mapping's pages, as it visits most of
 // the near bucket in one transaction: 8,192 lookups visit at most 32 MB
