@@ -70,7 +70,7 @@ type Pipeline struct {
 // batchSize is how many writes share one transaction (one disk sync);
 // flushEvery bounds how long a write waits for its batch to fill. When
 // commits fall maxBacklog writes behind, the pages' handlers commit
-// themselves and wait for the commits (makeRoom), so the batch and its
+// themselves and wait for the commits (worker), so the batch and its
 // transaction stay bounded: when commits are what limits a crawl, batches
 // of up to maxBacklog articles are written, whose transaction took about
 // 35 KB of memory an article (scalebench). 1,024 cost less CPU a page than
@@ -349,12 +349,9 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			if src == nil {
 				return fmt.Errorf("page %s: unknown source %q", page.URL, page.Source)
 			}
-			select {
-			case p.workers <- struct{}{}:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := p.worker(ctx); err != nil {
+				return err
 			}
-			p.makeRoom() // with the slot held: no page is handled meanwhile
 			out, err := p.handlePage(*src, page)
 			<-p.workers
 			if err == nil {
@@ -563,24 +560,37 @@ func (p *Pipeline) enqueueDuplicate(id string, d newsmon.Duplicate, urls []strin
 	}
 }
 
-// makeRoom commits the open batch for as long as it holds maxBacklog writes
-// or more. A page's handler calls it holding its worker slot, before it
-// handles the page: pages wait for the commits instead of piling up in the
-// batch, so the open batch holds at most maxBacklog writes and one more per
-// worker, however far the fetches run ahead (docs/memory.md). A failed
-// commit keeps its writes for the next one (and fails the cycle); the page
-// goes ahead.
-func (p *Pipeline) makeRoom() {
+// worker takes a worker slot (p.workers) for a page, once the open batch
+// has room: while it holds maxBacklog writes or more, the page's handler
+// gives the slot back and commits (Flush), then tries again. A page holds a
+// slot when it checks, so the open batch holds at most maxBacklog writes
+// and one more per worker, however far the fetches run ahead
+// (docs/memory.md); and a handler waiting for a commit holds no slot, so
+// other pages are handled into the next batch meanwhile. A failed commit
+// keeps its writes for the next one (and fails the cycle); the page goes
+// ahead.
+func (p *Pipeline) worker(ctx context.Context) error {
 	for {
+		select {
+		case p.workers <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		p.mu.Lock()
 		n := len(p.open.writes)
 		p.mu.Unlock()
 		if n < maxBacklog {
-			return
+			return nil
 		}
+		<-p.workers
 		if err := p.Flush(); err != nil {
 			p.log.Error("commit articles", "err", err)
-			return
+			select {
+			case p.workers <- struct{}{}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -324,5 +325,37 @@ func TestPendingNearCopies(t *testing.T) {
 		if !slices.Contains(dedup.Signature(p.open.arts[i].Signature).Keys(), k) {
 			t.Fatalf("band key %s indexes article %d, which has no such key", k, i)
 		}
+	}
+}
+
+// TestWorkerWaitsForRoom: a page gets a worker slot at once while the open
+// batch has room, and only after the batch is committed once it holds
+// maxBacklog writes, so pages cannot pile up in it.
+func TestWorkerWaitsForRoom(t *testing.T) {
+	p, _ := newPipeline(t, newsmon.CrawlSettings{})
+	fill := func(n int) {
+		for i := range n {
+			// Links to an article that is not stored: refused at commit,
+			// but a write of the batch until then.
+			p.enqueueDuplicate("missing", newsmon.Duplicate{}, []string{"http://news.example/" + strconv.Itoa(i)})
+		}
+	}
+	fill(maxBacklog - 1)
+	if err := p.worker(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(p.open.writes); got != maxBacklog-1 {
+		t.Fatalf("with room in the batch: %d writes open after taking a slot, want %d (no commit)", got, maxBacklog-1)
+	}
+	<-p.workers
+	fill(1)
+	if err := p.worker(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(p.open.writes); got != 0 {
+		t.Fatalf("with a full batch: %d writes open after taking a slot, want 0 (committed first)", got)
+	}
+	if len(p.workers) != 1 {
+		t.Fatalf("%d worker slots held, want 1", len(p.workers))
 	}
 }
