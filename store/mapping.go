@@ -4,19 +4,18 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// releaseEvery is how many write transactions (update) may touch the
-// database's memory mapping before its pages are released from the process
-// (releaseMapped). bbolt reads every page it visits through one shared
-// mapping of the whole file, and a page read once stays in the process's
-// resident memory until the mapping goes, so without this the resident
-// size grows with the database: a crawl of 10,000 articles held all of its
-// 128 MB file resident, and the near-duplicate lookups of one batch (42
-// band keys per page) alone visit a page of the near index per key. With a
-// release after every commit, the resident part of the database is what
-// one batch's lookups and writes visit (docs/memory.md). Released pages
-// stay in the kernel's page cache: a later read maps them again without
-// reading the disk.
-const releaseEvery = 1
+// The database's pages resident in the process. bbolt reads every page it
+// visits through one shared mapping of the whole file, and a page read
+// once stays in the process's resident memory until the mapping goes, so
+// the resident size grew with the database: a crawl of 10,000 articles
+// held all of its 128 MB file resident, the near-duplicate lookups alone
+// visiting a page of the near index for each of a page's 42 band keys. So
+// the store releases the mapping's pages (releaseMapped) after every write
+// transaction (update), every releaseLookups lookups and every releaseKeys
+// keys of a near-log fold: the resident part of the database is then what
+// about 200 pages' lookups and one transaction visit (docs/memory.md).
+// Released pages stay in the kernel's page cache: a later read maps them
+// again without reading the disk.
 
 // releaseLookups is how many URL and content-hash lookups (lookup) may
 // pass between releases of the mapping's pages besides those of the

@@ -26,7 +26,6 @@ type writer struct {
 	fold     bool   // fold the near log into the near bucket (Compact)
 	ids      []byte // a key's logged IDs (foldNear)
 	list     []byte // a near list being built (foldNear)
-	commits  uint64 // update calls, for releaseMapped
 	// release releases the resident pages of the database's mapping
 	// within the transaction (see releaseMapped), for long walks such as
 	// foldNear; nil outside update.
@@ -144,9 +143,7 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 		}
 		return nil
 	})
-	if s.w.commits++; s.w.commits%releaseEvery == 0 || s.w.fold {
-		s.releaseMapped()
-	}
+	s.releaseMapped() // what the transaction visited
 	return err
 }
 
