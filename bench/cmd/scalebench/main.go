@@ -15,7 +15,8 @@
 // By default the child is this program running newsmon's command line
 // (internal/cli, the code of cmd/newsmon) under a CPU profile; -newsmon
 // runs a built binary instead (no CPU by stage then). Profiles are kept in
-// -profiles for `go tool pprof`.
+// -profiles for `go tool pprof`. SCALEBENCH_TRACE=1 prints the child's RSS
+// every 100 ms and the end of its output on stderr.
 package main
 
 import (
