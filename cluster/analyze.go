@@ -38,7 +38,11 @@ type lexicon struct {
 	han       map[string]string    // simplified Han string -> concept token
 	hanPrefix map[uint64]uint8     // first two characters of Han aliases (bigramKey) -> longest such alias, in runes
 	prefixBit [1 << 16 / 64]uint64 // hanPrefix's keys hashed to bits: most bigrams start no alias
-	conceptOf map[string]string    // concept token -> display name
+	// wordBit has a bit set (wordHash) for the first word of every
+	// alias of words, exact and phrases, in the form each is looked up
+	// by: most words start no alias, and matchWords is not needed there.
+	wordBit   [1 << 16 / 64]uint64
+	conceptOf map[string]string // concept token -> display name
 }
 
 var loadLexicon = sync.OnceValue(func() *lexicon {
@@ -99,10 +103,12 @@ func (lx *lexicon) addAlias(alias, tok string) {
 		return
 	}
 	lx.maxWords = max(lx.maxWords, len(ws))
+	lx.setWordBit(normWord(ws[0])) // phrases and words
 	if len(ws) > 1 {
 		lx.phrases[normWord(ws[0])] = true
 	}
 	if strings.ToLower(alias) != alias && strings.ToUpper(alias) == alias {
+		lx.setWordBit(ws[0])
 		lx.exact[strings.Join(ws, " ")] = tok
 		return
 	}
@@ -432,9 +438,33 @@ func (a *analyzer) add(b bag, s string, w float64) {
 	b[s] += w
 }
 
+// wordHash hashes a word to 16 bits (FNV-1a), for wordBit.
+func wordHash(w string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint32(w[i])) * 16777619
+	}
+	return h>>16 ^ h&0xffff
+}
+
+func (lx *lexicon) setWordBit(w string) {
+	h := wordHash(w)
+	lx.wordBit[h/64] |= 1 << (h % 64)
+}
+
+// mayStartAlias reports whether an alias may start with the word of text
+// exact and normalised form norm: false means none does.
+func (lx *lexicon) mayStartAlias(exact, norm string) bool {
+	h, g := wordHash(norm), wordHash(exact)
+	return lx.wordBit[h/64]&(1<<(h%64)) != 0 || lx.wordBit[g/64]&(1<<(g%64)) != 0
+}
+
 // matchWords returns the length of the longest lexicon alias starting at
 // word i (0 if none) and its concept token.
 func (lx *lexicon) matchWords(ws []word, norm []string, i int) (string, int) {
+	if !lx.mayStartAlias(ws[i].text, norm[i]) {
+		return "", 0
+	}
 	longest := 1
 	if lx.phrases[norm[i]] {
 		longest = min(lx.maxWords, len(ws)-i)

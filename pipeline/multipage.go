@@ -135,15 +135,9 @@ func (p *Pipeline) extractPage(ctx context.Context, src newsmon.Source, page new
 }
 
 // acquire takes one of the worker slots that bound how many pages are
-// handled at once; fetches of further pages happen outside them.
-func (p *Pipeline) acquire(ctx context.Context) error {
-	select {
-	case p.workers <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// handled at once, once the open batch has room (worker); fetches of
+// further pages happen outside them.
+func (p *Pipeline) acquire(ctx context.Context) error { return p.worker(ctx) }
 
 func (p *Pipeline) release() { <-p.workers }
 

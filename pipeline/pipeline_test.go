@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/newsmon/newsmon/cluster"
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/crawler"
+	"github.com/newsmon/newsmon/dedup"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/store"
 )
@@ -280,5 +282,80 @@ func TestStoredDocFreqMatchesArticles(t *testing.T) {
 		if df[term] != counts[i] {
 			t.Errorf("term %q: stored %d documents, want %d", term, df[term], counts[i])
 		}
+	}
+}
+
+// TestPendingNearCopies: a near copy of an article not yet committed is
+// found through the batch's band-key index, also after a failed commit put
+// an earlier batch in front, and a different story is not taken for one.
+func TestPendingNearCopies(t *testing.T) {
+	p, _ := newPipeline(t, newsmon.CrawlSettings{})
+	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+	page := func(path, title string, paras []string) newsmon.Page {
+		var b strings.Builder
+		b.WriteString("<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>")
+		for _, s := range paras {
+			b.WriteString("<p>" + s + "</p>")
+		}
+		b.WriteString("</article></body></html>")
+		return newsmon.Page{Source: "news", URL: "http://news.example" + path, Body: []byte(b.String()),
+			FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
+	}
+	handle := func(pg newsmon.Page, want outcome) {
+		t.Helper()
+		got, err := p.handleArticle(context.Background(), src, pg, nil)
+		if err != nil || got != want {
+			t.Fatalf("%s: outcome %v, %v; want %v", pg.URL, got, err, want)
+		}
+	}
+	handle(page("/a.htm", "清风科技扫地机器人被曝上传用户家中照片", storyA), outcomeNew)
+	handle(page("/b.htm", "扫地机器人摄像头引发隐私担忧", storyB), outcomeNew)
+	// A failed commit puts the batch holding the story in front of the next.
+	earlier := p.open
+	p.open = newPending()
+	handle(page("/c.htm", "另一篇", storyB[:2]), outcomeNew)
+	p.open.prepend(earlier)
+	wantID := p.open.arts[0].ID
+	handle(page("/copy.htm", "扫地机器人偷拍用户家庭照片上传境外", append(slices.Clone(storyA), "责任编辑：王小明")), outcomeDuplicate)
+	last := p.open.writes[len(p.open.writes)-1].Duplicate
+	if last == nil || last.ID != wantID {
+		t.Fatalf("copy linked to %+v, want article %s", last, wantID)
+	}
+	for k, i := range p.open.near {
+		if !slices.Contains(dedup.Signature(p.open.arts[i].Signature).IndexKeys(), k) {
+			t.Fatalf("index key %s indexes article %d, which has no such key", k, i)
+		}
+	}
+}
+
+// TestWorkerWaitsForRoom: a page gets a worker slot at once while the open
+// batch has room, and only after the batch is committed once it holds
+// maxBacklog writes, so pages cannot pile up in it.
+func TestWorkerWaitsForRoom(t *testing.T) {
+	p, _ := newPipeline(t, newsmon.CrawlSettings{})
+	fill := func(n int) {
+		for i := range n {
+			// Links to an article that is not stored: refused at commit,
+			// but a write of the batch until then.
+			p.enqueueDuplicate("missing", newsmon.Duplicate{}, []string{"http://news.example/" + strconv.Itoa(i)})
+		}
+	}
+	fill(maxBacklog - 1)
+	if err := p.worker(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(p.open.writes); got != maxBacklog-1 {
+		t.Fatalf("with room in the batch: %d writes open after taking a slot, want %d (no commit)", got, maxBacklog-1)
+	}
+	<-p.workers
+	fill(1)
+	if err := p.worker(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(p.open.writes); got != 0 {
+		t.Fatalf("with a full batch: %d writes open after taking a slot, want 0 (committed first)", got)
+	}
+	if len(p.workers) != 1 {
+		t.Fatalf("%d worker slots held, want 1", len(p.workers))
 	}
 }

@@ -215,6 +215,9 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 	if key == "" {
 		return "", false, nil
 	}
+	if s.lookups.Add(1)%releaseLookups == 0 {
+		s.releaseMapped() // what the lookups of the last pages visited
+	}
 	var id string
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {

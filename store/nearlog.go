@@ -261,7 +261,10 @@ func (s *Store) logNear(tx *bolt.Tx, w *writer) error {
 func foldNear(tx *bolt.Tx, l *nearLog, w *writer) error {
 	b := tx.Bucket(bucketNear)
 	c := b.Cursor() // one for all the lookups
-	for _, key := range l.keys() {
+	for i, key := range l.keys() {
+		if i%releaseKeys == releaseKeys-1 && w.release != nil {
+			w.release() // a fold visits most of the bucket's pages
+		}
 		w.ids = l.ids(key, w.ids[:0])
 		list, added, err := applyNear(w.list[:0], get(c, key), w.ids)
 		if err != nil {

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -84,6 +85,8 @@ type Store struct {
 	// handlers change it, under wmu and mu, so update reads it without mu.
 	mu   sync.RWMutex
 	near nearLog
+
+	lookups atomic.Uint64 // lookup calls, for releaseMapped
 }
 
 // Open opens the database file at path, creating it and its parent

@@ -26,6 +26,10 @@ type writer struct {
 	fold     bool   // fold the near log into the near bucket (Compact)
 	ids      []byte // a key's logged IDs (foldNear)
 	list     []byte // a near list being built (foldNear)
+	// release releases the resident pages of the database's mapping
+	// within the transaction (see releaseMapped), for long walks such as
+	// foldNear; nil outside update.
+	release func()
 }
 
 // arena hands out byte slices for the values of one write transaction
@@ -111,7 +115,7 @@ func marshal[T any](w *writer, v *T, enc jsonEncoder[T]) ([]byte, error) {
 func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := &s.w
 		w.arena.reset() // the last transaction has ended
 		w.near = w.near[:0]
@@ -120,6 +124,9 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 		w.nearArts = w.nearArts[:0]
 		w.articles = 0
 		w.logged, w.fold = false, false
+		// The mapping moves only when this transaction commits.
+		w.release = func() { releasePages(s.db.Info().Data, tx.Size()) }
+		defer func() { w.release = nil }()
 		if err := fn(tx, w); err != nil {
 			return err
 		}
@@ -136,6 +143,8 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 		}
 		return nil
 	})
+	s.releaseMapped() // what the transaction visited
+	return err
 }
 
 // Write is one change in a batch: a new article, a duplicate link, the

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// rssFile returns the process's resident file-backed memory (RssFile of
+// /proc/self/status) in bytes.
+func rssFile(t *testing.T) int64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Skip("no RssFile in /proc/self/status")
+	return 0
+}
+
+// TestReleaseMapped: the database's pages read through the mapping leave
+// the process's resident memory when released, and every record reads the
+// same afterwards (also within a read transaction opened before).
+func TestReleaseMapped(t *testing.T) {
+	base := rssFile(t) // before the database is mapped
+	s := openTest(t)
+	body := strings.Repeat("正文的一句话。", 400) // 8.4 KB: an overflow page per article
+	const n = 2000                         // about 20 MB of file
+	var writes []Write
+	for i := range n {
+		w := testArticle(i)
+		w.Article.Body = body
+		writes = append(writes, Write{Article: &w})
+		if len(writes) == 200 || i == n-1 {
+			if _, err := s.SaveBatch(writes); err != nil {
+				t.Fatal(err)
+			}
+			writes = nil
+		}
+	}
+	readAll := func() {
+		t.Helper()
+		got := 0
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
+				if !strings.Contains(string(v), body) {
+					t.Fatalf("article %s lost its body", k)
+				}
+				got++
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			t.Fatalf("read %d articles, want %d", got, n)
+		}
+	}
+	readAll() // every page resident
+	before := rssFile(t)
+	var size int64
+	if err := s.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if before-base < size/2 {
+		t.Skipf("reading the %d MB database left only %d MB resident: nothing to release", size>>20, (before-base)>>20)
+	}
+	tx, err := s.db.Begin(false) // a reader across the release
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.releaseMapped()
+	after := rssFile(t)
+	if after-base > (before-base)/4 {
+		t.Errorf("resident file-backed memory %d MB over the baseline after reading the database, %d MB after the release: want at most a quarter left",
+			(before-base)>>20, (after-base)>>20)
+	}
+	a, err := getArticle(tx.Bucket(bucketArticles), ArticleID(testArticle(7).Article.URL))
+	if err != nil || a.Body != body {
+		t.Errorf("article read in a transaction opened before the release: %v", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	readAll()
+}
