@@ -7,6 +7,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,6 +70,9 @@ type Pipeline struct {
 	// but more pages in hand than CPUs only thrash the caches and keep
 	// more parse trees alive (docs/benchmarks.md, "Pipeline throughput").
 	workers chan struct{}
+	// dispatch, when set, hands article URLs to fetch workers instead of
+	// fetching them here (SetDispatch).
+	dispatch func(ctx context.Context, src newsmon.Source, url string) error
 }
 
 // batchSize is how many writes share one transaction (one disk sync);
@@ -219,6 +223,20 @@ func (l incidentLoader) IncidentsBetween(from, to time.Time, fn func(cluster.Sna
 	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident) error { return fn(cluster.SnapshotOf(inc)) })
 }
 
+// SetDispatch makes cycles hand every article URL they would fetch to
+// dispatch (which publishes a fetch job) instead of fetching it; the
+// articles come back through ConsumeArticles. Listings are still fetched
+// here. Call it before the first cycle.
+func (p *Pipeline) SetDispatch(dispatch func(ctx context.Context, src newsmon.Source, url string) error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dispatch = dispatch
+}
+
+// CanonicalURL is the key by which src's article at raw is known: the
+// de-duplication id of its fetch job.
+func CanonicalURL(src newsmon.Source, raw string) string { return canonical(src, raw) }
+
 // Config returns the configuration in force.
 func (p *Pipeline) Config() *config.Config {
 	p.mu.Lock()
@@ -238,6 +256,7 @@ type SourceSummary struct {
 	RobotsDenied  int            `json:"robots_denied"`
 	ExtractFailed int            `json:"extract_failed"`
 	Failed        int            `json:"failed"`
+	Dispatched    int            `json:"dispatched,omitempty"` // article URLs handed to fetch workers
 	Reasons       map[string]int `json:"reasons,omitempty"`
 	// FailedHosts counts the failures by host, then reason.
 	FailedHosts map[string]map[string]int `json:"failed_hosts,omitempty"`
@@ -286,6 +305,7 @@ func (s Summary) Totals() SourceSummary {
 		t.RobotsDenied += x.RobotsDenied
 		t.ExtractFailed += x.ExtractFailed
 		t.Failed += x.Failed
+		t.Dispatched += x.Dispatched
 		t.Seeds += x.Seeds
 		t.SeedsRead += x.SeedsRead
 		for k, v := range x.Reasons {
@@ -409,6 +429,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	}
 	p.mu.Lock()
 	failuresBefore := p.commitFailures
+	hooks.Dispatch = p.dispatch
 	p.mu.Unlock()
 	stopFlusher := p.startFlusher()
 	stats, err := p.crawler.CrawlWith(ctx, sources, hooks)
@@ -440,6 +461,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			s.NotModified = st.NotModified
 			s.RobotsDenied = st.RobotsDenied
 			s.Failed = st.Failed
+			s.Dispatched = st.Dispatched
 			s.Seeds, s.SeedsRead = st.Seeds, st.SeedsRead
 			for k, v := range st.Reasons {
 				s.Reasons[k] += v
@@ -460,6 +482,25 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 // handlePage extracts one page and stores it as a new article, as a
 // duplicate of a stored one, or not at all when it is already known.
 func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, error) {
+	ex, err := Extract(src, page)
+	if err != nil {
+		return 0, err
+	}
+	return p.handleArticle(ex)
+}
+
+// Extracted is an article page after extraction, before deduplication:
+// what a fetch worker publishes for the daemon (package queue).
+type Extracted struct {
+	// Article has its id, canonical URL, source, language, fetch time,
+	// content hash and near-duplicate signature set.
+	Article newsmon.Article `json:"article"`
+	URLs    []string        `json:"urls"` // every URL it is known by, canonical first
+}
+
+// Extract turns a fetched page of src into an article: the half of a
+// page's way that needs no store, run by fetch workers.
+func Extract(src newsmon.Source, page newsmon.Page) (Extracted, error) {
 	final := page.FinalURL
 	if final == "" {
 		final = page.URL
@@ -473,16 +514,17 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 		Lang:      src.Lang,
 	})
 	if err != nil {
-		return 0, err
+		return Extracted{}, err
 	}
 	if a.Title == "" && a.Body == "" {
-		return 0, errNoText
+		return Extracted{}, errNoText
 	}
 	urls, err := articleURLs(src, page, a.CanonicalURL)
 	if err != nil {
-		return 0, err
+		return Extracted{}, err
 	}
 	a.URL = urls[0]
+	a.ID = store.ArticleID(a.URL)
 	a.Source = src.Name
 	a.FetchedAt = page.FetchedAt
 	if a.Lang == "" {
@@ -490,6 +532,17 @@ func (p *Pipeline) handlePage(src newsmon.Source, page newsmon.Page) (outcome, e
 	}
 	hash, sig := dedup.Fingerprint(a.Title, a.Body)
 	a.ContentHash, a.Signature = hash, sig
+	return Extracted{Article: a, URLs: urls}, nil
+}
+
+// handleArticle stores an extracted article as a new one, as a duplicate
+// of a stored one, or not at all when it is already known.
+func (p *Pipeline) handleArticle(ex Extracted) (outcome, error) {
+	a, urls, sig := ex.Article, ex.URLs, dedup.Signature(ex.Article.Signature)
+	if len(urls) == 0 || a.URL != urls[0] {
+		return 0, fmt.Errorf("article %s: its URLs do not start with its canonical URL", a.URL)
+	}
+	src := newsmon.Source{Name: a.Source}
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -861,4 +914,46 @@ func sourceHasHost(s newsmon.Source, host string) bool {
 		}
 	}
 	return false
+}
+
+// ArticleQueue delivers articles extracted by fetch workers (queue.Queue):
+// handle returns only when a batch is durable, and the queue acknowledges
+// it then.
+type ArticleQueue interface {
+	ConsumeArticles(ctx context.Context, limit int, handle func(ctx context.Context, batch [][]byte) error) error
+}
+
+// ConsumeArticles deduplicates, stores and clusters the articles fetch
+// workers publish, until ctx is done. A batch is acknowledged only after
+// its commit; a failed commit hands it back to the queue, and an article
+// delivered twice is recognised by its URLs and stored once.
+func (p *Pipeline) ConsumeArticles(ctx context.Context, q ArticleQueue) error {
+	return q.ConsumeArticles(ctx, batchSize, func(ctx context.Context, batch [][]byte) error {
+		for _, b := range batch {
+			var ex Extracted
+			if err := json.Unmarshal(b, &ex); err != nil {
+				p.log.Warn("unreadable article from the queue", "err", err, "bytes", len(b))
+				continue
+			}
+			out, err := p.handleArticle(ex)
+			if err != nil {
+				p.log.Warn("article failed", "source", ex.Article.Source, "url", ex.Article.URL, "err", err)
+				if p.metrics != nil {
+					p.metrics.ExtractFailed(ex.Article.Source)
+				}
+				continue
+			}
+			if p.metrics != nil {
+				switch out {
+				case outcomeNew:
+					p.metrics.ArticleNew(ex.Article.Source)
+				case outcomeDuplicate:
+					p.metrics.ArticleDuplicate(ex.Article.Source)
+				}
+			}
+		}
+		// Flush returns once everything handled above is committed, by
+		// this call or by a commit that was running.
+		return p.Flush()
+	})
 }
