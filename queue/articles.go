@@ -8,12 +8,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ArticleHandler handles a batch of published articles (as published) and
-// returns only when they are durable (committed to the store): nil
-// acknowledges the whole batch; an error hands it back for another
-// delivery. A payload the handler cannot read is its to log and skip.
-type ArticleHandler func(ctx context.Context, batch [][]byte) error
-
 // PublishArticle queues an extracted article for the daemon. id is its
 // de-duplication key (the article id): a copy published within the
 // duplicate window, say by a redelivered job, is dropped.
@@ -25,10 +19,14 @@ func (q *Queue) PublishArticle(ctx context.Context, id string, data []byte) (dup
 	return ack.Duplicate, nil
 }
 
-// ConsumeArticles hands articles to handle in batches of at most limit until
-// ctx is done, then returns ctx's error. Only one process should consume
-// articles (the daemon): they share one durable consumer.
-func (q *Queue) ConsumeArticles(ctx context.Context, limit int, handle ArticleHandler) error {
+// ConsumeArticles hands articles (as published) to handle in batches of at
+// most limit until ctx is done, then returns ctx's error. handle returns
+// only when the batch is durable (committed to the store): nil
+// acknowledges the whole batch; an error hands it back for another
+// delivery. A payload handle cannot read is its to log and skip. Only one
+// process should consume articles (the daemon): they share one durable
+// consumer.
+func (q *Queue) ConsumeArticles(ctx context.Context, limit int, handle func(ctx context.Context, batch [][]byte) error) error {
 	cons, err := q.js.Consumer(ctx, ArticleStream, ArticleConsumer)
 	if err != nil {
 		return fmt.Errorf("queue: consumer %s: %w", ArticleConsumer, err)

@@ -185,3 +185,12 @@ func MsgID(canonicalURL string) string {
 // errNotAcked is a handler's outcome when ctx ended before the work was
 // done: the message is left unacknowledged.
 var errNotAcked = errors.New("not acknowledged")
+
+// Ready reports whether the connection to the server is up (a worker's
+// /readyz).
+func (q *Queue) Ready() error {
+	if !q.nc.IsConnected() {
+		return fmt.Errorf("queue: not connected to %s (%s)", redact(q.opts.URL), q.nc.Status())
+	}
+	return nil
+}

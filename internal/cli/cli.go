@@ -66,7 +66,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.StringVar(&e.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), text or json")
 	pf.StringVar(&e.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
-		crawlCommand(e), daemonCommand(e), exportCommand(e),
+		crawlCommand(e), daemonCommand(e), workerCommand(e), exportCommand(e),
 		extractCommand(e), checkCommand(e), versionCommand(e), healthCommand(e),
 	)
 	err := root.Execute()

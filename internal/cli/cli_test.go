@@ -362,3 +362,19 @@ func TestNATSURLFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkerNeedsNATS: `newsmon worker` without nats.url is a usage error
+// naming the setting.
+func TestWorkerNeedsNATS(t *testing.T) {
+	t.Setenv("NEWSMON_NATS_URL", "")
+	t.Chdir(t.TempDir())
+	_, errOut, code := run(t, "worker")
+	if code != exitUsage || !strings.Contains(errOut, "nats.url") {
+		t.Errorf("worker without NATS: status %d, %q; want %d naming nats.url", code, errOut, exitUsage)
+	}
+	t.Setenv("NEWSMON_NATS_URL", "nats://127.0.0.1:1") // refused before any connection
+	_, errOut, code = run(t, "worker", "--listen", "nowhere")
+	if code != exitUsage || !strings.Contains(errOut, "--listen") {
+		t.Errorf("worker --listen nowhere: status %d, %q", code, errOut)
+	}
+}

@@ -1,0 +1,172 @@
+package daemon_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/config"
+	"github.com/newsmon/newsmon/daemon"
+	"github.com/newsmon/newsmon/internal/fakeweb"
+	"github.com/newsmon/newsmon/internal/natstest"
+	"github.com/newsmon/newsmon/queue"
+	"github.com/newsmon/newsmon/store"
+	"github.com/newsmon/newsmon/worker"
+)
+
+// TestDaemonWithWorkers runs the daemon with a queue on an embedded NATS
+// server and two fetch workers, in this process: the daemon fetches only
+// listings, the workers the articles, and every article of the fake web
+// is stored exactly once; the daemon's /metrics shows the queue.
+func TestDaemonWithWorkers(t *testing.T) {
+	t.Parallel()
+	web := fakeweb.New(t)
+	want := web.Articles()
+	cfg := config.Default()
+	cfg.Sources = web.Sources()
+	cfg.Server.Listen = "127.0.0.1:0"
+	cfg.Crawl.AllowPrivateNetworks = true
+	cfg.Crawl.MaxBodyBytes = 256 << 10
+	cfg.Crawl.PerHostDelay = 50 * time.Millisecond
+	cfg.Crawl.Retries = 2
+	cfg.Crawl.Timeout = 30 * time.Second
+
+	srv := natstest.Start(t)
+	connect := func() *queue.Queue {
+		q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL(), Partitions: 4, AckWait: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(q.Close)
+		return q
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	runErr := make(chan error, 1)
+	qd := connect()
+	go func() {
+		runErr <- daemon.Run(ctx, daemon.Options{Config: cfg, Store: st, Ready: ready, Queue: qd, ShutdownGrace: time.Minute}, nil)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-runErr:
+		t.Fatalf("daemon: %v", err)
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		w, err := worker.New(worker.Options{Config: cfg, Queue: connect(), Client: &http.Client{Transport: workerTransport{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			if err := w.Run(ctx); err != nil {
+				t.Errorf("worker: %v", err)
+			}
+		})
+	}
+
+	deadline := time.Now().Add(3 * time.Minute) // a hang, not a timing assertion
+	for {
+		n, _, err := st.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= len(want) && drained(t, qd) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d articles stored", n, len(want))
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition, not ordering events
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`newsmon_queue_pending{consumer="newsmon-daemon"} 0`, `newsmon_queue_in_flight{consumer="newsmon-jobs-00"} 0`} {
+		if !strings.Contains(string(body), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+	cancel()
+	wg.Wait()
+	if err := <-runErr; err != nil {
+		t.Errorf("daemon: %v", err)
+	}
+
+	var arts []newsmon.Article
+	if err := st.Articles(time.Time{}, func(a newsmon.Article) error { arts = append(arts, a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(arts) != len(want) {
+		t.Errorf("%d articles stored, want %d", len(arts), len(want))
+	}
+	for _, w := range want {
+		n := 0
+		for _, a := range arts {
+			if a.URL == w.URL || slices.Contains(w.URLs, a.URL) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s stored %d times, want once", w.URL, n)
+		}
+	}
+	// The daemon asked for listings only: the workers fetched every
+	// article page.
+	pages := 0
+	for _, r := range web.Requests() {
+		for _, w := range want {
+			if slices.Contains(w.URLs, "http://"+r.Host+r.Path) {
+				pages++
+				if r.Header.Get("X-Test-Worker") == "" {
+					t.Errorf("article page %s%s requested by the daemon", r.Host, r.Path)
+				}
+			}
+		}
+	}
+	if pages < len(want) {
+		t.Errorf("%d article page requests, want at least %d", pages, len(want))
+	}
+}
+
+// workerTransport marks the workers' requests.
+type workerTransport struct{}
+
+func (workerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Test-Worker", "1")
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// drained reports whether no job and no article waits or is in flight.
+func drained(t *testing.T, q *queue.Queue) bool {
+	t.Helper()
+	s, err := q.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range s {
+		if c.Pending > 0 || c.InFlight > 0 {
+			return false
+		}
+	}
+	return true
+}
