@@ -48,7 +48,7 @@ const (
 
 // Defaults for zero Options fields.
 const (
-	DefaultPartitions = 16
+	DefaultPartitions = 64
 	DefaultAckWait    = 2 * time.Minute
 	DefaultDuplicates = 2 * time.Hour
 	DefaultMaxAge     = 7 * 24 * time.Hour
