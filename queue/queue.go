@@ -5,7 +5,7 @@
 // in one process.
 //
 // Jobs go to a work-queue stream, partitioned by host onto subjects
-// (newsmon.jobs.<partition>, partition = hash(host) mod Partitions), each
+// (newsmon.jobs.<partition>, partition = SHA-256(host) mod Partitions), each
 // partition consumed by one durable consumer that holds at most one job
 // unacknowledged (MaxAckPending 1): whichever worker holds a job of a
 // partition, no other worker gets the next one until it is acknowledged.
@@ -23,10 +23,10 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -168,9 +168,10 @@ func (q *Queue) Partition(host string) int { return Partition(host, q.opts.Parti
 // Partition returns the partition of host among n: every URL of a host
 // lands on one partition.
 func Partition(host string, n int) int {
-	h := fnv.New32a()
-	h.Write([]byte(strings.ToLower(strings.TrimSuffix(host, "."))))
-	return int(h.Sum32() % uint32(n))
+	// SHA-256, not FNV: host names that differ in one character (a.example,
+	// b.example, 127.0.0.1, 127.0.0.2) must spread as evenly as others.
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSuffix(host, "."))))
+	return int(binary.BigEndian.Uint64(sum[:8]) % uint64(n))
 }
 
 func jobSubject(p int) string  { return fmt.Sprintf("%s.%02d", JobSubject, p) }
