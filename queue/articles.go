@@ -52,12 +52,12 @@ func (q *Queue) ConsumeArticles(ctx context.Context, limit int, handle func(ctx 
 		for i, m := range msgs {
 			batch[i] = m.Data()
 		}
-		err = q.work(ctx, msgs, func(ctx context.Context) error { return handle(ctx, batch) })
+		err = q.work(ctx, q.opts.ArticleAckWait, msgs, func(ctx context.Context) error { return handle(ctx, batch) })
 		for _, m := range msgs {
 			switch {
 			case errors.Is(err, errNotAcked):
 			case err != nil:
-				_ = m.NakWithDelay(q.opts.AckWait / 4)
+				_ = m.NakWithDelay(q.opts.ArticleAckWait / 4)
 			default:
 				_ = m.Ack()
 			}

@@ -112,7 +112,7 @@ func (q *Queue) consumePartition(ctx context.Context, p int, cons jetstream.Cons
 		if md, err := msg.Metadata(); err == nil {
 			info.Delivered = int(md.NumDelivered)
 		}
-		err = q.work(ctx, []jetstream.Msg{msg}, func(ctx context.Context) error { return handle(ctx, j, info) })
+		err = q.work(ctx, q.opts.AckWait, []jetstream.Msg{msg}, func(ctx context.Context) error { return handle(ctx, j, info) })
 		switch {
 		case errors.Is(err, errNotAcked):
 		case err != nil:
@@ -124,13 +124,13 @@ func (q *Queue) consumePartition(ctx context.Context, p int, cons jetstream.Cons
 	return nil
 }
 
-// work runs fn while telling the server, every AckWait/3, that msgs are
+// work runs fn while telling the server, every ackWait/3, that msgs are
 // still being worked on, so long work is not delivered twice. It returns
 // errNotAcked when ctx ended first.
-func (q *Queue) work(ctx context.Context, msgs []jetstream.Msg, fn func(context.Context) error) error {
+func (q *Queue) work(ctx context.Context, ackWait time.Duration, msgs []jetstream.Msg, fn func(context.Context) error) error {
 	done := make(chan error, 1)
 	go func() { done <- fn(ctx) }()
-	t := time.NewTicker(q.opts.AckWait / 3)
+	t := time.NewTicker(ackWait / 3)
 	defer t.Stop()
 	for {
 		select {

@@ -50,9 +50,12 @@ const (
 const (
 	DefaultPartitions = 64
 	DefaultAckWait    = 2 * time.Minute
-	DefaultDuplicates = 2 * time.Hour
-	DefaultMaxAge     = 7 * 24 * time.Hour
-	DefaultMaxDeliver = 5
+	// DefaultArticleAckWait is shorter: the daemon's work on a batch is a
+	// store commit, and after a crash its articles should come back soon.
+	DefaultArticleAckWait = 30 * time.Second
+	DefaultDuplicates     = 2 * time.Hour
+	DefaultMaxAge         = 7 * 24 * time.Hour
+	DefaultMaxDeliver     = 5
 )
 
 // Options configure a connection. Partitions must be the same in every
@@ -60,16 +63,19 @@ const (
 type Options struct {
 	URL        string
 	Partitions int           // job partitions (default DefaultPartitions)
-	AckWait    time.Duration // how long unacknowledged work waits before redelivery
-	Duplicates time.Duration // publish de-duplication window of both streams
-	MaxAge     time.Duration // work older than this is dropped
-	MaxDeliver int           // deliveries of one job before it is given up
-	Name       string        // connection name shown by the server (e.g. "newsmon worker")
+	AckWait    time.Duration // how long an unacknowledged job waits before redelivery
+	// ArticleAckWait is AckWait for articles (default DefaultArticleAckWait).
+	ArticleAckWait time.Duration
+	Duplicates     time.Duration // publish de-duplication window of both streams
+	MaxAge         time.Duration // work older than this is dropped
+	MaxDeliver     int           // deliveries of one job before it is given up
+	Name           string        // connection name shown by the server (e.g. "newsmon worker")
 }
 
 func (o Options) withDefaults() Options {
 	o.Partitions = cmp.Or(o.Partitions, DefaultPartitions)
 	o.AckWait = cmp.Or(o.AckWait, DefaultAckWait)
+	o.ArticleAckWait = cmp.Or(o.ArticleAckWait, DefaultArticleAckWait)
 	o.Duplicates = cmp.Or(o.Duplicates, DefaultDuplicates)
 	o.MaxAge = cmp.Or(o.MaxAge, DefaultMaxAge)
 	o.MaxDeliver = cmp.Or(o.MaxDeliver, DefaultMaxDeliver)
@@ -150,7 +156,7 @@ func (q *Queue) setup(ctx context.Context) error {
 	if _, err := q.js.CreateOrUpdateConsumer(ctx, ArticleStream, jetstream.ConsumerConfig{
 		Durable:       ArticleConsumer,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       q.opts.AckWait,
+		AckWait:       q.opts.ArticleAckWait,
 		MaxAckPending: 1024,
 	}); err != nil {
 		return fmt.Errorf("consumer %s: %w", ArticleConsumer, err)

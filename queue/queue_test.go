@@ -17,7 +17,7 @@ import (
 // soon; no test asserts how soon.
 func connect(t *testing.T, srv *natstest.Server, partitions int) *queue.Queue {
 	t.Helper()
-	q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL(), Partitions: partitions, AckWait: 300 * time.Millisecond})
+	q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL(), Partitions: partitions, AckWait: 300 * time.Millisecond, ArticleAckWait: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/newsmon/newsmon/config"
@@ -17,8 +18,9 @@ func TestHandler(t *testing.T) {
 	if _, err := New(Options{Config: config.Default(), Queue: nopQueue{}, Metrics: m}); err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
 	var readyErr error
-	srv := httptest.NewServer(Handler(m, func() error { return readyErr }))
+	srv := httptest.NewServer(Handler(m, func() error { mu.Lock(); defer mu.Unlock(); return readyErr }))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
@@ -43,7 +45,9 @@ func TestHandler(t *testing.T) {
 		{"/api/v1/stats", nil, 404, ""},
 	}
 	for _, tt := range tests {
+		mu.Lock()
 		readyErr = tt.ready
+		mu.Unlock()
 		code, body := get(tt.path)
 		if code != tt.code || !strings.Contains(body, tt.contains) {
 			t.Errorf("GET %s (ready %v): %d %q, want %d containing %q", tt.path, tt.ready, code, body, tt.code, tt.contains)
