@@ -68,6 +68,16 @@ func (k killAfterPublish) PublishArticle(ctx context.Context, id string, data []
 // fetched again by the others, and no host sees two workers' requests
 // closer than the delay (timed at the server).
 func TestWorkersCrawlTheFakeWeb(t *testing.T) {
+	crawlFakeWeb(t, natstest.Start(t).URL())
+}
+
+// TestWorkersCrawlTheFakeWebOnNATSServer is the same against a real
+// `nats-server -js` process, when one is on PATH (Debian: nats-server).
+func TestWorkersCrawlTheFakeWebOnNATSServer(t *testing.T) {
+	crawlFakeWeb(t, natstest.Binary(t))
+}
+
+func crawlFakeWeb(t *testing.T, natsURL string) {
 	web := fakeweb.New(t)
 	for i := range 12 {
 		web.News.AddArticle(t, fakeweb.ArticleSpec{
@@ -88,10 +98,9 @@ func TestWorkersCrawlTheFakeWeb(t *testing.T) {
 	cfg.Crawl.Parallelism = 4
 	cfg.Crawl.Timeout = 30 * time.Second
 
-	srv := natstest.Start(t)
 	// AckWait 2s: a killed worker's job comes back after at least 2/3 of
 	// it (the last InProgress), far more than the delay.
-	qopts := queue.Options{URL: srv.URL(), Partitions: 8, AckWait: 2 * time.Second}
+	qopts := queue.Options{URL: natsURL, Partitions: 8, AckWait: 2 * time.Second}
 	connect := func() *queue.Queue {
 		q, err := queue.Connect(context.Background(), qopts)
 		if err != nil {

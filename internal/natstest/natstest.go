@@ -1,8 +1,13 @@
-// Package natstest runs an embedded NATS server with JetStream for tests,
-// on a loopback port of its own and a temporary store directory.
+// Package natstest runs a NATS server with JetStream for tests, on a
+// loopback port of its own and a temporary store directory: embedded
+// (Start), or the nats-server binary when it is on PATH (Binary).
 package natstest
 
 import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,4 +60,47 @@ func (s *Server) URL() string { return s.ClientURL() }
 func (s *Server) Stop() {
 	s.Shutdown()
 	s.WaitForShutdown()
+}
+
+// Binary starts `nats-server -js` from PATH on a loopback port of its own
+// and returns its URL; the test is skipped when there is no nats-server.
+// The server is stopped when the test ends.
+func Binary(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("nats-server")
+	if err != nil {
+		t.Skip("nats-server is not on PATH")
+	}
+	cmd := exec.Command(path, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("nats-server: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt) //nolint:errcheck // it may be gone already
+		cmd.Wait()                       //nolint:errcheck // its exit status does not matter
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			if i := strings.Index(line, "Listening for client connections on "); i >= 0 {
+				select {
+				case addr <- strings.TrimSpace(line[i+len("Listening for client connections on "):]):
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return "nats://" + a
+	case <-time.After(time.Minute): // a server that never starts, not a timing assumption
+		t.Fatal("nats-server did not report its client port")
+		return ""
+	}
 }
