@@ -42,12 +42,7 @@ func TestDaemonWithWorkers(t *testing.T) {
 
 	srv := natstest.Start(t)
 	connect := func() *queue.Queue {
-		q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL(), Partitions: 4, AckWait: 2 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(q.Close)
-		return q
+		return natstest.Connect(t, queue.Options{URL: srv.URL(), Partitions: 4, AckWait: 2 * time.Second})
 	}
 	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
 	if err != nil {
@@ -88,7 +83,7 @@ func TestDaemonWithWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n >= len(want) && drained(t, qd) {
+		if n >= len(want) && natstest.Drained(t, qd) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -113,24 +108,15 @@ func TestDaemonWithWorkers(t *testing.T) {
 		t.Errorf("daemon: %v", err)
 	}
 
-	var arts []newsmon.Article
-	if err := st.Articles(time.Time{}, func(a newsmon.Article) error { arts = append(arts, a); return nil }); err != nil {
+	var stored []fakeweb.Stored
+	if err := st.Articles(time.Time{}, func(a newsmon.Article) error {
+		stored = append(stored, fakeweb.Stored{URL: a.URL, Title: a.Title, Source: a.Source})
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(arts) != len(want) {
-		t.Errorf("%d articles stored, want %d", len(arts), len(want))
-	}
-	for _, w := range want {
-		n := 0
-		for _, a := range arts {
-			if a.URL == w.URL || slices.Contains(w.URLs, a.URL) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s stored %d times, want once", w.URL, n)
-		}
-	}
+	web.CheckStoredOnce(t, stored)
+
 	// The daemon asked for listings only: the workers fetched every
 	// article page.
 	pages := 0
@@ -158,21 +144,6 @@ func (workerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// drained reports whether no job and no article waits or is in flight.
-func drained(t *testing.T, q *queue.Queue) bool {
-	t.Helper()
-	s, err := q.Stats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range s {
-		if c.Pending > 0 || c.InFlight > 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // TestDaemonKilledWithWorkers runs `newsmon daemon` with NEWSMON_NATS_URL
 // as a child process and two workers in this process; the daemon is
 // killed with SIGKILL once some articles are stored, while the workers go
@@ -195,11 +166,7 @@ func TestDaemonKilledWithWorkers(t *testing.T) {
 	}
 	srv := natstest.Start(t)
 	env := []string{"NEWSMON_NATS_URL=" + srv.URL()}
-	q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q := natstest.Connect(t, queue.Options{URL: srv.URL()})
 
 	d := startDaemon(t, env, "--config", cfgPath)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -241,7 +208,7 @@ func TestDaemonKilledWithWorkers(t *testing.T) {
 	// The killed daemon's batch in flight comes back after the article
 	// ack wait (30 s); the bound is for a hang.
 	d.waitFor(3*time.Minute, "every article stored and the queue drained", func() bool {
-		return storedN(d) >= len(want) && drained(t, q)
+		return storedN(d) >= len(want) && natstest.Drained(t, q)
 	})
 	d.terminate()
 	cancel()

@@ -407,20 +407,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 		},
 		OnEvent: func(ev crawler.Event) {
 			if p.metrics != nil {
-				switch ev.Kind {
-				case "fetched", "failed", "not-modified", "known":
-					// A request was made when there is a status or a time
-					// spent (timeouts, resets: status "error"); refusals
-					// before any request (robots, bad URL) have neither.
-					if ev.Status != 0 || ev.Duration > 0 {
-						p.metrics.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
-					}
-				case "robots-denied":
-					p.metrics.RobotsDenied(ev.Source)
-				}
-				if ev.Kind == "failed" {
-					p.metrics.FetchFailed(ev.Source, ev.Reason)
-				}
+				ObserveEvent(p.metrics, ev)
 			}
 			if onEvent != nil {
 				onEvent(ev)
@@ -477,6 +464,25 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 		return sum, err
 	}
 	return sum, nil
+}
+
+// ObserveEvent counts a crawler event in m: fetches, robots denials and
+// failures by reason. Fetch workers count theirs with it too.
+func ObserveEvent(m Metrics, ev crawler.Event) {
+	switch ev.Kind {
+	case "fetched", "failed", "not-modified", "known":
+		// A request was made when there is a status or a time spent
+		// (timeouts, resets: status "error"); refusals before any request
+		// (robots, bad URL) have neither.
+		if ev.Status != 0 || ev.Duration > 0 {
+			m.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
+		}
+	case "robots-denied":
+		m.RobotsDenied(ev.Source)
+	}
+	if ev.Kind == "failed" {
+		m.FetchFailed(ev.Source, ev.Reason)
+	}
 }
 
 // handlePage extracts one page and stores it as a new article, as a

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -54,13 +53,7 @@ func (q *Queue) ConsumeArticles(ctx context.Context, limit int, handle func(ctx 
 		}
 		err = q.work(ctx, q.opts.ArticleAckWait, msgs, func(ctx context.Context) error { return handle(ctx, batch) })
 		for _, m := range msgs {
-			switch {
-			case errors.Is(err, errNotAcked):
-			case err != nil:
-				_ = m.NakWithDelay(q.opts.ArticleAckWait / 4)
-			default:
-				_ = m.Ack()
-			}
+			settle(m, err, q.opts.ArticleAckWait/4)
 		}
 	}
 	return ctx.Err()

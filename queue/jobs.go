@@ -113,15 +113,22 @@ func (q *Queue) consumePartition(ctx context.Context, p int, cons jetstream.Cons
 			info.Delivered = int(md.NumDelivered)
 		}
 		err = q.work(ctx, q.opts.AckWait, []jetstream.Msg{msg}, func(ctx context.Context) error { return handle(ctx, j, info) })
-		switch {
-		case errors.Is(err, errNotAcked):
-		case err != nil:
-			_ = msg.NakWithDelay(q.opts.AckWait / 4)
-		default:
-			_ = msg.Ack()
-		}
+		settle(msg, err, q.opts.AckWait/4)
 	}
 	return nil
+}
+
+// settle acknowledges msg after its work ended without error, hands it
+// back (for another delivery after delay) after an error, and leaves it
+// alone when the work was cut short (errNotAcked).
+func settle(msg jetstream.Msg, err error, delay time.Duration) {
+	switch {
+	case errors.Is(err, errNotAcked):
+	case err != nil:
+		_ = msg.NakWithDelay(delay)
+	default:
+		_ = msg.Ack()
+	}
 }
 
 // work runs fn while telling the server, every ackWait/3, that msgs are

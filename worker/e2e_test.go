@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -101,14 +100,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 	// AckWait 2s: a killed worker's job comes back after at least 2/3 of
 	// it (the last InProgress), far more than the delay.
 	qopts := queue.Options{URL: natsURL, Partitions: 8, AckWait: 2 * time.Second}
-	connect := func() *queue.Queue {
-		q, err := queue.Connect(context.Background(), qopts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(q.Close)
-		return q
-	}
+	connect := func() *queue.Queue { return natstest.Connect(t, qopts) }
 
 	// The daemon's side.
 	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
@@ -195,7 +187,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n >= len(want) && drained(t, qd) {
+		if n >= len(want) && natstest.Drained(t, qd) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -210,27 +202,14 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 	}
 
 	// Every article exactly once.
-	var arts []newsmon.Article
-	if err := st.Articles(time.Time{}, func(a newsmon.Article) error { arts = append(arts, a); return nil }); err != nil {
+	var stored []fakeweb.Stored
+	if err := st.Articles(time.Time{}, func(a newsmon.Article) error {
+		stored = append(stored, fakeweb.Stored{URL: a.URL, Title: a.Title, Source: a.Source})
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(arts) != len(want) {
-		t.Errorf("%d articles stored, want %d", len(arts), len(want))
-	}
-	for _, w := range want {
-		n := 0
-		for _, a := range arts {
-			if a.URL == w.URL || slices.Contains(w.URLs, a.URL) {
-				n++
-				if a.Title != w.Title || a.Source != w.Source {
-					t.Errorf("%s: stored %q from %s, want %q from %s", w.URL, a.Title, a.Source, w.Title, w.Source)
-				}
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s stored %d times, want once", w.URL, n)
-		}
-	}
+	web.CheckStoredOnce(t, stored)
 
 	// Both killed jobs were fetched again.
 	var reqs []fakeweb.Request
@@ -296,16 +275,6 @@ func stats(t *testing.T, q *queue.Queue) []queue.ConsumerStats {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// drained reports whether no job and no article waits or is in flight.
-func drained(t *testing.T, q *queue.Queue) bool {
-	for _, c := range stats(t, q) {
-		if c.Pending > 0 || c.InFlight > 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // jobs returns newsmon_worker_jobs_total{result}.

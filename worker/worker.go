@@ -201,16 +201,4 @@ func (w *Worker) hold(ctx context.Context, host string) {
 
 // observe counts the crawler's events in the worker's metrics, as the
 // pipeline does in the daemon's.
-func (w *Worker) observe(ev crawler.Event) {
-	switch ev.Kind {
-	case "fetched", "failed", "not-modified", "known":
-		if ev.Status != 0 || ev.Duration > 0 {
-			w.metrics.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
-		}
-	case "robots-denied":
-		w.metrics.RobotsDenied(ev.Source)
-	}
-	if ev.Kind == "failed" {
-		w.metrics.FetchFailed(ev.Source, ev.Reason)
-	}
-}
+func (w *Worker) observe(ev crawler.Event) { pipeline.ObserveEvent(w.metrics, ev) }

@@ -5,6 +5,7 @@ package natstest
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/newsmon/newsmon/queue"
 )
 
 // Server is a running embedded server.
@@ -103,4 +106,30 @@ func Binary(t testing.TB) string {
 		t.Fatal("nats-server did not report its client port")
 		return ""
 	}
+}
+
+// Connect opens a queue with opts, closed when the test ends.
+func Connect(t testing.TB, opts queue.Options) *queue.Queue {
+	t.Helper()
+	q, err := queue.Connect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	return q
+}
+
+// Drained reports whether no job and no article waits or is in flight.
+func Drained(t testing.TB, q *queue.Queue) bool {
+	t.Helper()
+	s, err := q.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range s {
+		if c.Pending > 0 || c.InFlight > 0 {
+			return false
+		}
+	}
+	return true
 }
