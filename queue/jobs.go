@@ -64,17 +64,30 @@ const pullWait = 5 * time.Second
 
 // ConsumeJobs handles jobs of every partition, at most one per partition at
 // a time, until ctx is done; it then returns ctx's error once the handlers
-// running have returned.
+// running have returned. It is ConsumeJobsUntil(ctx, ctx, handle): a job
+// in hand when ctx ends is left for another delivery.
 func (q *Queue) ConsumeJobs(ctx context.Context, handle JobHandler) error {
-	var wg sync.WaitGroup
-	errs := make(chan error, q.opts.Partitions)
-	for p := range q.opts.Partitions {
-		cons, err := q.js.Consumer(ctx, JobStream, jobConsumer(p))
+	return q.ConsumeJobsUntil(ctx, ctx, handle)
+}
+
+// ConsumeJobsUntil takes jobs until pull is done, and hands them to handle
+// with work, so that a graceful stop (pull done, work not yet) lets the
+// jobs in hand finish and be acknowledged. It returns pull's error once
+// the handlers running have returned.
+func (q *Queue) ConsumeJobsUntil(pull, work context.Context, handle JobHandler) error {
+	conss := make([]jetstream.Consumer, q.opts.Partitions)
+	for p := range conss {
+		cons, err := q.js.Consumer(pull, JobStream, jobConsumer(p))
 		if err != nil {
 			return fmt.Errorf("queue: consumer %s: %w", jobConsumer(p), err)
 		}
+		conss[p] = cons
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, q.opts.Partitions)
+	for p, cons := range conss {
 		wg.Go(func() {
-			if err := q.consumePartition(ctx, p, cons, handle); err != nil {
+			if err := q.consumePartition(pull, work, p, cons, handle); err != nil {
 				errs <- err
 			}
 		})
@@ -87,14 +100,14 @@ func (q *Queue) ConsumeJobs(ctx context.Context, handle JobHandler) error {
 		}
 		return
 	}()...)
-	return errors.Join(ctx.Err(), err)
+	return errors.Join(pull.Err(), err)
 }
 
-func (q *Queue) consumePartition(ctx context.Context, p int, cons jetstream.Consumer, handle JobHandler) error {
-	for ctx.Err() == nil {
-		msg, err := next(ctx, cons)
+func (q *Queue) consumePartition(pull, ctx context.Context, p int, cons jetstream.Consumer, handle JobHandler) error {
+	for pull.Err() == nil && ctx.Err() == nil {
+		msg, err := next(pull, cons)
 		if err != nil {
-			if ctx.Err() != nil {
+			if pull.Err() != nil || ctx.Err() != nil {
 				return nil
 			}
 			if transient(err) {
@@ -118,18 +131,26 @@ func (q *Queue) consumePartition(ctx context.Context, p int, cons jetstream.Cons
 	return nil
 }
 
-// settle acknowledges msg after its work ended without error, hands it
-// back (for another delivery after delay) after an error, and leaves it
-// alone when the work was cut short (errNotAcked).
+// settle acknowledges msg after its work ended without error (waiting for
+// the server to confirm, so that a stopping process leaves nothing
+// half-acknowledged), hands it back (for another delivery after delay)
+// after an error, and leaves it alone when the work was cut short
+// (errNotAcked). A lost acknowledgement only means a redelivery, which
+// the message ids and the store make harmless.
 func settle(msg jetstream.Msg, err error, delay time.Duration) {
 	switch {
 	case errors.Is(err, errNotAcked):
 	case err != nil:
 		_ = msg.NakWithDelay(delay)
 	default:
-		_ = msg.Ack()
+		ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
+		defer cancel()
+		_ = msg.DoubleAck(ctx)
 	}
 }
+
+// ackTimeout bounds the wait for the server's confirmation of an ack.
+const ackTimeout = 10 * time.Second
 
 // work runs fn while telling the server, every ackWait/3, that msgs are
 // still being worked on, so long work is not delivered twice. It returns

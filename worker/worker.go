@@ -36,7 +36,7 @@ import (
 
 // Queue is what a worker needs of the queue (queue.Queue).
 type Queue interface {
-	ConsumeJobs(ctx context.Context, handle queue.JobHandler) error
+	ConsumeJobsUntil(pull, work context.Context, handle queue.JobHandler) error
 	PublishArticle(ctx context.Context, id string, data []byte) (duplicate bool, err error)
 }
 
@@ -48,6 +48,10 @@ type Options struct {
 	Metrics *server.Metrics // fetches, failures and jobs; nil: a new one
 	// Client is optional (tests), as crawler.Options.Client.
 	Client *http.Client
+	// Grace is how long the jobs in hand may run on when Run's context
+	// ends (SIGTERM): they finish and are acknowledged, or are left for
+	// another worker when Grace runs out. 0: left at once.
+	Grace time.Duration
 }
 
 // Worker fetches jobs until its context ends.
@@ -58,6 +62,7 @@ type Worker struct {
 	jobs    *prometheus.CounterVec
 	crawler *crawler.Crawler
 	cfg     atomic.Pointer[config.Config]
+	grace   time.Duration
 }
 
 // Job outcomes, the result label of newsmon_worker_jobs_total.
@@ -94,6 +99,7 @@ func New(opts Options) (*Worker, error) {
 		return nil, fmt.Errorf("worker: metrics: %w", err)
 	}
 	w.cfg.Store(opts.Config)
+	w.grace = opts.Grace
 	return w, nil
 }
 
@@ -107,10 +113,22 @@ func (w *Worker) SetConfig(cfg *config.Config) error {
 	return nil
 }
 
-// Run handles jobs until ctx is done; a job in hand then is left
-// unacknowledged, so the queue delivers it again.
+// Run handles jobs until ctx is done; the jobs in hand then get Grace to
+// finish, and those still running after it are left unacknowledged, so
+// the queue delivers them again.
 func (w *Worker) Run(ctx context.Context) error {
-	err := w.q.ConsumeJobs(ctx, w.handle)
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if w.grace <= 0 {
+			cancel()
+			return
+		}
+		t := time.AfterFunc(w.grace, cancel)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer stop()
+	err := w.q.ConsumeJobsUntil(ctx, work, w.handle)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
 	}

@@ -20,6 +20,7 @@ import (
 
 func workerCommand(e *env) *cobra.Command {
 	var listen string
+	var grace time.Duration
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Fetch and extract article pages from the NATS queue for a daemon",
@@ -27,8 +28,9 @@ func workerCommand(e *env) *cobra.Command {
 			"nats.url ($NEWSMON_NATS_URL), fetch each page politely (robots.txt, per-host delay\n" +
 			"held across all workers), extract the article and publish it for the daemon,\n" +
 			"which stores and clusters. Reads the same configuration file as the daemon.\n" +
-			"Serves /healthz, /readyz and /metrics on --listen. A job in hand at shutdown is\n" +
-			"delivered again to another worker.",
+			"Serves /healthz, /readyz and /metrics on --listen. On SIGTERM no new job is taken;\n" +
+			"jobs in hand get --shutdown-grace to finish, then they are left for another worker.\n" +
+			"A second signal ends the process at once.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := e.loadConfig()
@@ -37,6 +39,9 @@ func workerCommand(e *env) *cobra.Command {
 			}
 			if cfg.NATS.URL == "" {
 				return usageError{errors.New("worker: nats.url (or NEWSMON_NATS_URL) is not set: workers take their jobs from NATS")}
+			}
+			if grace < 0 {
+				return usageError{fmt.Errorf("--shutdown-grace %s: must not be negative", grace)}
 			}
 			if _, _, err := net.SplitHostPort(listen); err != nil {
 				return usageError{fmt.Errorf("--listen %q: want host:port", listen)}
@@ -55,7 +60,7 @@ func workerCommand(e *env) *cobra.Command {
 			}
 			defer q.Close()
 			m := server.NewMetrics()
-			w, err := worker.New(worker.Options{Config: cfg, Queue: q, Log: log, Metrics: m})
+			w, err := worker.New(worker.Options{Config: cfg, Queue: q, Log: log, Metrics: m, Grace: grace})
 			if err != nil {
 				return err
 			}
@@ -81,5 +86,7 @@ func workerCommand(e *env) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8081", "address of /healthz, /readyz and /metrics")
+	cmd.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second,
+		"how long jobs in hand may run after SIGTERM before they are left for another worker")
 	return cmd
 }
