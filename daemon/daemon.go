@@ -79,7 +79,11 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	metrics := server.NewMetrics()
-	pipe, err := pipeline.New(cfg, opts.Store, log, metrics)
+	var pm pipeline.Metrics = metrics
+	if opts.Queue != nil {
+		pm = newWorkerMetrics(metrics)
+	}
+	pipe, err := pipeline.New(cfg, opts.Store, log, pm)
 	if err != nil {
 		return err
 	}

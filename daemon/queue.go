@@ -9,6 +9,7 @@ import (
 	"github.com/newsmon/newsmon"
 	"github.com/newsmon/newsmon/pipeline"
 	"github.com/newsmon/newsmon/queue"
+	"github.com/newsmon/newsmon/server"
 )
 
 // Queue is what the daemon needs of the queue to fetch workers
@@ -70,4 +71,24 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(queueInFlight, prometheus.GaugeValue, float64(s.InFlight), s.Name)
 		ch <- prometheus.MustNewConstMetric(queueRedelivered, prometheus.GaugeValue, float64(s.Redelivered), s.Name)
 	}
+}
+
+// workerMetrics adds the articles each fetch worker published (by result)
+// to the daemon's metrics.
+type workerMetrics struct {
+	*server.Metrics
+	articles *prometheus.CounterVec
+}
+
+func newWorkerMetrics(m *server.Metrics) workerMetrics {
+	w := workerMetrics{Metrics: m, articles: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsmon_worker_articles_total",
+		Help: "Articles the daemon received from each fetch worker, by result: new, duplicate, known, failed.",
+	}, []string{"worker", "result"})}
+	m.Registry().MustRegister(w.articles)
+	return w
+}
+
+func (w workerMetrics) WorkerArticle(worker, result string) {
+	w.articles.WithLabelValues(worker, result).Inc()
 }

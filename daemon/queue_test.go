@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -65,8 +66,8 @@ func TestDaemonWithWorkers(t *testing.T) {
 		t.Fatalf("daemon: %v", err)
 	}
 	var wg sync.WaitGroup
-	for range 2 {
-		w, err := worker.New(worker.Options{Config: cfg, Queue: connect(), Client: &http.Client{Transport: workerTransport{}}})
+	for _, name := range []string{"w1", "w2"} {
+		w, err := worker.New(worker.Options{Config: cfg, Queue: connect(), Name: name, Client: &http.Client{Transport: workerTransport{}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,6 +102,23 @@ func TestDaemonWithWorkers(t *testing.T) {
 		if !strings.Contains(string(body), m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
+	}
+	// Per worker: the new articles of w1 and w2 add up to all of them.
+	newByWorkers := 0.0
+	for _, line := range strings.Split(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(line, `newsmon_worker_articles_total{result="new",worker="`); ok {
+			var v float64
+			if _, err := fmt.Sscanf(rest[strings.Index(rest, "} ")+2:], "%g", &v); err != nil {
+				t.Errorf("metric line %q: %v", line, err)
+			}
+			if w := rest[:strings.IndexByte(rest, '"')]; w != "w1" && w != "w2" {
+				t.Errorf("articles counted for worker %q", w)
+			}
+			newByWorkers += v
+		}
+	}
+	if int(newByWorkers) != len(want) {
+		t.Errorf("newsmon_worker_articles_total{result=\"new\"} adds up to %g, want %d", newByWorkers, len(want))
 	}
 	cancel()
 	wg.Wait()

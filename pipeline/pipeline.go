@@ -501,7 +501,14 @@ type Extracted struct {
 	// Article has its id, canonical URL, source, language, fetch time,
 	// content hash and near-duplicate signature set.
 	Article newsmon.Article `json:"article"`
-	URLs    []string        `json:"urls"` // every URL it is known by, canonical first
+	URLs    []string        `json:"urls"`             // every URL it is known by, canonical first
+	Worker  string          `json:"worker,omitempty"` // the fetch worker that published it
+}
+
+// WorkerMetrics is implemented by Metrics that count articles by the
+// fetch worker that published them (the daemon's, with nats.url).
+type WorkerMetrics interface {
+	WorkerArticle(worker, result string)
 }
 
 // Extract turns a fetched page of src into an article: the half of a
@@ -942,8 +949,11 @@ func (p *Pipeline) ConsumeArticles(ctx context.Context, q ArticleQueue) error {
 				continue
 			}
 			out, err := p.handleArticle(ex)
+			if wm, ok := p.metrics.(WorkerMetrics); ok {
+				wm.WorkerArticle(ex.Worker, outcomeName(out, err))
+			}
 			if err != nil {
-				p.log.Warn("article failed", "source", ex.Article.Source, "url", ex.Article.URL, "err", err)
+				p.log.Warn("article failed", "source", ex.Article.Source, "url", ex.Article.URL, "worker", ex.Worker, "err", err)
 				if p.metrics != nil {
 					p.metrics.ExtractFailed(ex.Article.Source)
 				}
@@ -962,4 +972,18 @@ func (p *Pipeline) ConsumeArticles(ctx context.Context, q ArticleQueue) error {
 		// this call or by a commit that was running.
 		return p.Flush()
 	})
+}
+
+// outcomeName names what became of an article, for metrics.
+func outcomeName(out outcome, err error) string {
+	switch {
+	case err != nil:
+		return "failed"
+	case out == outcomeNew:
+		return "new"
+	case out == outcomeDuplicate:
+		return "duplicate"
+	default:
+		return "known"
+	}
 }

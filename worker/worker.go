@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,9 @@ type Options struct {
 	Metrics *server.Metrics // fetches, failures and jobs; nil: a new one
 	// Client is optional (tests), as crawler.Options.Client.
 	Client *http.Client
+	// Name names the worker in the daemon's metrics
+	// (newsmon_worker_articles_total{worker}); default host name:pid.
+	Name string
 	// Grace is how long the jobs in hand may run on when Run's context
 	// ends (SIGTERM): they finish and are acknowledged, or are left for
 	// another worker when Grace runs out. 0: left at once.
@@ -63,6 +67,7 @@ type Worker struct {
 	crawler *crawler.Crawler
 	cfg     atomic.Pointer[config.Config]
 	grace   time.Duration
+	name    string
 }
 
 // Job outcomes, the result label of newsmon_worker_jobs_total.
@@ -100,6 +105,11 @@ func New(opts Options) (*Worker, error) {
 	}
 	w.cfg.Store(opts.Config)
 	w.grace = opts.Grace
+	w.name = opts.Name
+	if w.name == "" {
+		host, _ := os.Hostname()
+		w.name = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
 	return w, nil
 }
 
@@ -167,6 +177,7 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 				result = resultNoArticle
 				return nil
 			}
+			ex.Worker = w.name
 			data, err := json.Marshal(ex)
 			if err != nil {
 				return fmt.Errorf("encode article %s: %w", ex.Article.URL, err)

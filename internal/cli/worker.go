@@ -21,6 +21,7 @@ import (
 func workerCommand(e *env) *cobra.Command {
 	var listen string
 	var grace time.Duration
+	var name string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Fetch and extract article pages from the NATS queue for a daemon",
@@ -60,7 +61,7 @@ func workerCommand(e *env) *cobra.Command {
 			}
 			defer q.Close()
 			m := server.NewMetrics()
-			w, err := worker.New(worker.Options{Config: cfg, Queue: q, Log: log, Metrics: m, Grace: grace})
+			w, err := worker.New(worker.Options{Config: cfg, Queue: q, Log: log, Metrics: m, Grace: grace, Name: name})
 			if err != nil {
 				return err
 			}
@@ -86,6 +87,7 @@ func workerCommand(e *env) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8081", "address of /healthz, /readyz and /metrics")
+	cmd.Flags().StringVar(&name, "name", "", "the worker's name in the daemon's metrics (default host name:pid)")
 	cmd.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second,
 		"how long jobs in hand may run after SIGTERM before they are left for another worker")
 	return cmd
