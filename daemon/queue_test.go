@@ -126,14 +126,7 @@ func TestDaemonWithWorkers(t *testing.T) {
 		t.Errorf("daemon: %v", err)
 	}
 
-	var stored []fakeweb.Stored
-	if err := st.Articles(time.Time{}, func(a newsmon.Article) error {
-		stored = append(stored, fakeweb.Stored{URL: a.URL, Title: a.Title, Source: a.Source})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	web.CheckStoredOnce(t, stored)
+	web.CheckStoredArticles(t, func(fn func(newsmon.Article) error) error { return st.Articles(time.Time{}, fn) })
 
 	// The daemon asked for listings only: the workers fetched every
 	// article page.

@@ -202,14 +202,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 	}
 
 	// Every article exactly once.
-	var stored []fakeweb.Stored
-	if err := st.Articles(time.Time{}, func(a newsmon.Article) error {
-		stored = append(stored, fakeweb.Stored{URL: a.URL, Title: a.Title, Source: a.Source})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	web.CheckStoredOnce(t, stored)
+	web.CheckStoredArticles(t, func(fn func(newsmon.Article) error) error { return st.Articles(time.Time{}, fn) })
 
 	// Both killed jobs were fetched again.
 	var reqs []fakeweb.Request

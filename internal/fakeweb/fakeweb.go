@@ -676,3 +676,17 @@ func (w *Web) CheckStoredOnce(t testing.TB, stored []Stored) {
 		}
 	}
 }
+
+// CheckStoredArticles is CheckStoredOnce over the articles each visits
+// (such as a store's Articles from the zero time).
+func (w *Web) CheckStoredArticles(t testing.TB, each func(fn func(newsmon.Article) error) error) {
+	t.Helper()
+	var stored []Stored
+	if err := each(func(a newsmon.Article) error {
+		stored = append(stored, Stored{URL: a.URL, Title: a.Title, Source: a.Source})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.CheckStoredOnce(t, stored)
+}
