@@ -21,6 +21,7 @@ type Config struct {
 	Topics  []newsmon.Topic
 	Cluster Cluster
 	Server  Server
+	NATS    NATS
 }
 
 // Cluster configures candidate-incident clustering.
@@ -43,6 +44,12 @@ func (c *Config) TopicNames() []string {
 		names = append(names, t.Name)
 	}
 	return names
+}
+
+// NATS configures the queue between the daemon and fetch workers (package
+// queue). An empty URL means everything runs in one process.
+type NATS struct {
+	URL string // nats://host:4222, or several separated by commas
 }
 
 // Source returns the configured source with the given name.

@@ -289,6 +289,10 @@ func TestErrors(t *testing.T) {
 		{"not a bool", "crawl:\n  respect_robots: maybe\n", 2, "crawl.respect_robots", `expected true or false, got "maybe"`},
 		{"proxy without scheme", "crawl:\n  proxy: 10.0.0.1:3128\n", 2, "crawl.proxy", `invalid proxy "10.0.0.1:3128"`},
 		{"proxy scheme", "crawl:\n  proxy: ftp://10.0.0.1:21\n", 2, "crawl.proxy", "scheme must be http, https or socks5"},
+		{"nats url without scheme", "nats:\n  url: 127.0.0.1:4222\n", 2, "nats.url", `invalid NATS URL "127.0.0.1:4222"`},
+		{"nats url scheme", "nats:\n  url: http://127.0.0.1:4222\n", 2, "nats.url", "scheme must be nats, tls, ws or wss"},
+		{"nats url in a list", "nats:\n  url: nats://a:4222,b:4222\n", 2, "nats.url", `invalid NATS URL "b:4222"`},
+		{"unknown nats key", "nats:\n  uri: nats://a:4222\n", 2, "nats.uri", "unknown key (did you mean url?)"},
 		{"threshold range", "cluster:\n  threshold: 1.5\n", 2, "cluster.threshold", "must be between 0 and 1"},
 		{"bad regexp", src("    article_urls:\n      - '/ok/'\n      - '/articles/(\\d+\\.htm'\n"), 6, "sources[0].article_urls[1]", "invalid regexp"},
 		{"bad timezone", src("    timezone: Asia/Shanghia\n"), 4, "sources[0].timezone", `unknown timezone "Asia/Shanghia"`},
@@ -573,4 +577,33 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestNATS(t *testing.T) {
+	if u := Default().NATS.URL; u != "" {
+		t.Fatalf("default nats.url %q, want empty (in-process)", u)
+	}
+	tests := []struct{ url, describe string }{
+		{"nats://127.0.0.1:4222", "url: nats://127.0.0.1:4222\n"},
+		{"nats://a.example:4222, tls://b.example:4222", "url: nats://a.example:4222,tls://b.example:4222\n"},
+		{"nats://s3cret@a.example:4222", "url: nats://xxxxx@a.example:4222\n"},
+		{"nats://user:s3cret@a.example:4222", "url: nats://xxxxx@a.example:4222\n"},
+	}
+	for _, tt := range tests {
+		c := mustParse(t, "nats:\n  url: '"+tt.url+"'\n")
+		if c.NATS.URL != tt.url {
+			t.Errorf("nats.url %q parsed as %q", tt.url, c.NATS.URL)
+		}
+		if err := CheckNATSURL(tt.url); err != nil {
+			t.Errorf("CheckNATSURL(%q): %v", tt.url, err)
+		}
+		var buf bytes.Buffer
+		c.Describe(&buf)
+		if out := buf.String(); strings.Contains(out, "s3cret") || !strings.Contains(out, tt.describe) {
+			t.Errorf("Describe of nats.url %q lacks %q or shows the secret:\n%s", tt.url, tt.describe, out)
+		}
+	}
+	if err := CheckNATSURL("nats://user:s3cret@"); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("CheckNATSURL of a URL without host: %v (want an error without the secret)", err)
+	}
 }

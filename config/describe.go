@@ -24,6 +24,7 @@ type (
 		Topics    []fileTopic  `yaml:"topics"`
 		Cluster   fileCluster  `yaml:"cluster"`
 		Server    fileServer   `yaml:"server"`
+		NATS      fileNATS     `yaml:"nats"`
 	}
 	fileCrawl struct {
 		Parallelism          int    `yaml:"parallelism"`
@@ -68,6 +69,9 @@ type (
 		Threshold float64 `yaml:"threshold"`
 		MinScore  float64 `yaml:"min_score"`
 	}
+	fileNATS struct {
+		URL string `yaml:"url"`
+	}
 	fileServer struct {
 		Listen string `yaml:"listen"`
 		Token  string `yaml:"token,omitempty"`
@@ -104,6 +108,7 @@ func (c *Config) Describe(w io.Writer) {
 			MinScore:  c.Cluster.MinScore,
 		},
 		Server: fileServer{Listen: c.Server.Listen},
+		NATS:   fileNATS{URL: redactedNATSURL(c.NATS.URL)},
 	}
 	if c.Server.Token != "" {
 		fc.Server.Token = Redacted
@@ -166,6 +171,31 @@ func FormatDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// redactedNATSURL is a comma-separated list of NATS URLs with any user
+// information (a token, a user and password) replaced by "xxxxx".
+func redactedNATSURL(raw string) string {
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		parts[i] = redactedUser(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, ",")
+}
+
+// redactedUser is raw with its user information replaced by "xxxxx".
+func redactedUser(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.LastIndexByte(raw, '@'); i >= 0 {
+			return "xxxxx@" + raw[i+1:]
+		}
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("xxxxx")
+	}
+	return u.String()
 }
 
 // redactedURL is raw with any password replaced by "xxxxx".

@@ -528,6 +528,11 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 				"token":  p.str(&c.Server.Token, nil),
 			})
 		},
+		"nats": func(n *yaml.Node, key string) error {
+			return p.mapping(n, key, map[string]field{
+				"url": p.str(&c.NATS.URL, CheckNATSURL),
+			})
+		},
 	})
 }
 
@@ -695,6 +700,28 @@ func proxyURL(s string) error {
 		return nil
 	}
 	return fmt.Errorf("proxy %q: scheme must be http, https or socks5", s)
+}
+
+// CheckNATSURL validates nats.url (and NEWSMON_NATS_URL): empty, or one or
+// more nats://, tls://, ws:// or wss:// URLs with a host, separated by
+// commas.
+func CheckNATSURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		u, err := url.Parse(part)
+		if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("invalid NATS URL %q (want a URL such as nats://127.0.0.1:4222)", redactedUser(part))
+		}
+		switch u.Scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("NATS URL %q: scheme must be nats, tls, ws or wss", redactedUser(part))
+		}
+	}
+	return nil
 }
 
 func userAgent(s string) error {

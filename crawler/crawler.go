@@ -42,7 +42,8 @@ type State interface {
 }
 
 // Event reports one step of a crawl. Kind is one of "discovered",
-// "fetched", "known", "not-modified", "failed", "robots-denied", "budget".
+// "fetched", "known", "not-modified", "failed", "robots-denied", "budget",
+// "dispatched".
 type Event struct {
 	Source, URL, Kind string
 	Status            int
@@ -67,6 +68,7 @@ type Event struct {
 type Stats struct {
 	Discovered, Fetched, Known, NotModified, Failed, RobotsDenied int
 	Listings                                                      int
+	Dispatched                                                    int // article URLs handed to Hooks.Dispatch
 	Seeds, SeedsRead                                              int
 	Reasons                                                       map[string]int
 	FailedHosts                                                   map[string]map[string]int
@@ -100,6 +102,12 @@ type Hooks struct {
 	State   State                                           // optional
 	OnPage  func(ctx context.Context, p newsmon.Page) error // required
 	OnEvent func(Event)                                     // optional
+	// Dispatch, when set, is handed every article URL the crawl would
+	// fetch (not known to State, allowed by robots.txt, within the page
+	// budget) instead of fetching it: fetch workers fetch it (package
+	// queue). An error is a failure with the reason "dispatch" and keeps
+	// the listings' validators unsaved.
+	Dispatch func(ctx context.Context, src newsmon.Source, url string) error
 }
 
 // Crawler crawls sources. One Crawler serves a whole process: its
@@ -229,6 +237,16 @@ func (c *Crawler) settings() settings {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.set
+}
+
+// NotBefore returns when the next request to host (as in a URL: name, or
+// name:port) may start under the crawler's manners: per-host delay,
+// robots.txt Crawl-delay, Retry-After and backoff. A fetch worker holds a
+// partition of jobs until then, so that the next worker to ask the host
+// keeps the same gap (package queue).
+func (c *Crawler) NotBefore(host string) time.Time {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	return c.tr.notBefore(host)
 }
 
 // Crawl is CrawlWith the hooks of Options.
@@ -460,6 +478,18 @@ func (cr *crawl) visit(j *job) bool {
 		cr.count(j, func(s *Stats) { s.Reasons["budget"]++ })
 		cr.emit(j, "budget", 0, 0, nil)
 		return false
+	}
+
+	if j.typ == kindArticle && cr.h.Dispatch != nil {
+		if err := cr.h.Dispatch(cr.ctx, *j.src, j.url); err != nil {
+			cr.dirty(j)
+			cr.fail(j, 0, "dispatch", fmt.Errorf("%s: %w", j.url, err))
+			return true
+		}
+		cr.count(j, func(s *Stats) { s.Dispatched++ })
+		cr.read(j)
+		cr.emit(j, "dispatched", 0, 0, nil)
+		return true
 	}
 
 	hdr := http.Header{}

@@ -279,6 +279,21 @@ func (t *transport) setCrawlDelay(host string, d time.Duration) {
 	t.mu.Unlock()
 }
 
+// notBefore returns when a request to host may start: after the last
+// response plus the host's delay, and not before a Retry-After or backoff.
+func (t *transport) notBefore(host string) time.Time {
+	g := t.gate(host)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at := g.notBefore
+	if d := max(t.conf.delay, g.delay); d > 0 && !g.last.IsZero() {
+		if next := g.last.Add(d); next.After(at) {
+			at = next
+		}
+	}
+	return at
+}
+
 // holdOff keeps every request to host waiting for d (at most a day).
 func (t *transport) holdOff(host string, d time.Duration) {
 	d = min(d, 24*time.Hour)

@@ -46,6 +46,11 @@ type Options struct {
 	// ShutdownGrace is how long in-flight cycles may run after ctx is
 	// cancelled before they are cancelled too; 0 means ShutdownGrace.
 	ShutdownGrace time.Duration
+	// Queue, when set (nats.url), carries article URLs to fetch workers
+	// and their articles back: cycles fetch only listings, and the daemon
+	// stores and clusters what the workers publish. nil: everything in
+	// this process.
+	Queue Queue
 }
 
 // Daemon is a running service.
@@ -86,7 +91,11 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	metrics := server.NewMetrics()
-	pipe, err := pipeline.New(cfg, opts.Store, log, metrics)
+	var pm pipeline.Metrics = metrics
+	if opts.Queue != nil {
+		pm = newWorkerMetrics(metrics)
+	}
+	pipe, err := pipeline.New(cfg, opts.Store, log, pm)
 	if err != nil {
 		return err
 	}
@@ -130,6 +139,12 @@ func Run(ctx context.Context, opts Options, hup <-chan struct{}) error {
 	defer cancelCycles()
 	d.cycleCtx = cycleCtx
 
+	waitConsumer := func() {}
+	if opts.Queue != nil {
+		// The consumer stops with the cycles: after the grace period.
+		waitConsumer = d.useQueue(cycleCtx, opts.Queue)
+	}
+
 	schedCtx, stopSched := context.WithCancel(ctx)
 	d.schedule(schedCtx, cfg)
 	d.running.Store(true)
@@ -171,6 +186,8 @@ loop:
 		cancelCycles()
 		<-finished
 	}
+	cancelCycles()
+	waitConsumer()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
@@ -304,7 +321,7 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 		}
 		attrs := []any{"source", src.Name, "ok", ok, "discovered", t.Discovered, "fetched", t.Fetched,
 			"new", t.New, "duplicates", t.Duplicates, "known", t.Known, "not_modified", t.NotModified,
-			"failed", t.Failed, "reasons", t.Reasons, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond),
+			"failed", t.Failed, "dispatched", t.Dispatched, "reasons", t.Reasons, "took", sum.Finished.Sub(sum.Started).Round(time.Millisecond),
 			"next", next.Format(time.RFC3339), "err", err}
 		if len(t.FailedHosts) > 0 {
 			attrs = append(attrs, "failed_hosts", t.FailedHosts)

@@ -7,6 +7,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -70,6 +71,9 @@ type Pipeline struct {
 	// but more pages in hand than CPUs only thrash the caches and keep
 	// more parse trees alive (docs/benchmarks.md, "Pipeline throughput").
 	workers chan struct{}
+	// dispatch, when set, hands article URLs to fetch workers instead of
+	// fetching them here (SetDispatch).
+	dispatch func(ctx context.Context, src newsmon.Source, url string) error
 }
 
 // batchSize is how many writes share one transaction (one disk sync);
@@ -326,6 +330,20 @@ func (rr reviewRules) Refuses(incidentID, articleID string) bool {
 	return false
 }
 
+// SetDispatch makes cycles hand every article URL they would fetch to
+// dispatch (which publishes a fetch job) instead of fetching it; the
+// articles come back through ConsumeArticles. Listings are still fetched
+// here. Call it before the first cycle.
+func (p *Pipeline) SetDispatch(dispatch func(ctx context.Context, src newsmon.Source, url string) error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dispatch = dispatch
+}
+
+// CanonicalURL is the key by which src's article at raw is known: the
+// de-duplication id of its fetch job.
+func CanonicalURL(src newsmon.Source, raw string) string { return canonical(src, raw) }
+
 // Config returns the configuration in force.
 func (p *Pipeline) Config() *config.Config {
 	p.mu.Lock()
@@ -345,6 +363,7 @@ type SourceSummary struct {
 	RobotsDenied  int            `json:"robots_denied"`
 	ExtractFailed int            `json:"extract_failed"`
 	Failed        int            `json:"failed"`
+	Dispatched    int            `json:"dispatched,omitempty"` // article URLs handed to fetch workers
 	Reasons       map[string]int `json:"reasons,omitempty"`
 	// FailedHosts counts the failures by host, then reason.
 	FailedHosts map[string]map[string]int `json:"failed_hosts,omitempty"`
@@ -393,6 +412,7 @@ func (s Summary) Totals() SourceSummary {
 		t.RobotsDenied += x.RobotsDenied
 		t.ExtractFailed += x.ExtractFailed
 		t.Failed += x.Failed
+		t.Dispatched += x.Dispatched
 		t.Seeds += x.Seeds
 		t.SeedsRead += x.SeedsRead
 		for k, v := range x.Reasons {
@@ -487,20 +507,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 		},
 		OnEvent: func(ev crawler.Event) {
 			if p.metrics != nil {
-				switch ev.Kind {
-				case "fetched", "failed", "not-modified", "known":
-					// A request was made when there is a status or a time
-					// spent (timeouts, resets: status "error"); refusals
-					// before any request (robots, bad URL) have neither.
-					if ev.Status != 0 || ev.Duration > 0 {
-						p.metrics.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
-					}
-				case "robots-denied":
-					p.metrics.RobotsDenied(ev.Source)
-				}
-				if ev.Kind == "failed" {
-					p.metrics.FetchFailed(ev.Source, ev.Reason)
-				}
+				ObserveEvent(p.metrics, ev)
 			}
 			if onEvent != nil {
 				onEvent(ev)
@@ -509,6 +516,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	}
 	p.mu.Lock()
 	failuresBefore := p.commitFailures
+	hooks.Dispatch = p.dispatch
 	p.mu.Unlock()
 	stopFlusher := p.startFlusher()
 	stats, err := p.crawler.CrawlWith(ctx, sources, hooks)
@@ -540,6 +548,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 			s.NotModified = st.NotModified
 			s.RobotsDenied = st.RobotsDenied
 			s.Failed = st.Failed
+			s.Dispatched = st.Dispatched
 			s.Seeds, s.SeedsRead = st.Seeds, st.SeedsRead
 			for k, v := range st.Reasons {
 				s.Reasons[k] += v
@@ -557,14 +566,67 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	return sum, nil
 }
 
-// storeArticle stores the article a read from page as a new article, as a
-// duplicate of a stored one, or not at all when it is already known. parts
-// are the URLs of its continuation pages (a multi-page article), indexed
-// to it too.
-func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon.Article, parts []string) (outcome, error) {
+// ObserveEvent counts a crawler event in m: fetches, robots denials and
+// failures by reason. Fetch workers count theirs with it too.
+func ObserveEvent(m Metrics, ev crawler.Event) {
+	switch ev.Kind {
+	case "fetched", "failed", "not-modified", "known":
+		// A request was made when there is a status or a time spent
+		// (timeouts, resets: status "error"); refusals before any request
+		// (robots, bad URL) have neither.
+		if ev.Status != 0 || ev.Duration > 0 {
+			m.ObserveFetch(ev.Source, ev.Status, ev.Bytes, ev.Duration)
+		}
+	case "robots-denied":
+		m.RobotsDenied(ev.Source)
+	}
+	if ev.Kind == "failed" {
+		m.FetchFailed(ev.Source, ev.Reason)
+	}
+}
+
+// Extracted is an article page after extraction, before deduplication:
+// what a fetch worker publishes for the daemon (package queue).
+type Extracted struct {
+	// Article has its id, canonical URL, source, language, fetch time,
+	// content hash and near-duplicate signature set.
+	Article newsmon.Article `json:"article"`
+	URLs    []string        `json:"urls"`             // every URL it is known by, canonical first
+	Own     int             `json:"own,omitempty"`    // URLs[:Own] are the page's own, the rest its continuation pages' (0: all)
+	Worker  string          `json:"worker,omitempty"` // the fetch worker that published it
+}
+
+// WorkerMetrics is implemented by Metrics that count articles by the
+// fetch worker that published them (the daemon's, with nats.url).
+type WorkerMetrics interface {
+	WorkerArticle(worker, result string)
+}
+
+// Extract turns a fetched page of src into an article: the half of a
+// page's way that needs no store, run by fetch workers (one page: a fetch
+// worker does not follow an article's continuation pages).
+func Extract(src newsmon.Source, page newsmon.Page) (Extracted, error) {
+	a, err := extract.Extract(extract.Input{
+		URL:       pageURL(page),
+		HTML:      page.Body,
+		FetchedAt: page.FetchedAt,
+		Rules:     src.Rules,
+		Location:  src.Location,
+		Lang:      src.Lang,
+	})
+	if err != nil {
+		return Extracted{}, err
+	}
+	return prepare(src, page, a, nil)
+}
+
+// prepare gives the article a read from page its URLs (parts: those of its
+// continuation pages, for a multi-page article), id, source, fetch time,
+// language and fingerprints.
+func prepare(src newsmon.Source, page newsmon.Page, a newsmon.Article, parts []string) (Extracted, error) {
 	urls, err := articleURLs(src, page, a.CanonicalURL)
 	if err != nil {
-		return 0, err
+		return Extracted{}, err
 	}
 	own := len(urls)
 	for _, u := range parts {
@@ -573,6 +635,7 @@ func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon
 		}
 	}
 	a.URL = urls[0]
+	a.ID = store.ArticleID(a.URL)
 	a.Source = src.Name
 	a.FetchedAt = page.FetchedAt
 	if a.Lang == "" {
@@ -580,6 +643,33 @@ func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon
 	}
 	hash, sig := dedup.Fingerprint(a.Title, a.Body)
 	a.ContentHash, a.Signature = hash, sig
+	return Extracted{Article: a, URLs: urls, Own: own}, nil
+}
+
+// storeArticle stores the article a read from page as a new article, as a
+// duplicate of a stored one, or not at all when it is already known. parts
+// are the URLs of its continuation pages (a multi-page article), indexed
+// to it too.
+func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon.Article, parts []string) (outcome, error) {
+	ex, err := prepare(src, page, a, parts)
+	if err != nil {
+		return 0, err
+	}
+	return p.handleExtracted(ex)
+}
+
+// handleExtracted stores an extracted article as a new one, as a duplicate
+// of a stored one, or not at all when it is already known (by one of its
+// page's own URLs).
+func (p *Pipeline) handleExtracted(ex Extracted) (outcome, error) {
+	a, urls, sig := ex.Article, ex.URLs, dedup.Signature(ex.Article.Signature)
+	if len(urls) == 0 || a.URL != urls[0] {
+		return 0, fmt.Errorf("article %s: its URLs do not start with its canonical URL", a.URL)
+	}
+	own := ex.Own
+	if own <= 0 || own > len(urls) {
+		own = len(urls)
+	}
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -598,7 +688,7 @@ func (p *Pipeline) storeArticle(src newsmon.Source, page newsmon.Page, a newsmon
 			return outcomeKnown, nil
 		}
 	}
-	dup := newsmon.Duplicate{URL: a.URL, Source: src.Name, FetchedAt: a.FetchedAt}
+	dup := newsmon.Duplicate{URL: a.URL, Source: a.Source, FetchedAt: a.FetchedAt}
 	if id, ok := p.pendingHash(a.ContentHash); ok {
 		dup.Exact = true
 		p.enqueueDuplicate(id, dup, urls)
@@ -999,3 +1089,66 @@ func sourceHasHost(s newsmon.Source, host string) bool {
 	}
 	return false
 }
+
+// ArticleQueue delivers articles extracted by fetch workers (queue.Queue):
+// handle returns only when a batch is durable, and the queue acknowledges
+// it then.
+type ArticleQueue interface {
+	ConsumeArticles(ctx context.Context, limit int, handle func(ctx context.Context, batch [][]byte) error) error
+}
+
+// ConsumeArticles deduplicates, stores and clusters the articles fetch
+// workers publish, until ctx is done. A batch is acknowledged only after
+// its commit; a failed commit hands it back to the queue, and an article
+// delivered twice is recognised by its URLs and stored once.
+func (p *Pipeline) ConsumeArticles(ctx context.Context, q ArticleQueue) error {
+	return q.ConsumeArticles(ctx, batchSize, func(ctx context.Context, batch [][]byte) error {
+		for _, b := range batch {
+			var ex Extracted
+			if err := json.Unmarshal(b, &ex); err != nil {
+				p.log.Warn("unreadable article from the queue", "err", err, "bytes", len(b))
+				continue
+			}
+			out, err := p.handleExtracted(ex)
+			if wm, ok := p.metrics.(WorkerMetrics); ok {
+				wm.WorkerArticle(ex.Worker, outcomeName(out, err))
+			}
+			if err != nil {
+				p.log.Warn("article failed", "source", ex.Article.Source, "url", ex.Article.URL, "worker", ex.Worker, "err", err)
+				if p.metrics != nil {
+					p.metrics.ExtractFailed(ex.Article.Source, ExtractFailureReason(err))
+				}
+				continue
+			}
+			if p.metrics != nil {
+				switch out {
+				case outcomeNew:
+					p.metrics.ArticleNew(ex.Article.Source)
+				case outcomeDuplicate:
+					p.metrics.ArticleDuplicate(ex.Article.Source)
+				}
+			}
+		}
+		// Flush returns once everything handled above is committed, by
+		// this call or by a commit that was running.
+		return p.Flush()
+	})
+}
+
+// outcomeName names what became of an article, for metrics.
+func outcomeName(out outcome, err error) string {
+	switch {
+	case err != nil:
+		return "failed"
+	case out == outcomeNew:
+		return "new"
+	case out == outcomeDuplicate:
+		return "duplicate"
+	default:
+		return "known"
+	}
+}
+
+// ExtractFailureReason is the metrics label of an extraction failure
+// (newsmon_extract_failures_total's reason), for fetch workers.
+func ExtractFailureReason(err error) string { return metricReason(failReason(err)) }

@@ -66,7 +66,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.StringVar(&e.logFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), text or json")
 	pf.StringVar(&e.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
-		crawlCommand(e), daemonCommand(e), exportCommand(e),
+		crawlCommand(e), daemonCommand(e), workerCommand(e), exportCommand(e),
 		extractCommand(e), checkCommand(e), versionCommand(e), healthCommand(e),
 	)
 	err := root.Execute()
@@ -98,8 +98,8 @@ func isCobraUsage(err error) bool {
 
 // loadConfig resolves the configuration: --config (or $NEWSMON_CONFIG),
 // else ./newsmon.yaml, else the embedded default. --data-dir and the
-// environment ($NEWSMON_DATA_DIR, $NEWSMON_LISTEN, $NEWSMON_TOKEN, meant for
-// containers) win over the file.
+// environment ($NEWSMON_DATA_DIR, $NEWSMON_LISTEN, $NEWSMON_TOKEN,
+// $NEWSMON_NATS_URL, meant for containers) win over the file.
 func (e *env) loadConfig() (*config.Config, error) {
 	var cfg *config.Config
 	var err error
@@ -135,6 +135,12 @@ func (e *env) loadConfig() (*config.Config, error) {
 	}
 	if v := os.Getenv("NEWSMON_TOKEN"); v != "" {
 		cfg.Server.Token = v
+	}
+	if v := os.Getenv("NEWSMON_NATS_URL"); v != "" {
+		if err := config.CheckNATSURL(v); err != nil {
+			return nil, usageError{fmt.Errorf("NEWSMON_NATS_URL: %w", err)}
+		}
+		cfg.NATS.URL = v
 	}
 	return cfg, nil
 }

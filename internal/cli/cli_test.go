@@ -294,3 +294,43 @@ func TestKillDuringCrawlThenResume(t *testing.T) {
 	}
 	checkStoredOnce(t, web, exportArticles(t, cfg))
 }
+
+// TestNATSURLFromEnv: NEWSMON_NATS_URL wins over the file and is validated
+// like nats.url.
+func TestNATSURLFromEnv(t *testing.T) {
+	tests := []struct {
+		env  string
+		code int
+		want string
+	}{
+		{"nats://q.example:4222", 0, "url: nats://q.example:4222\n"},
+		{"q.example:4222", exitUsage, `NEWSMON_NATS_URL: invalid NATS URL "q.example:4222"`},
+		{"http://q.example:4222", exitUsage, "NEWSMON_NATS_URL: NATS URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Setenv("NEWSMON_NATS_URL", tt.env)
+			t.Chdir(t.TempDir())
+			out, errOut, code := run(t, "check")
+			if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+				t.Errorf("check with NEWSMON_NATS_URL=%s: status %d, output %q; want %d and %q", tt.env, code, out+errOut, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+// TestWorkerNeedsNATS: `newsmon worker` without nats.url is a usage error
+// naming the setting.
+func TestWorkerNeedsNATS(t *testing.T) {
+	t.Setenv("NEWSMON_NATS_URL", "")
+	t.Chdir(t.TempDir())
+	_, errOut, code := run(t, "worker")
+	if code != exitUsage || !strings.Contains(errOut, "nats.url") {
+		t.Errorf("worker without NATS: status %d, %q; want %d naming nats.url", code, errOut, exitUsage)
+	}
+	t.Setenv("NEWSMON_NATS_URL", "nats://127.0.0.1:1") // refused before any connection
+	_, errOut, code = run(t, "worker", "--listen", "nowhere")
+	if code != exitUsage || !strings.Contains(errOut, "--listen") {
+		t.Errorf("worker --listen nowhere: status %d, %q", code, errOut)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/daemon"
+	"github.com/newsmon/newsmon/queue"
 	"github.com/newsmon/newsmon/server"
 )
 
@@ -22,7 +23,9 @@ func daemonCommand(e *env) *cobra.Command {
 		Short: "Crawl every source on its schedule and serve health, metrics and the API",
 		Long: "Run until SIGINT or SIGTERM: crawl each source every interval, serve /healthz,\n" +
 			"/readyz, /metrics and /api/v1/ on server.listen. SIGHUP reloads the configuration\n" +
-			"(a bad new configuration is reported and the old one kept). On SIGTERM, cycles in\n" +
+			"(a bad new configuration is reported and the old one kept). With nats.url, cycles\n" +
+			"fetch only listings and publish article URLs for `newsmon worker` processes, and\n" +
+			"the daemon stores and clusters the articles they publish. On SIGTERM, cycles in\n" +
 			"progress get --shutdown-grace to finish before they are cancelled; a second signal\n" +
 			"ends the process at once.",
 		Args: cobra.NoArgs,
@@ -48,6 +51,15 @@ func daemonCommand(e *env) *cobra.Command {
 			defer stop()
 			// After the first signal, a second one gets the default action.
 			context.AfterFunc(ctx, stop)
+			var q daemon.Queue
+			if cfg.NATS.URL != "" {
+				nq, err := queue.Connect(ctx, queue.Options{URL: cfg.NATS.URL, Name: "newsmon daemon"})
+				if err != nil {
+					return err
+				}
+				defer nq.Close()
+				q = nq
+			}
 			hup := make(chan struct{}, 1)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGHUP)
@@ -67,6 +79,7 @@ func daemonCommand(e *env) *cobra.Command {
 				Store:         st,
 				Log:           log,
 				ShutdownGrace: grace,
+				Queue:         q,
 			}, hup)
 		},
 	}

@@ -51,6 +51,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -646,4 +647,46 @@ func (h *Host) render(t testing.TB, spec ArticleSpec) ([]byte, string) {
 		ctype = "text/html"
 	}
 	return out, ctype
+}
+
+// Stored is what a test read back of one stored article.
+type Stored struct{ URL, Title, Source string }
+
+// CheckStoredOnce fails t unless every article of the web (Articles) is
+// among stored exactly once, by any of its URLs, with its title and
+// source, and nothing else is.
+func (w *Web) CheckStoredOnce(t testing.TB, stored []Stored) {
+	t.Helper()
+	want := w.Articles()
+	if len(stored) != len(want) {
+		t.Errorf("%d articles stored, want %d", len(stored), len(want))
+	}
+	for _, a := range want {
+		n := 0
+		for _, s := range stored {
+			if s.URL == a.URL || slices.Contains(a.URLs, s.URL) {
+				n++
+				if s.Title != a.Title || s.Source != a.Source {
+					t.Errorf("%s: stored title %q source %q, want %q %q", a.URL, s.Title, s.Source, a.Title, a.Source)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s stored %d times, want once", a.URL, n)
+		}
+	}
+}
+
+// CheckStoredArticles is CheckStoredOnce over the articles each visits
+// (such as a store's Articles from the zero time).
+func (w *Web) CheckStoredArticles(t testing.TB, each func(fn func(newsmon.Article) error) error) {
+	t.Helper()
+	var stored []Stored
+	if err := each(func(a newsmon.Article) error {
+		stored = append(stored, Stored{URL: a.URL, Title: a.Title, Source: a.Source})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.CheckStoredOnce(t, stored)
 }
