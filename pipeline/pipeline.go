@@ -98,18 +98,18 @@ type pending struct {
 	urls   map[string]string // URL -> article id
 	hashes map[string]string // content hash -> article id
 	arts   []*newsmon.Article
-	// near maps an index key (dedup.Signature.IndexKeys) to the first article of
-	// arts that has it, by index: the candidates a new page is compared
-	// with, as the store's near index gives them for committed articles,
-	// instead of every article of the batch. A later article with the key
-	// was not near the first (else it would be its duplicate, not in arts)
-	// and shares its other keys with no article near it either, but for
-	// the chance of a band collision.
-	near map[string]int
+	// near maps an index key (dedup.Signature.IndexKeys) to the articles
+	// of arts that have it, by index, in order: the candidates a new page
+	// is compared with, as the store's near index gives them for committed
+	// articles, instead of every article of the batch. Every article with
+	// the key is kept: a containment anchor (a sample value) is shared by
+	// texts that are not copies of each other, and the first of them must
+	// not hide the copy's original.
+	near map[string][]int
 }
 
 func newPending() *pending {
-	return &pending{urls: map[string]string{}, hashes: map[string]string{}, near: make(map[string]int, batchSize*nearKeys)}
+	return &pending{urls: map[string]string{}, hashes: map[string]string{}, near: make(map[string][]int, batchSize*nearKeys)}
 }
 
 // nearKeys is about how many index keys an article has
@@ -124,9 +124,7 @@ func (q *pending) add(a *newsmon.Article, urls, keys []string) {
 	}
 	q.hashes[a.ContentHash] = a.ID
 	for _, k := range keys {
-		if _, ok := q.near[k]; !ok {
-			q.near[k] = len(q.arts)
-		}
+		q.near[k] = append(q.near[k], len(q.arts))
 	}
 	q.arts = append(q.arts, a)
 }
@@ -141,11 +139,16 @@ func (q *pending) prepend(q0 *pending) {
 	for k, v := range q0.hashes {
 		q.hashes[k] = v
 	}
-	for k, i := range q.near {
-		q.near[k] = i + len(q0.arts)
+	for k, is := range q.near {
+		for j := range is {
+			is[j] += len(q0.arts)
+		}
+		q.near[k] = append(slices.Clone(q0.near[k]), is...) // q0's articles come first
 	}
-	for k, i := range q0.near {
-		q.near[k] = i // q0's articles come first
+	for k, is := range q0.near {
+		if _, ok := q.near[k]; !ok {
+			q.near[k] = is
+		}
 	}
 	q.arts = append(q0.arts, q.arts...)
 }
@@ -187,8 +190,14 @@ func (p *Pipeline) pendingNear(sig dedup.Signature, keys []string) (string, bool
 	for _, q := range p.batches() {
 		best := -1
 		for _, k := range keys {
-			if i, ok := q.near[k]; ok && (best < 0 || i < best) && dedup.Duplicate(sig, dedup.Signature(q.arts[i].Signature)) {
-				best = i
+			for _, i := range q.near[k] {
+				if best >= 0 && i >= best {
+					break // in order: none earlier left under this key
+				}
+				if dedup.Duplicate(sig, dedup.Signature(q.arts[i].Signature)) {
+					best = i
+					break
+				}
 			}
 		}
 		if best >= 0 {
