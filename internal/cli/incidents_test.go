@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"testing"
@@ -12,6 +14,30 @@ import (
 )
 
 func TestExportIncidentsGroupsReportsAcrossLanguages(t *testing.T) {
+	exportReportsInOrder(t, nil)
+}
+
+// TestExportIncidentsEveryCrawlOrder crawls the same reports in eight
+// shuffled orders (the sources' article lists shuffled, so pages arrive in
+// that order), each into a new database: the same two incidents each time.
+func TestExportIncidentsEveryCrawlOrder(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			order := make([]int, len(fakeweb.Reports))
+			for i := range order {
+				order[i] = i
+			}
+			rand.New(rand.NewPCG(seed, 11)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			exportReportsInOrder(t, order)
+		})
+	}
+}
+
+// exportReportsInOrder serves fakeweb.Reports (two AI incidents reported in
+// Chinese and English, and unrelated news), crawls them in the order given
+// (nil: as listed) and checks that export groups each incident's reports,
+// and nothing else, under the topic.
+func exportReportsInOrder(t *testing.T, order []int) {
 	web := fakeweb.New(t)
 	day := time.Date(2026, 5, 6, 8, 0, 0, 0, fakeweb.CST)
 	byIncident := map[string][]string{}
@@ -25,6 +51,13 @@ func TestExportIncidentsGroupsReportsAcrossLanguages(t *testing.T) {
 		if r.Incident != "" {
 			byIncident[r.Incident] = append(byIncident[r.Incident], a.URL)
 		}
+	}
+	if order != nil {
+		shuffled := make([]string, len(urls))
+		for i, k := range order {
+			shuffled[i] = urls[k]
+		}
+		urls = shuffled
 	}
 	src := web.Sources()[0]
 	src.Feeds, src.StartURLs, src.Articles = nil, nil, urls
