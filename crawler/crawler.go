@@ -806,10 +806,9 @@ func (cr *crawl) commitValidators() error {
 // errKnownRedirect stops a redirect to an article the caller already has.
 var errKnownRedirect = errors.New("redirect to a known article")
 
-// checkRedirect bounds redirects, applies robots.txt to their targets
-// (private targets are refused by the transport) and does not follow an
-// article's redirect to a URL that State already knows.
-func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
+// redirectAllowed bounds redirects and applies robots.txt to their
+// targets: the checks of every redirect the crawl follows.
+func (cr *crawl) redirectAllowed(req *http.Request, via []*http.Request) error {
 	if len(via) > cr.set.MaxRedirects {
 		return fmt.Errorf("%s: %w (%d)", via[0].URL, errRedirects, len(via))
 	}
@@ -821,6 +820,16 @@ func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
 			}
 			return fmt.Errorf("%s: %w", req.URL, errRobotsRedirect)
 		}
+	}
+	return nil
+}
+
+// checkRedirect bounds redirects, applies robots.txt to their targets
+// (private targets are refused by the transport) and does not follow an
+// article's redirect to a URL that State already knows.
+func (cr *crawl) checkRedirect(req *http.Request, via []*http.Request) error {
+	if err := cr.redirectAllowed(req, via); err != nil {
+		return err
 	}
 	cr.mu.Lock()
 	j := cr.jobs[via[0].URL.String()]

@@ -119,21 +119,7 @@ func (f *pageFetcher) FetchPage(ctx context.Context, rawURL string) (newsmon.Pag
 		req.Header.Set(k, v)
 	}
 	client := *cr.c.client
-	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) > cr.set.MaxRedirects {
-			return fmt.Errorf("%s: %w (%d)", via[0].URL, errRedirects, len(via))
-		}
-		if cr.set.RespectRobots {
-			if err := cr.robotsAllow(req.URL); err != nil {
-				var rf *robotsFailure
-				if errors.As(err, &rf) {
-					return err
-				}
-				return fmt.Errorf("%s: %w", req.URL, errRobotsRedirect)
-			}
-		}
-		return nil
-	}
+	client.CheckRedirect = cr.redirectAllowed
 	resp, err := client.Do(req)
 	if err != nil {
 		reason, retryable := classify(err)

@@ -124,14 +124,19 @@ func (p *Pipeline) extractPage(ctx context.Context, src newsmon.Source, page new
 		return newsmon.Article{}, extract.Pages{}, err
 	}
 	defer p.release()
-	return extract.ExtractPaged(extract.Input{
+	return extract.ExtractPaged(extractInput(src, page))
+}
+
+// extractInput is what extraction reads of page, a page of src.
+func extractInput(src newsmon.Source, page newsmon.Page) extract.Input {
+	return extract.Input{
 		URL:       pageURL(page),
 		HTML:      page.Body,
 		FetchedAt: page.FetchedAt,
 		Rules:     src.Rules,
 		Location:  src.Location,
 		Lang:      src.Lang,
-	})
+	}
 }
 
 // acquire takes one of the worker slots that bound how many pages are

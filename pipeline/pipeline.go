@@ -615,14 +615,7 @@ type WorkerMetrics interface {
 // page's way that needs no store, run by fetch workers (one page: a fetch
 // worker does not follow an article's continuation pages).
 func Extract(src newsmon.Source, page newsmon.Page) (Extracted, error) {
-	a, err := extract.Extract(extract.Input{
-		URL:       pageURL(page),
-		HTML:      page.Body,
-		FetchedAt: page.FetchedAt,
-		Rules:     src.Rules,
-		Location:  src.Location,
-		Lang:      src.Lang,
-	})
+	a, err := extract.Extract(extractInput(src, page))
 	if err != nil {
 		return Extracted{}, err
 	}
