@@ -713,11 +713,11 @@ func (p *Pipeline) handleExtracted(ex Extracted) (outcome, error) {
 		return 0, err
 	}
 	for _, id := range cands {
-		rep, err := p.store.Article(id)
+		repSig, err := p.store.ArticleSignature(id)
 		if err != nil {
 			return 0, err
 		}
-		if dedup.Duplicate(sig, dedup.Signature(rep.Signature)) {
+		if dedup.Duplicate(sig, dedup.Signature(repSig)) {
 			p.enqueueDuplicate(id, dup, urls)
 			return outcomeDuplicate, nil
 		}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -184,6 +186,46 @@ func (s *Store) Article(id string) (newsmon.Article, error) {
 		return err
 	})
 	return a, err
+}
+
+// ArticleSignature returns the near-duplicate signature of the stored
+// article id (nil when it has none), or an error matching ErrNotFound. It
+// reads only that field of the record, not the article: a new page is
+// compared with many stored candidates.
+func (s *Store) ArticleSignature(id string) ([]byte, error) {
+	var sig []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketArticles).Get([]byte(id))
+		if data == nil {
+			return fmt.Errorf("article %s: %w", id, ErrNotFound)
+		}
+		var ok bool
+		if sig, ok = signatureField(data); ok {
+			return nil
+		}
+		a, err := decodeJSON[newsmon.Article]("article", id, data) // not as appendArticle writes it
+		sig = a.Signature
+		return err
+	})
+	return sig, err
+}
+
+// signatureField finds the signature in an article record. Inside a JSON
+// string a quote is always escaped, so the first `,"signature":"` is the
+// field itself; ok is false when the field cannot be read that way.
+func signatureField(data []byte) (sig []byte, ok bool) {
+	const key = `,"signature":"`
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		return nil, !bytes.Contains(data, []byte(`"signature"`))
+	}
+	rest := data[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return nil, false
+	}
+	sig, err := base64.StdEncoding.AppendDecode(nil, rest[:j])
+	return sig, err == nil
 }
 
 // readArticle is getArticle with the incident id resolved.
