@@ -613,20 +613,19 @@ func similarity(v vec, in *incident) float64 {
 	return sim
 }
 
-// best finds the most similar open incident for article id at time t.
-func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
-	type cand struct {
-		in    *incident
-		score float64
-	}
-	// The partial dot products accumulate in the incidents themselves,
-	// valid for this round only.
+// probe finds the incidents in memory that share a probe term with terms
+// (sorted heaviest first): the first probeTerms of them and every
+// translingual one. The partial dot products accumulate in the incidents
+// themselves (dot, dotX), valid for this round only; the incidents are
+// returned in c.touched's buffer, which the caller clears. Terms in very
+// many incidents say little and are not used to find candidates; they
+// still count in the exact similarity of those found through rarer terms.
+// self, when not nil, is left out.
+func (c *Clusterer) probe(terms []term, self *incident) []*incident {
 	c.round++
 	touched := c.touched[:0]
-	// Terms in very many open incidents say little; they still count in the
-	// exact similarity of the candidates found through rarer terms.
 	limit := max(minPosting, len(c.active)/postingShare)
-	for i, tm := range v.terms {
+	for i, tm := range terms {
 		x := translingual(tm.k)
 		if i >= probeTerms && !x {
 			continue
@@ -636,18 +635,31 @@ func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
 			continue
 		}
 		for _, pt := range p {
-			in, w := pt.in, pt.w
+			in := pt.in
+			if in == self {
+				continue
+			}
 			if in.round != c.round {
 				in.round, in.dot, in.dotX = c.round, 0, 0
 				touched = append(touched, in)
 			}
-			d := tm.w * w
+			d := tm.w * pt.w
 			in.dot += d
 			if x {
 				in.dotX += d
 			}
 		}
 	}
+	return touched
+}
+
+// best finds the most similar open incident for article id at time t.
+func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
+	type cand struct {
+		in    *incident
+		score float64
+	}
+	touched := c.probe(v.terms, nil)
 	cands := make([]cand, 0, len(touched))
 	for _, in := range touched {
 		if !c.accepts(in, t) {

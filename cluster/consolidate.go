@@ -92,34 +92,7 @@ func (c *Clusterer) bestMerge(in *incident) (*incident, float64) {
 		probe = append(probe, term{k, w})
 	}
 	slices.SortFunc(probe, byWeight)
-	c.round++
-	touched := c.touched[:0]
-	limit := max(minPosting, len(c.active)/postingShare)
-	for i, tm := range probe {
-		x := translingual(tm.k)
-		if i >= probeTerms && !x {
-			continue
-		}
-		p := c.posting[tm.k]
-		if len(p) > limit {
-			continue
-		}
-		for _, pt := range p {
-			o := pt.in
-			if o == in {
-				continue
-			}
-			if o.round != c.round {
-				o.round, o.dot, o.dotX = c.round, 0, 0
-				touched = append(touched, o)
-			}
-			d := tm.w * pt.w
-			o.dot += d
-			if x {
-				o.dotX += d
-			}
-		}
-	}
+	touched := c.probe(probe, in)
 	type cand struct {
 		in    *incident
 		score float64
