@@ -279,14 +279,21 @@ func (c *Crawler) CrawlWith(ctx context.Context, sources []newsmon.Source, h Hoo
 		cr.stats[src.Name] = &Stats{Reasons: map[string]int{}, FailedHosts: map[string]map[string]int{}}
 	}
 	cr.col = cr.newCollector()
-	// Sources are seeded side by side: a slow robots.txt holds up only
-	// its own host.
+	cr.front = newFrontier(ctx, cr.set.Parallelism, c.tr.paced, c.tr.notBefore)
+	// Sources are seeded side by side (a slow robots.txt holds up only
+	// its own host) while the fetchers start on what is queued.
+	cr.front.hold()
+	var fetchers sync.WaitGroup
+	for range cr.set.Parallelism {
+		fetchers.Go(cr.fetcher)
+	}
 	var seeding sync.WaitGroup
 	for i := range sources {
 		seeding.Go(func() { cr.seed(&sources[i]) })
 	}
 	seeding.Wait()
-	cr.col.Wait()
+	cr.front.release()
+	fetchers.Wait()
 	if err := ctx.Err(); err != nil {
 		return cr.stats, err
 	}
@@ -313,7 +320,9 @@ func (cr *crawl) seed(src *newsmon.Source) {
 func (cr *crawl) newCollector() *colly.Collector {
 	col := colly.NewCollector(
 		colly.UserAgent(cr.set.UserAgent),
-		colly.Async(true),
+		// Synchronous: the crawl's fetchers (frontier.go) call it
+		// side by side, so that requests wait in the frontier, not in
+		// a goroutine each.
 		colly.AllowURLRevisit(), // visit keeps its own per-crawl set
 		colly.IgnoreRobotsTxt(), // robots.go does it, with Crawl-delay and RFC 9309 errors
 		colly.ParseHTTPErrorResponse(),
@@ -359,6 +368,9 @@ type job struct {
 	depth   int    // list-page hops from a start URL; sitemap nesting
 	parents []*listing
 	attempt int
+	host    string // as the transport's gates know it
+	handled bool   // colly called back for the current attempt
+	again   bool   // to be fetched again (retry)
 	start   time.Time
 	seed    bool // a URL the source is configured with
 }
@@ -371,11 +383,12 @@ type listing struct {
 }
 
 type crawl struct {
-	c   *Crawler
-	set settings // as the crawl started
-	h   Hooks
-	ctx context.Context
-	col *colly.Collector
+	c     *Crawler
+	set   settings // as the crawl started
+	h     Hooks
+	ctx   context.Context
+	col   *colly.Collector
+	front *frontier
 
 	mu      sync.Mutex
 	seen    map[string]bool // URLs (articles: canonical keys) visited this crawl
@@ -492,6 +505,30 @@ func (cr *crawl) visit(j *job) bool {
 		return true
 	}
 
+	j.host = u.Host
+	cr.front.push(j.host, j)
+	return true
+}
+
+// fetcher fetches the frontier's jobs until the crawl is over.
+func (cr *crawl) fetcher() {
+	for {
+		j, host := cr.front.next()
+		if j == nil {
+			return
+		}
+		cr.fetch(j)
+		if j.again { // retried: back to the frontier, which waits out the backoff
+			j.again = false
+			cr.front.push(host, j)
+		}
+		cr.front.done(host)
+	}
+}
+
+// fetch requests j; colly calls onResponse or onError before it returns.
+func (cr *crawl) fetch(j *job) {
+	j.handled = false
 	hdr := http.Header{}
 	hdr.Set("User-Agent", cr.set.UserAgent)
 	for k, v := range j.src.Headers {
@@ -508,10 +545,12 @@ func (cr *crawl) visit(j *job) bool {
 	}
 	ctx := colly.NewContext()
 	ctx.Put("job", j)
-	if err := cr.col.Request(http.MethodGet, j.url, nil, ctx, hdr); err != nil {
+	if err := cr.col.Request(http.MethodGet, j.url, nil, ctx, hdr); err != nil && !j.handled {
 		cr.fail(j, 0, "bad url", err)
 	}
-	return true
+	cr.mu.Lock()
+	delete(cr.jobs, j.url)
+	cr.mu.Unlock()
 }
 
 // asciiHost returns u's host lower-cased, without a trailing dot and, for
@@ -554,6 +593,7 @@ func (cr *crawl) onResponse(r *colly.Response) {
 	if !ok {
 		return
 	}
+	j.handled = true
 	if ct := r.Headers.Get(hiddenContentType); ct != "" {
 		r.Headers.Set("Content-Type", ct)
 		r.Headers.Del(hiddenContentType)
@@ -586,6 +626,7 @@ func (cr *crawl) onError(r *colly.Response, err error) {
 	if !ok {
 		return
 	}
+	j.handled = true
 	if errors.Is(err, errKnownRedirect) {
 		cr.count(j, func(s *Stats) { s.Known++ })
 		cr.read(j)
@@ -644,9 +685,7 @@ func (cr *crawl) retry(j *job, req *colly.Request, status int, reason string, er
 	}
 	j.attempt++
 	cr.c.tr.holdOff(req.URL.Host, time.Duration(1<<(j.attempt-1))*500*time.Millisecond)
-	if rerr := req.Retry(); rerr != nil {
-		cr.fail(j, status, reason, err)
-	}
+	j.again = true
 }
 
 // page decodes an article page and hands it on, once per article.

@@ -294,6 +294,15 @@ func (t *transport) notBefore(host string) time.Time {
 	return at
 }
 
+// paced reports whether requests to host are spaced: a per-host delay or
+// a Crawl-delay.
+func (t *transport) paced(host string) bool {
+	g := t.gate(host)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return max(t.conf.delay, g.delay) > 0
+}
+
 // holdOff keeps every request to host waiting for d (at most a day).
 func (t *transport) holdOff(host string, d time.Duration) {
 	d = min(d, 24*time.Hour)
