@@ -63,6 +63,12 @@ type Pipeline struct {
 	// commitFailures counts failed commits; a cycle during which it grew
 	// reports an error and saves no validators.
 	commitFailures int
+	// commits counts the batches whose commit ended (committing set back
+	// to nil): a store read begun before one may have missed its writes.
+	commits uint64
+	// afterStoreRead, when set (tests), runs between a page's store
+	// lookups and its look at the uncommitted batches.
+	afterStoreRead func()
 
 	commitMu sync.Mutex    // one commit at a time, in order
 	full     chan struct{} // a batch is full: wake a flusher
@@ -673,56 +679,43 @@ func (p *Pipeline) handleExtracted(ex Extracted) (outcome, error) {
 		own = len(urls)
 	}
 
+	keys := sig.LookupKeys()
+	// The store is read without p.mu, so that pages are looked up side by
+	// side (the near candidates cost most of a page's dedup); the batches
+	// not yet committed are read under it, after the store. A batch
+	// committed meanwhile may hold what the store read missed: then the
+	// store is read again (under p.mu after a few tries, so that a page
+	// is never starved by commits).
+	var found storeFound
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, u := range urls[:own] {
-		id, ok := p.pendingURL(u)
-		if !ok {
+	for try := 0; ; try++ {
+		if try == 3 {
 			var err error
-			if id, ok, err = p.store.ArticleIDByURL(u); err != nil {
+			if found, err = p.storeMatch(urls[:own], a.ContentHash, sig, keys); err != nil {
+				p.mu.Unlock()
 				return 0, err
 			}
+			break
 		}
-		if ok {
-			// Known by another of its URLs (say, reached through a new
-			// redirect): remember this one too, so it is not fetched again.
-			p.enqueueDuplicate(id, newsmon.Duplicate{}, urls)
-			return outcomeKnown, nil
-		}
-	}
-	dup := newsmon.Duplicate{URL: a.URL, Source: a.Source, FetchedAt: a.FetchedAt}
-	if id, ok := p.pendingHash(a.ContentHash); ok {
-		dup.Exact = true
-		p.enqueueDuplicate(id, dup, urls)
-		return outcomeDuplicate, nil
-	}
-	if id, ok, err := p.store.ArticleIDByHash(a.ContentHash); err != nil {
-		return 0, err
-	} else if ok {
-		dup.Exact = true
-		p.enqueueDuplicate(id, dup, urls)
-		return outcomeDuplicate, nil
-	}
-	keys := sig.LookupKeys()
-	if id, ok := p.pendingNear(sig, keys); ok {
-		p.enqueueDuplicate(id, dup, urls)
-		return outcomeDuplicate, nil
-	}
-	cands, err := p.store.NearCandidates(keys, 64)
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range cands {
-		repSig, err := p.store.ArticleSignature(id)
+		gen := p.commits
+		p.mu.Unlock()
+		f, err := p.storeMatch(urls[:own], a.ContentHash, sig, keys)
 		if err != nil {
 			return 0, err
 		}
-		if dedup.Duplicate(sig, dedup.Signature(repSig)) {
-			p.enqueueDuplicate(id, dup, urls)
-			return outcomeDuplicate, nil
+		if p.afterStoreRead != nil {
+			p.afterStoreRead()
+		}
+		p.mu.Lock()
+		if p.commits == gen {
+			found = f
+			break
 		}
 	}
-
+	defer p.mu.Unlock()
+	if out, ok := p.pendingMatch(found, urls, own, a, sig, keys); ok {
+		return out, nil
+	}
 	a.ID = store.ArticleID(a.URL)
 	indexKeys := sig.IndexKeys()
 	// Clustered when its batch is committed (cluster).
@@ -731,6 +724,82 @@ func (p *Pipeline) handleExtracted(ex Extracted) (outcome, error) {
 	}})
 	p.open.add(&a, urls, indexKeys)
 	return outcomeNew, nil
+}
+
+// storeFound is what the store holds of a page: the article one of its
+// own URLs is (url), else the one of its text (exact) or a copy of it
+// (near).
+type storeFound struct {
+	id               string
+	url, exact, near bool
+}
+
+// storeMatch looks a page up in the store: by its own URLs, its content
+// hash, then its near-duplicate keys, stopping at the first found.
+func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, keys []string) (storeFound, error) {
+	for _, u := range urls {
+		id, ok, err := p.store.ArticleIDByURL(u)
+		if err != nil || ok {
+			return storeFound{id: id, url: ok}, err
+		}
+	}
+	if id, ok, err := p.store.ArticleIDByHash(hash); err != nil || ok {
+		return storeFound{id: id, exact: ok}, err
+	}
+	cands, err := p.store.NearCandidates(keys, 64)
+	if err != nil {
+		return storeFound{}, err
+	}
+	for _, id := range cands {
+		repSig, err := p.store.ArticleSignature(id)
+		if err != nil {
+			return storeFound{}, err
+		}
+		if dedup.Duplicate(sig, dedup.Signature(repSig)) {
+			return storeFound{id: id, near: true}, nil
+		}
+	}
+	return storeFound{}, nil
+}
+
+// pendingMatch decides what a page is from the uncommitted batches and
+// what the store holds (found): known by one of its own URLs, an exact
+// copy, a near copy, in that order, an uncommitted article before a
+// stored one in each; it enqueues the link and reports true, or reports
+// false for a new article. Call with p.mu held.
+func (p *Pipeline) pendingMatch(found storeFound, urls []string, own int, a newsmon.Article, sig dedup.Signature, keys []string) (outcome, bool) {
+	for _, u := range urls[:own] {
+		if id, ok := p.pendingURL(u); ok {
+			// Known by another of its URLs (say, reached through a new
+			// redirect): remember this one too, so it is not fetched again.
+			p.enqueueDuplicate(id, newsmon.Duplicate{}, urls)
+			return outcomeKnown, true
+		}
+	}
+	if found.url {
+		p.enqueueDuplicate(found.id, newsmon.Duplicate{}, urls)
+		return outcomeKnown, true
+	}
+	dup := newsmon.Duplicate{URL: a.URL, Source: a.Source, FetchedAt: a.FetchedAt}
+	if id, ok := p.pendingHash(a.ContentHash); ok {
+		dup.Exact = true
+		p.enqueueDuplicate(id, dup, urls)
+		return outcomeDuplicate, true
+	}
+	if found.exact {
+		dup.Exact = true
+		p.enqueueDuplicate(found.id, dup, urls)
+		return outcomeDuplicate, true
+	}
+	if id, ok := p.pendingNear(sig, keys); ok {
+		p.enqueueDuplicate(id, dup, urls)
+		return outcomeDuplicate, true
+	}
+	if found.near {
+		p.enqueueDuplicate(found.id, dup, urls)
+		return outcomeDuplicate, true
+	}
+	return 0, false
 }
 
 // enqueueDuplicate links a copy to its representative (stored or pending)
@@ -824,6 +893,7 @@ func (p *Pipeline) Flush() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.committing = nil
+	p.commits++
 	if err != nil {
 		// Nothing of the batch was written: keep it for the next commit,
 		// with a clusterer read anew from the store, and let the cycles

@@ -2,10 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -359,5 +362,118 @@ func TestWorkerWaitsForRoom(t *testing.T) {
 	}
 	if len(p.workers) != 1 {
 		t.Fatalf("%d worker slots held, want 1", len(p.workers))
+	}
+}
+
+// TestCopyOfArticleCommittedDuringLookup: a copy whose store lookup ran
+// just before the batch holding its original was committed is looked up
+// again, and linked, not stored as an article of its own.
+func TestCopyOfArticleCommittedDuringLookup(t *testing.T) {
+	p, st := newPipeline(t, newsmon.CrawlSettings{})
+	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+	page := func(url string, story []string, extra string) newsmon.Page {
+		body := "<html><head><title>扫地机器人上传照片</title></head><body><article><h1>扫地机器人上传照片</h1><p>" +
+			strings.Join(story, "</p><p>") + "</p>" + extra + "</article></body></html>"
+		return newsmon.Page{Source: "news", URL: url, Body: []byte(body), FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
+	}
+	for _, tc := range []struct {
+		name  string
+		story []string
+		extra string
+	}{{"exact", storyA, ""}, {"near", storyB, "<p>责任编辑：王小明</p>"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			orig := fmt.Sprintf("http://a.example/%s.htm", tc.name)
+			if out, err := p.handleArticle(context.Background(), src, page(orig, tc.story, ""), nil); err != nil || out != outcomeNew {
+				t.Fatalf("original: %v, %v", out, err)
+			}
+			before, _, _ := st.Stats()
+			committed := false
+			p.afterStoreRead = func() {
+				if !committed {
+					committed = true
+					if err := p.Flush(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			defer func() { p.afterStoreRead = nil }()
+			out, err := p.handleArticle(context.Background(), src, page("http://b.example/"+tc.name+".htm", tc.story, tc.extra), nil)
+			if err != nil || out != outcomeDuplicate || !committed {
+				t.Fatalf("copy: outcome %v, %v (original committed during its lookup: %v); want a duplicate", out, err, committed)
+			}
+			if err := p.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if n, _, _ := st.Stats(); n != before+1 {
+				t.Fatalf("%d articles stored after the copy, want %d: the original only", n, before+1)
+			}
+		})
+	}
+}
+
+// TestCopiesStoredOnceWhileCommitting: copies of one story handled side
+// by side, while batches are committed all the time, give one article per
+// story: a page looked up in the store just before a batch holding its
+// original was committed is looked up again.
+func TestCopiesStoredOnceWhileCommitting(t *testing.T) {
+	p, st := newPipeline(t, newsmon.CrawlSettings{})
+	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+	const stories, copies = 60, 4
+	var pages []newsmon.Page
+	for s := range stories {
+		var b strings.Builder
+		b.WriteString(fmt.Sprintf("<html><head><title>报道 %d</title></head><body><article><h1>报道 %d</h1>", s, s))
+		for i := range 6 {
+			b.WriteString("<p>" + fakeweb.Filler(7000+s, i, 60) + "</p>")
+		}
+		for c := range copies {
+			body := b.String()
+			if c >= 2 { // a near copy: the text with a line of its own
+				body += fmt.Sprintf("<p>来源：第%d家网站</p>", c)
+			}
+			body += "</article></body></html>"
+			pages = append(pages, newsmon.Page{Source: "news", URL: fmt.Sprintf("http://news%d.example/%d.htm", c, s),
+				Body: []byte(body), FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)})
+		}
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(pages), func(i, j int) { pages[i], pages[j] = pages[j], pages[i] })
+	stop := make(chan struct{})
+	var flushing sync.WaitGroup
+	flushing.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := p.Flush(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	work := make(chan newsmon.Page)
+	var handling sync.WaitGroup
+	for range 8 {
+		handling.Go(func() {
+			for pg := range work {
+				if _, err := p.handleArticle(context.Background(), src, pg, nil); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	for _, pg := range pages {
+		work <- pg
+	}
+	close(work)
+	handling.Wait()
+	close(stop)
+	flushing.Wait()
+	if err := p.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := st.Stats(); err != nil || n != stories {
+		t.Fatalf("%d articles stored (%v), want %d: one per story", n, err, stories)
 	}
 }
