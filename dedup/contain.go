@@ -38,7 +38,7 @@ const (
 	minContainRatio = 0.2
 
 	anchorKeys = 24  // sample values an article is indexed by
-	lookupKeys = 160 // sample values an article looks others up by
+	lookupKeys = 48 // sample values an article looks others up by
 )
 
 // sampleOf returns the sample in a signature (nil without one) and the
@@ -224,11 +224,31 @@ func (s Signature) IndexKeys() []string {
 	return append(s.Keys(), s.sampleKeys(anchorKeys)...)
 }
 
+// MinSharedAnchors is how many anchors a stored text that shares no band
+// key with a new text must share with the new text's lookup keys to be
+// compared with it. One shared anchor is what texts that merely share a
+// sentence have; a copy by containment shares about 3.8 at the limits of
+// Contained and about 9 for a 40 % excerpt (LookupKeys), so two cost
+// almost nothing in recall (TestEvalNearDup) and spare most of the
+// comparisons, each a signature read from the store.
+const MinSharedAnchors = 2
+
+// IsAnchorKey reports whether k (of IndexKeys or LookupKeys) is a sample
+// value's key rather than an LSH band's.
+func IsAnchorKey(k string) bool { return len(k) >= 4 && k[2:4] == "ff" }
+
 // LookupKeys returns the keys to find an article's possible copies by: the
-// LSH band keys and its lookupKeys smallest sample values. A stored text
-// wholly contained in this one, at least minContainRatio of its size, has
-// its anchors among them; a stored text that holds this one shares some
-// of its anchors with it.
+// LSH band keys and its lookupKeys smallest sample values. A value among
+// one text's smallest that the other text holds is among the other's
+// smallest too, when one text holds the other: so a stored text wholly
+// contained in this one, at least minContainRatio of its size, has about
+// min(lookupKeys·r, anchorKeys)·c of its anchors among these keys (r the
+// size ratio, c the containment: ≥ 7.7 at the limits, 0.2 and 0.8), and a
+// stored text holding this one shares about anchorKeys·r·c (≥ 3.8) of its
+// anchors with them. More lookup keys find no more copies on the
+// evaluation pairs (TestEvalNearDup: the same recall from 24 to 160) but
+// bring more candidates that merely share a sentence, each read from the
+// store (docs/benchmarks.md, "Crawl at scale").
 func (s Signature) LookupKeys() []string {
 	return append(s.Keys(), s.sampleKeys(lookupKeys)...)
 }

@@ -374,7 +374,7 @@ func TestEvalNearDup(t *testing.T) {
 	// as found when it is found whichever of the two came first; a
 	// distinct pair as linked when it is linked in either order.
 	found := func(a, b int) bool {
-		return sharesAny(index[a], lookup[b]) && Duplicate(chosen[a], chosen[b])
+		return candidate(index[a], lookup[b]) && Duplicate(chosen[a], chosen[b])
 	}
 	tp, fp, fn = confusion(pairs, func(i int) bool {
 		x := pairs[i]
@@ -529,6 +529,27 @@ func perKind(t *testing.T, pairs []evalPair, sigs []Signature, keys [][]string) 
 // band i, so only keys at the same position can be equal.
 func shareKey(a, b Signature) bool {
 	return sharedKey(a.Keys(), b.Keys())
+}
+
+// candidate reports whether a stored text with index keys idx is compared
+// with a new one with lookup keys look, as the pipeline does: they share
+// a band key or MinSharedAnchors anchors.
+func candidate(idx, look []string) bool {
+	set := make(map[string]bool, len(idx))
+	for _, k := range idx {
+		set[k] = true
+	}
+	anchors := 0
+	for _, k := range look {
+		if !set[k] {
+			continue
+		}
+		if !IsAnchorKey(k) {
+			return true
+		}
+		anchors++
+	}
+	return anchors >= MinSharedAnchors
 }
 
 // sharesAny reports whether the key lists have a key in common.

@@ -746,9 +746,28 @@ func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, k
 	if id, ok, err := p.store.ArticleIDByHash(hash); err != nil || ok {
 		return storeFound{id: id, exact: ok}, err
 	}
-	cands, err := p.store.NearCandidates(keys, 64)
+	// Stored texts sharing a band key may resemble this one; those sharing
+	// only anchors are compared when they share dedup.MinSharedAnchors.
+	var bands, anchors []string
+	for _, k := range keys {
+		if dedup.IsAnchorKey(k) {
+			anchors = append(anchors, k)
+		} else {
+			bands = append(bands, k)
+		}
+	}
+	cands, err := p.store.NearCandidates(bands, 64)
 	if err != nil {
 		return storeFound{}, err
+	}
+	more, err := p.store.NearCandidatesSharing(anchors, dedup.MinSharedAnchors, 64)
+	if err != nil {
+		return storeFound{}, err
+	}
+	for _, id := range more {
+		if !slices.Contains(cands, id) {
+			cands = append(cands, id)
+		}
 	}
 	for _, id := range cands {
 		repSig, err := p.store.ArticleSignature(id)

@@ -48,6 +48,12 @@ type nearArticle struct {
 // additions twice would not always give the same list (an ID that was
 // there, then dropped, comes back).
 func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
+	return s.NearCandidatesSharing(keys, 1, limit)
+}
+
+// NearCandidatesSharing is NearCandidates of the articles that share at
+// least minShared of the keys.
+func (s *Store) NearCandidatesSharing(keys []string, minShared, limit int) ([]string, error) {
 	var cands []nearCandidate // in the order they came
 	var index map[string]int  // id -> its place in cands, once there are many
 	s.mu.RLock()
@@ -96,6 +102,9 @@ func (s *Store) NearCandidates(keys []string, limit int) ([]string, error) {
 		return nil, err
 	}
 	slices.SortStableFunc(cands, func(a, b nearCandidate) int { return b.n - a.n })
+	if i := slices.IndexFunc(cands, func(c nearCandidate) bool { return c.n < minShared }); i >= 0 {
+		cands = cands[:i]
+	}
 	if limit > 0 && len(cands) > limit {
 		cands = cands[:limit]
 	}
