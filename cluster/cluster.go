@@ -232,6 +232,19 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	if err := c.ensure(t.Add(-c.opts.Window), t.Add(c.opts.Window)); err != nil {
 		return "", err
 	}
+	vec := c.analyzeArticle(a)
+	best := c.best(vec, t, a.ID)
+	if best == nil {
+		best = c.open(a, t)
+	}
+	c.join(best, a, t, vec)
+	c.evict()
+	return best.inc.ID, nil
+}
+
+// analyzeArticle counts a's terms in the document frequencies and returns
+// its vector.
+func (c *Clusterer) analyzeArticle(a newsmon.Article) vec {
 	lead, rest := splitLead(a.Body)
 	hanDoc := isHanDoc(a.Title, lead, rest)
 	c.acc.reset()
@@ -241,39 +254,60 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	}
 	c.an.analyze(nil, lead, leadWeight, hanDoc)
 	c.an.analyze(nil, rest, bodyWeight, hanDoc)
-	vec := c.vector()
+	return c.vector()
+}
 
-	best, sim := c.best(vec, t, a.ID)
-	if best == nil || sim < c.joinThreshold(len(vec.terms)) {
-		best = c.open(a, t)
-	}
-	c.join(best, a, t, vec)
-	c.evict()
-	return best.inc.ID, nil
+// Copy is a near copy of an article (its representative) that
+// deduplication folded into it instead of storing it as an article of its
+// own: another revision of one report, the same story at another outlet.
+// Its text counts in the centroid of the representative's incident, and
+// its time in the incident's span, though it is not a member. Of two
+// near-identical reports, which one came first and was stored depends on
+// the order they were fetched in; with the copy counted too, the
+// incident's centroid and span are about the same either way, and so is
+// what joins it and what it merges with.
+type Copy struct {
+	Article newsmon.Article // the copy: title, body, time (Published, else FetchedAt), id
+	// Of is the representative's article id when it is among the articles
+	// of the same AddBatch call; otherwise Incident is the representative's
+	// incident (its id as stored; merged ids resolve).
+	Of, Incident string
 }
 
 // AddBatch adds a batch of articles in a fixed order (by time, then id, so
-// that the order they were fetched in does not matter), consolidates, and
-// returns each article's incident id after consolidation, in the order of
-// arts.
-func (c *Clusterer) AddBatch(arts []newsmon.Article) ([]string, error) {
+// that the order they were fetched in does not matter), then the copies
+// folded into them or into articles clustered before (in the same order),
+// consolidates, and returns each article's incident id after
+// consolidation, in the order of arts.
+func (c *Clusterer) AddBatch(arts []newsmon.Article, copies ...Copy) ([]string, error) {
 	order := make([]int, len(arts))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		if d := articleTime(arts[i]).Compare(articleTime(arts[j])); d != 0 {
-			return d
-		}
-		return strings.Compare(arts[i].ID, arts[j].ID)
-	})
+	slices.SortStableFunc(order, func(i, j int) int { return byTimeAndID(arts[i], arts[j]) })
 	ids := make([]string, len(arts))
+	pos := make(map[string]int, len(arts))
 	for _, i := range order {
 		id, err := c.Add(arts[i])
 		if err != nil {
 			return nil, fmt.Errorf("cluster article %s: %w", arts[i].ID, err)
 		}
 		ids[i] = id
+		pos[arts[i].ID] = i
+	}
+	copies = slices.Clone(copies)
+	slices.SortStableFunc(copies, func(a, b Copy) int { return byTimeAndID(a.Article, b.Article) })
+	for _, cp := range copies {
+		into := cp.Incident
+		if i, ok := pos[cp.Of]; ok && cp.Of != "" {
+			into = ids[i]
+		}
+		if into == "" {
+			continue
+		}
+		if err := c.addCopy(c.Resolve(into), cp.Article); err != nil {
+			return nil, fmt.Errorf("cluster copy %s of incident %s: %w", cp.Article.ID, into, err)
+		}
 	}
 	if err := c.Consolidate(); err != nil {
 		return nil, err
@@ -282,6 +316,42 @@ func (c *Clusterer) AddBatch(arts []newsmon.Article) ([]string, error) {
 		ids[i] = c.Resolve(id)
 	}
 	return ids, nil
+}
+
+// byTimeAndID orders articles by time (Published, else FetchedAt), then id.
+func byTimeAndID(a, b newsmon.Article) int {
+	if d := articleTime(a).Compare(articleTime(b)); d != 0 {
+		return d
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// addCopy adds the terms of copy a to the centroid of incident id (see
+// Copy), and its time to the incident's span: had the copy come first, it
+// would have been the member, and the span (which the window is measured
+// from) would hold its time. The copy is not a member: the incident's
+// articles, languages, sources, title and topics stay as they are. An
+// incident that is neither in memory nor found again by the copy's time is
+// left alone.
+func (c *Clusterer) addCopy(id string, a newsmon.Article) error {
+	t := articleTime(a)
+	if err := c.ensure(t.Add(-c.opts.Window), t.Add(c.opts.Window)); err != nil {
+		return err
+	}
+	in := c.active[id]
+	if in == nil {
+		return nil
+	}
+	c.touch(in)
+	if t.Before(in.inc.FirstSeen) {
+		in.inc.FirstSeen = t
+	}
+	if t.After(in.inc.LastSeen) {
+		in.inc.LastSeen = t
+	}
+	c.addTerms(in, c.analyzeArticle(a))
+	c.describe(in)
+	return nil
 }
 
 // Resolve follows the merges since the last Changes from id to the
@@ -653,8 +723,9 @@ func (c *Clusterer) probe(terms []term, self *incident) []*incident {
 	return touched
 }
 
-// best finds the most similar open incident for article id at time t.
-func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
+// best finds the open incident most similar to article id at time t among
+// those it would join (joinTest), or nil.
+func (c *Clusterer) best(v vec, t time.Time, id string) *incident {
 	type cand struct {
 		in    *incident
 		score float64
@@ -691,11 +762,14 @@ func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
 			continue
 		}
 		s := similarity(v, cd.in)
+		if s < c.joinTest(len(v.terms), cd.in) {
+			continue
+		}
 		if best == nil || s > bestSim || (s == bestSim && cd.in.inc.ID < best.inc.ID) {
 			best, bestSim = cd.in, s
 		}
 	}
-	return best, bestSim
+	return best
 }
 
 // joinThreshold is the similarity a text of n terms needs to join an
@@ -706,6 +780,23 @@ func (c *Clusterer) best(v vec, t time.Time, id string) (*incident, float64) {
 // kind is high by chance; long articles are not affected.
 func (c *Clusterer) joinThreshold(n int) float64 {
 	return c.opts.Threshold + shortBoost*max(0, 1-float64(n)/articleTerms)
+}
+
+// joinTest is the similarity an article of n terms needs to join incident
+// in: joinThreshold of its own terms, and with an incident of one article,
+// of the longer of the two texts. Two one-article incidents are two
+// articles, and which of them came first must not decide whether they go
+// together: by the article's terms alone, a Chinese report of 38 terms
+// joined an English one of 11 at 0.28 while the English report, coming
+// second, needed 0.36 to join the Chinese one (ITN: zh↔en links held in
+// one arrival order and not in the other). The short-text rise is for two
+// short texts, whose cosine one shared common word makes high; a longer
+// text's terms dilute that word.
+func (c *Clusterer) joinTest(n int, in *incident) float64 {
+	if len(in.inc.ArticleIDs) == 1 {
+		n = max(n, len(in.terms))
+	}
+	return c.joinThreshold(n)
 }
 
 // accepts reports whether incident in accepts an article at time t: t is
@@ -806,7 +897,26 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 	inc.Languages = addSorted(inc.Languages, lang)
 	in.langs[lang]++
 
-	// Update the centroid and, for the terms that changed, the index.
+	c.addTerms(in, v)
+
+	// Title: the most central article of the majority language.
+	central := similarity(v, in)
+	major := majority(in.langs)
+	if a.Title != "" && lang == major && (in.tlang != major || central > in.score) {
+		inc.Title = a.Title
+		inc.CentralTitle = a.Title
+		inc.Summary = summary(a)
+		in.tlang, in.score = lang, central
+	}
+	if len(c.topics) > 0 {
+		addEvidence(in.evidence, c.topics, &c.acc, tokens{})
+	}
+	c.describe(in)
+}
+
+// addTerms adds vector v to in's centroid and, for the terms that changed,
+// updates the index.
+func (c *Clusterer) addTerms(in *incident, v vec) {
 	had := c.had[:0]
 	for _, tm := range v.terms {
 		w, ok := in.terms[tm.k]
@@ -826,20 +936,6 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 		}
 	}
 	in.norms()
-
-	// Title: the most central article of the majority language.
-	central := similarity(v, in)
-	major := majority(in.langs)
-	if a.Title != "" && lang == major && (in.tlang != major || central > in.score) {
-		inc.Title = a.Title
-		inc.CentralTitle = a.Title
-		inc.Summary = summary(a)
-		in.tlang, in.score = lang, central
-	}
-	if len(c.topics) > 0 {
-		addEvidence(in.evidence, c.topics, &c.acc, tokens{})
-	}
-	c.describe(in)
 }
 
 // describe sets the incident's keywords and, from its evidence and what

@@ -550,3 +550,84 @@ func TestTopicsDoNotDependOnOrder(t *testing.T) {
 	}
 	permute(0)
 }
+
+// TestCopyCountsInItsIncident: the text of a copy folded into an article
+// counts in the centroid of that article's incident, and its time in the
+// incident's span, whether the article is in the same batch (Of) or was
+// clustered before (Incident); the copy is no member: the incident's
+// articles, languages and sources stay as they are. A copy of an incident
+// not to be found is left out.
+func TestCopyCountsInItsIncident(t *testing.T) {
+	copyOf := func(a newsmon.Article, id, extra string, h int) newsmon.Article {
+		a.ID, a.Source = id, "mirror"
+		a.Title += " " + extra
+		a.Published = a.Published.Add(time.Duration(h) * time.Hour)
+		return a
+	}
+	first := copyOf(xiaomiEN, "x-en-copy1", "Zanzibarian", 1)
+	second := copyOf(xiaomiEN, "x-en-copy2", "Quetzalcoatl", 2)
+	type step struct {
+		arts   []newsmon.Article
+		copies func(incident string) []Copy
+		want   []string  // terms the incident's centroid gains
+		last   time.Time // the incident's last time after the step
+	}
+	for _, tt := range []struct {
+		name  string
+		steps []step
+	}{
+		{"same batch", []step{{[]newsmon.Article{xiaomiEN, football}, func(string) []Copy { return []Copy{{Article: first, Of: xiaomiEN.ID}} }, []string{"zanzibarian"}, first.Published}}},
+		{"later batches", []step{
+			{[]newsmon.Article{xiaomiEN, football}, func(string) []Copy { return nil }, nil, xiaomiEN.Published},
+			{nil, func(inc string) []Copy { return []Copy{{Article: first, Incident: inc}} }, []string{"zanzibarian"}, first.Published},
+			{[]newsmon.Article{quakeEN}, func(inc string) []Copy {
+				return []Copy{{Article: second, Incident: inc}, {Article: first, Incident: "inc-unknown"}}
+			}, []string{"quetzalcoatl"}, second.Published},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newMemStore()
+			c := s.open(Options{})
+			plain := New(Options{}) // the same articles without the copies
+			inc := ""
+			for i, st := range tt.steps {
+				ids, err := c.AddBatch(st.arts, st.copies(inc)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := plain.AddBatch(st.arts); err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					inc = ids[0]
+				}
+				ch := s.sync(c)
+				var got *Snapshot
+				for j := range ch.Incidents {
+					if ch.Incidents[j].Incident.ID == inc {
+						got = &ch.Incidents[j]
+					}
+				}
+				if len(st.want) == 0 {
+					continue
+				}
+				if got == nil {
+					t.Fatalf("step %d: incident %s not among the changes", i, inc)
+				}
+				for _, k := range st.want {
+					if _, ok := got.State.Terms[k]; !ok {
+						t.Errorf("step %d: centroid lacks the copy's term %q", i, k)
+					}
+				}
+				want, _ := plain.Incident(inc)
+				g := got.Incident
+				if !slices.Equal(g.ArticleIDs, want.ArticleIDs) || !slices.Equal(g.Sources, want.Sources) || !slices.Equal(g.Languages, want.Languages) {
+					t.Errorf("step %d: the copy changed the incident's members:\n got  %+v\n want %+v", i, g, want)
+				}
+				if !g.FirstSeen.Equal(want.FirstSeen) || !g.LastSeen.Equal(st.last) {
+					t.Errorf("step %d: span %v..%v, want %v..%v", i, g.FirstSeen, g.LastSeen, want.FirstSeen, st.last)
+				}
+			}
+		})
+	}
+}

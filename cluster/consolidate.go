@@ -59,16 +59,19 @@ func (c *Clusterer) Consolidate() error {
 
 // mergeThreshold is the similarity at which a and b are merged. An
 // incident of one article is merged as that article would have joined the
-// other had it come later (the join test: its centroid is its vector);
-// larger ones need Options.MergeThreshold. Never below what joining asks
+// other had it come later (joinTest: its centroid is its vector, and two
+// one-article incidents are tested the same either way round); larger
+// ones need Options.MergeThreshold, and never less than what joining asks
 // of the shorter of the two, so that consolidation does not merge what
 // arrival in another order would have kept apart.
 func (c *Clusterer) mergeThreshold(a, b *incident) float64 {
-	join := c.joinThreshold(min(len(a.terms), len(b.terms)))
-	if len(a.inc.ArticleIDs) == 1 || len(b.inc.ArticleIDs) == 1 {
-		return join
+	switch {
+	case len(a.inc.ArticleIDs) == 1:
+		return c.joinTest(len(a.terms), b)
+	case len(b.inc.ArticleIDs) == 1:
+		return c.joinTest(len(b.terms), a)
 	}
-	return max(c.opts.MergeThreshold, join)
+	return max(c.opts.MergeThreshold, c.joinThreshold(min(len(a.terms), len(b.terms))))
 }
 
 // olderFirst orders incidents by first article, then id.

@@ -69,7 +69,7 @@ func TestAddGolden(t *testing.T) {
 }
 
 // addDigest is the digest of TestAddGolden's stream.
-const addDigest = "321923f5a5cf480bd9944ccddfece829a1f91ce571557c681494bb935772d6df"
+const addDigest = "10bb47614b0addd74317a1001d55f0da046c604cf4e653e53ec0de77266dc29a"
 
 // extractArticles reads the truth files of the extraction evaluation data as
 // articles (title, body, language, date when known).

@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"time"
+
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -68,5 +70,41 @@ func TestEvalClusterOrders(t *testing.T) {
 	}
 	if best[0]-worst[0] > 0.02 || best[1]-worst[1] > 0.02 {
 		t.Errorf("orders disagree by more than 0.02 in F1")
+	}
+}
+
+// TestTwoArticlesEitherWayRound: whether two articles go together does not
+// depend on which of them came first. Each pair of a set of reports (short
+// and long, Chinese and English, same event or not) is added one article
+// per batch, a then b and b then a, after the same unrelated background.
+func TestTwoArticlesEitherWayRound(t *testing.T) {
+	// ITN headlines (Wikipedia, CC BY-SA): a Chinese report of 38 terms
+	// and an English one of 11 on one storm; by the article's own terms
+	// the Chinese one joined the English one, not the other way round.
+	stormZH := art("s-zh", "zh", "zh.wikipedia.org", "", "强烈热带风暴尼格襲擊菲律賓棉兰老島、米沙鄢群島等地區，造成至少132人死亡和101人受傷。", 30)
+	stormEN := art("s-en", "en", "en.wikipedia.org", "", "Tropical Storm Nalgae leaves more than 150 people dead in the Philippines.", 40)
+	reports := []newsmon.Article{xiaomiEN, xiaomiEN2, xiaomiZH, xiaomiZH2, xiaomiSina, quakeZH, quakeEN, faceZH, faceEN, football, budget, stormZH, stormEN}
+	background := distinct(20, t0.Add(-48*time.Hour), 4)
+	together := func(a, b newsmon.Article) bool {
+		c := New(Options{})
+		if _, err := c.AddBatch(background); err != nil {
+			t.Fatal(err)
+		}
+		ia, err := c.AddBatch([]newsmon.Article{a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ib, err := c.AddBatch([]newsmon.Article{b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Resolve(ia[0]) == c.Resolve(ib[0])
+	}
+	for i, a := range reports {
+		for _, b := range reports[i+1:] {
+			if ab, ba := together(a, b), together(b, a); ab != ba {
+				t.Errorf("%s then %s: together %v; the other way round: %v", a.ID, b.ID, ab, ba)
+			}
+		}
 	}
 }

@@ -37,7 +37,7 @@ const (
 	// a roundup holding several whole briefs is no copy of each.
 	minContainRatio = 0.2
 
-	anchorKeys = 24  // sample values an article is indexed by
+	anchorKeys = 24 // sample values an article is indexed by
 	lookupKeys = 48 // sample values an article looks others up by
 )
 

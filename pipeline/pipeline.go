@@ -104,6 +104,10 @@ type pending struct {
 	urls   map[string]string // URL -> article id
 	hashes map[string]string // content hash -> article id
 	arts   []*newsmon.Article
+	// copies are the near copies folded into an article (by its id, in
+	// this batch or committed): their text counts in its incident
+	// (cluster.Copy).
+	copies []nearCopy
 	// near maps an index key (dedup.Signature.IndexKeys) to the articles
 	// of arts that have it, by index, in order: the candidates a new page
 	// is compared with, as the store's near index gives them for committed
@@ -112,6 +116,12 @@ type pending struct {
 	// texts that are not copies of each other, and the first of them must
 	// not hide the copy's original.
 	near map[string][]int
+}
+
+// nearCopy is a near copy folded into article of.
+type nearCopy struct {
+	of string
+	a  newsmon.Article
 }
 
 func newPending() *pending {
@@ -157,6 +167,7 @@ func (q *pending) prepend(q0 *pending) {
 		}
 	}
 	q.arts = append(q0.arts, q.arts...)
+	q.copies = append(q0.copies, q.copies...)
 }
 
 // batches returns the uncommitted batches, the open one first. Call with
@@ -812,10 +823,12 @@ func (p *Pipeline) pendingMatch(found storeFound, urls []string, own int, a news
 	}
 	if id, ok := p.pendingNear(sig, keys); ok {
 		p.enqueueDuplicate(id, dup, urls)
+		p.open.copies = append(p.open.copies, nearCopy{id, a})
 		return outcomeDuplicate, true
 	}
 	if found.near {
 		p.enqueueDuplicate(found.id, dup, urls)
+		p.open.copies = append(p.open.copies, nearCopy{found.id, a})
 		return outcomeDuplicate, true
 	}
 	return 0, false
@@ -947,10 +960,32 @@ func (p *Pipeline) Flush() error {
 // with p.commitMu held.
 func (p *Pipeline) cluster(batch *pending) ([]store.Write, error) {
 	arts := make([]newsmon.Article, len(batch.arts))
+	inBatch := make(map[string]bool, len(batch.arts))
 	for i, a := range batch.arts {
 		arts[i] = *a
+		inBatch[a.ID] = true
 	}
-	ids, err := p.clusterer.AddBatch(arts)
+	copies := make([]cluster.Copy, 0, len(batch.copies))
+	for _, cp := range batch.copies {
+		if inBatch[cp.of] {
+			copies = append(copies, cluster.Copy{Article: cp.a, Of: cp.of})
+			continue
+		}
+		// Committed in an earlier batch: its incident as stored. A copy
+		// only refines a centroid, so one whose article cannot be read is
+		// left out rather than failing the batch.
+		rep, err := p.store.Article(cp.of)
+		if err == nil && rep.IncidentID != "" {
+			var inc string
+			if inc, err = p.store.ResolveIncident(rep.IncidentID); err == nil {
+				copies = append(copies, cluster.Copy{Article: cp.a, Incident: inc})
+			}
+		}
+		if err != nil {
+			p.log.Warn("copy left out of clustering", "copy", cp.a.URL, "of", cp.of, "err", err)
+		}
+	}
+	ids, err := p.clusterer.AddBatch(arts, copies...)
 	if err != nil {
 		return nil, err
 	}

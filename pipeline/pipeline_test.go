@@ -477,3 +477,75 @@ func TestCopiesStoredOnceWhileCommitting(t *testing.T) {
 		t.Fatalf("%d articles stored (%v), want %d: one per story", n, err, stories)
 	}
 }
+
+// TestNearCopyCountsInItsIncident: a near copy folded into an article, in
+// the same batch or into one committed before, is no article of its own,
+// but its text counts in the centroid of that article's incident.
+func TestNearCopyCountsInItsIncident(t *testing.T) {
+	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+	page := func(path, title string, paras []string) newsmon.Page {
+		var b strings.Builder
+		b.WriteString("<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>")
+		for _, s := range paras {
+			b.WriteString("<p>" + s + "</p>")
+		}
+		b.WriteString("</article></body></html>")
+		return newsmon.Page{Source: "news", URL: "http://news.example" + path, Body: []byte(b.String()),
+			FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
+	}
+	orig := page("/a.htm", "清风科技扫地机器人被曝上传用户家中照片", storyA)
+	// The copy's own words: its title and a sentence at the end (a copy
+	// of the same text, an exact one, adds nothing new to count).
+	cp := page("/copy.htm", "扫地机器人偷拍用户家庭照片上传境外", append(slices.Clone(storyA), "业内人士认为，家中照片被偷拍后上传境外服务器的风险不容忽视。"))
+	for _, commitBetween := range []bool{false, true} {
+		t.Run(fmt.Sprintf("committed before the copy: %v", commitBetween), func(t *testing.T) {
+			p, st := newPipeline(t, newsmon.CrawlSettings{})
+			handle := func(pg newsmon.Page, want outcome) {
+				t.Helper()
+				if got, err := p.handleArticle(context.Background(), src, pg, nil); err != nil || got != want {
+					t.Fatalf("%s: outcome %v, %v; want %v", pg.URL, got, err, want)
+				}
+			}
+			handle(orig, outcomeNew)
+			var before map[string]float64
+			if commitBetween {
+				if err := p.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				before = incidentOf(t, st).Centroid
+			}
+			handle(cp, outcomeDuplicate)
+			if err := p.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			inc := incidentOf(t, st)
+			if len(inc.ArticleIDs) != 1 {
+				t.Fatalf("incident articles %v, want the original alone", inc.ArticleIDs)
+			}
+			for _, k := range []string{"偷拍", "境外"} {
+				if _, ok := inc.Centroid[k]; !ok {
+					t.Errorf("centroid lacks the copy's term %q", k)
+				}
+				if _, ok := before[k]; ok {
+					t.Errorf("centroid had the copy's term %q before the copy came", k)
+				}
+			}
+		})
+	}
+}
+
+// incidentOf returns the one stored incident.
+func incidentOf(t *testing.T, st *store.Store) newsmon.Incident {
+	t.Helper()
+	var incs []newsmon.Incident
+	if err := st.Incidents(func(inc newsmon.Incident) error {
+		incs = append(incs, inc)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(incs) != 1 {
+		t.Fatalf("%d incidents stored, want 1", len(incs))
+	}
+	return incs[0]
+}
