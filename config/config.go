@@ -20,6 +20,7 @@ type Config struct {
 	Sources []newsmon.Source
 	Topics  []newsmon.Topic
 	Cluster Cluster
+	Dedup   Dedup
 	Server  Server
 	NATS    NATS
 }
@@ -29,6 +30,14 @@ type Cluster struct {
 	Window    time.Duration // how long an incident stays open for new articles
 	Threshold float64       // similarity needed to join an incident (0: the clusterer's default)
 	MinScore  float64       // topic score an incident needs to count as a candidate
+}
+
+// Dedup configures near-duplicate detection.
+type Dedup struct {
+	// NearWindow is how many of the most recently stored articles a new
+	// page is compared with for near copies (in memory, about 600 bytes
+	// an article); an exact copy is found at any age by its content hash.
+	NearWindow int
 }
 
 // Server configures the daemon's HTTP server.

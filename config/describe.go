@@ -23,6 +23,7 @@ type (
 		Sources   []fileSource `yaml:"sources"`
 		Topics    []fileTopic  `yaml:"topics"`
 		Cluster   fileCluster  `yaml:"cluster"`
+		Dedup     fileDedup    `yaml:"dedup"`
 		Server    fileServer   `yaml:"server"`
 		NATS      fileNATS     `yaml:"nats"`
 	}
@@ -69,6 +70,9 @@ type (
 		Threshold float64 `yaml:"threshold"`
 		MinScore  float64 `yaml:"min_score"`
 	}
+	fileDedup struct {
+		NearWindow int `yaml:"near_window"`
+	}
 	fileNATS struct {
 		URL string `yaml:"url"`
 	}
@@ -107,6 +111,7 @@ func (c *Config) Describe(w io.Writer) {
 			Threshold: c.Cluster.Threshold,
 			MinScore:  c.Cluster.MinScore,
 		},
+		Dedup:  fileDedup{NearWindow: c.Dedup.NearWindow},
 		Server: fileServer{Listen: c.Server.Listen},
 		NATS:   fileNATS{URL: redactedNATSURL(c.NATS.URL)},
 	}

@@ -71,6 +71,7 @@ func builtin() *Config {
 		DataDir: "./newsmon-data",
 		Crawl:   newsmon.DefaultCrawlSettings(),
 		Cluster: Cluster{Window: newsmon.DefaultIncidentWindow},
+		Dedup:   Dedup{NearWindow: newsmon.DefaultNearWindow},
 		Server:  Server{Listen: "127.0.0.1:8080"},
 	}
 }
@@ -520,6 +521,11 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 				"window":    p.duration(&c.Cluster.Window, time.Second),
 				"threshold": p.number(&c.Cluster.Threshold, 0, 1),
 				"min_score": p.number(&c.Cluster.MinScore, 0, math.MaxFloat64),
+			})
+		},
+		"dedup": func(n *yaml.Node, key string) error {
+			return p.mapping(n, key, map[string]field{
+				"near_window": p.integer(&c.Dedup.NearWindow, 16),
 			})
 		},
 		"server": func(n *yaml.Node, key string) error {

@@ -66,6 +66,9 @@ type Pipeline struct {
 	// commits counts the batches whose commit ended (committing set back
 	// to nil): a store read begun before one may have missed its writes.
 	commits uint64
+	// near indexes the committed articles of the last near_window for
+	// near copies (dedup.Index), rebuilt from the store at New.
+	near *dedup.Index
 	// afterStoreRead, when set (tests), runs between a page's store
 	// lookups and its look at the uncommitted batches.
 	afterStoreRead func()
@@ -104,6 +107,7 @@ type pending struct {
 	urls   map[string]string // URL -> article id
 	hashes map[string]string // content hash -> article id
 	arts   []*newsmon.Article
+	keys   [][]string // index keys of arts
 	// copies are the near copies folded into an article (by its id, in
 	// this batch or committed): their text counts in its incident
 	// (cluster.Copy).
@@ -143,6 +147,7 @@ func (q *pending) add(a *newsmon.Article, urls, keys []string) {
 		q.near[k] = append(q.near[k], len(q.arts))
 	}
 	q.arts = append(q.arts, a)
+	q.keys = append(q.keys, keys)
 }
 
 // prepend puts the writes of an earlier batch q0 (whose commit failed) in
@@ -167,6 +172,7 @@ func (q *pending) prepend(q0 *pending) {
 		}
 	}
 	q.arts = append(q0.arts, q.arts...)
+	q.keys = append(q0.keys, q.keys...)
 	q.copies = append(q0.copies, q.copies...)
 }
 
@@ -236,7 +242,16 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 		return nil, fmt.Errorf("crawler: %w", err)
 	}
 	p := &Pipeline{store: st, log: log, metrics: m, crawler: c, open: newPending(), full: make(chan struct{}, 1),
-		workers: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		workers: make(chan struct{}, runtime.GOMAXPROCS(0)), near: dedup.NewIndex(cfg.Dedup.NearWindow)}
+	// The near-duplicate index of the articles stored last (it is not in
+	// the file: rebuilding it costs a read of their signatures).
+	err = st.RecentSignatures(cfg.Dedup.NearWindow, func(id string, sig []byte) error {
+		p.near.Add(id, dedup.Signature(sig).IndexKeys())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("near-duplicate index: %w", err)
+	}
 	if err := p.SetConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -729,9 +744,10 @@ func (p *Pipeline) handleExtracted(ex Extracted) (outcome, error) {
 	}
 	a.ID = store.ArticleID(a.URL)
 	indexKeys := sig.IndexKeys()
-	// Clustered when its batch is committed (cluster).
+	// Clustered when its batch is committed (cluster); indexed in p.near
+	// then too.
 	p.open.writes = append(p.open.writes, store.Write{Article: &store.ArticleWrite{
-		Article: &a, URLs: urls, NearKeys: indexKeys,
+		Article: &a, URLs: urls,
 	}})
 	p.open.add(&a, urls, indexKeys)
 	return outcomeNew, nil
@@ -759,28 +775,7 @@ func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, k
 	}
 	// Stored texts sharing a band key may resemble this one; those sharing
 	// only anchors are compared when they share dedup.MinSharedAnchors.
-	var bands, anchors []string
-	for _, k := range keys {
-		if dedup.IsAnchorKey(k) {
-			anchors = append(anchors, k)
-		} else {
-			bands = append(bands, k)
-		}
-	}
-	cands, err := p.store.NearCandidates(bands, 64)
-	if err != nil {
-		return storeFound{}, err
-	}
-	more, err := p.store.NearCandidatesSharing(anchors, dedup.MinSharedAnchors, 64)
-	if err != nil {
-		return storeFound{}, err
-	}
-	for _, id := range more {
-		if !slices.Contains(cands, id) {
-			cands = append(cands, id)
-		}
-	}
-	for _, id := range cands {
+	for _, id := range p.near.Candidates(keys, dedup.MinSharedAnchors, 64) {
 		repSig, err := p.store.ArticleSignature(id)
 		if err != nil {
 			return storeFound{}, err
@@ -926,6 +921,17 @@ func (p *Pipeline) Flush() error {
 	defer p.mu.Unlock()
 	p.committing = nil
 	p.commits++
+	if err == nil { // the stored articles join the near-duplicate index
+		keys := make(map[*newsmon.Article][]string, len(batch.arts))
+		for i, a := range batch.arts {
+			keys[a] = batch.keys[i]
+		}
+		for i, w := range batch.writes {
+			if w.Article != nil && errs[i] == nil {
+				p.near.Add(w.Article.Article.ID, keys[w.Article.Article])
+			}
+		}
+	}
 	if err != nil {
 		// Nothing of the batch was written: keep it for the next commit,
 		// with a clusterer read anew from the store, and let the cycles

@@ -549,3 +549,56 @@ func incidentOf(t *testing.T, st *store.Store) newsmon.Incident {
 	}
 	return incs[0]
 }
+
+// TestNearCopyFoundAfterRestart: the near-duplicate index is rebuilt from
+// the store, so a near copy of an article stored by an earlier process is
+// linked, not stored anew; and only the last dedup.near_window articles
+// are looked at.
+func TestNearCopyFoundAfterRestart(t *testing.T) {
+	cfg := config.Default()
+	cfg.Dedup.NearWindow = 16
+	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+	page := func(url string, story int, extra string) newsmon.Page {
+		var b strings.Builder
+		fmt.Fprintf(&b, "<html><head><title>报道 %d</title></head><body><article><h1>报道 %d</h1>", story, story)
+		for i := range 6 {
+			b.WriteString("<p>" + fakeweb.Filler(9100+story, i, 60) + "</p>")
+		}
+		b.WriteString(extra + "</article></body></html>")
+		return newsmon.Page{Source: "news", URL: url, Body: []byte(b.String()), FetchedAt: time.Date(2026, 5, 3, 9, 0, story, 0, time.UTC)}
+	}
+	p, err := New(cfg, st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stories = 40
+	for s := range stories {
+		page := page(fmt.Sprintf("http://a.example/%d.htm", s), s, "")
+		page.FetchedAt = page.FetchedAt.Add(time.Duration(s) * time.Minute)
+		if out, err := p.handleArticle(context.Background(), src, page, nil); err != nil || out != outcomeNew {
+			t.Fatalf("story %d: %v, %v", s, out, err)
+		}
+	}
+	if err := p.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A new process.
+	p, err = New(cfg, st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		story int
+		want  outcome
+	}{{stories - 1, outcomeDuplicate}, {stories - 10, outcomeDuplicate}, {0, outcomeNew}} {
+		cp := page(fmt.Sprintf("http://b.example/%d.htm", tc.story), tc.story, "<p>"+fakeweb.Filler(77, tc.story, 40)+"</p>")
+		if out, err := p.handleArticle(context.Background(), src, cp, nil); err != nil || out != tc.want {
+			t.Errorf("near copy of story %d (of %d, window 16): %v, %v; want %v", tc.story, stories, out, err, tc.want)
+		}
+	}
+}

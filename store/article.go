@@ -26,12 +26,11 @@ func ArticleID(url string) string {
 type ArticleWrite struct {
 	Article  *newsmon.Article  // ID assigned (ArticleID of its URL) if empty
 	URLs     []string          // every URL of the article (canonical first); indexed -> ID
-	NearKeys []string          // dedup.Signature.IndexKeys()
 	Incident *newsmon.Incident // optional: saved in the same transaction
 }
 
 // saveArticle stores a new article (an Article write of SaveBatch) with its
-// URL, content-hash, near-key and time index entries and its incident, in tx.
+// URL, content-hash and time index entries and its incident, in tx.
 //
 // Article.URL is indexed with URLs; if it is empty it becomes URLs[0]. An
 // empty Article.ID becomes ArticleID(Article.URL) and is written back to
@@ -96,7 +95,6 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 				}
 			}
 		}
-		wr.addNear(w.NearKeys, a.ID, a.URL)
 		if w.Incident != nil {
 			if err := putIncident(tx, *w.Incident, wr); err != nil {
 				return err
@@ -208,6 +206,76 @@ func (s *Store) ArticleSignature(id string) ([]byte, error) {
 		return err
 	})
 	return sig, err
+}
+
+// RecentSignatures calls fn with the ID and near-duplicate signature of
+// each of the n most recently fetched stored articles (those without a
+// signature left out), oldest first: what an in-memory near-duplicate
+// index (dedup.Index) is rebuilt from when a process starts. It reads
+// readBatch records per read transaction.
+func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) error {
+	// The first key of the n newest, walking back over the time index.
+	var from []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketArticleTime).Cursor()
+		k, _ := c.Last()
+		for i := 1; k != nil && i < n; i++ {
+			if prev, _ := c.Prev(); prev != nil {
+				k = prev
+			} else {
+				break
+			}
+		}
+		from = bytes.Clone(k)
+		return nil
+	})
+	if err != nil || from == nil || n <= 0 {
+		return err
+	}
+	type rec struct {
+		id  string
+		sig []byte
+	}
+	for from != nil {
+		var recs []rec
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketArticleTime).Cursor()
+			arts := tx.Bucket(bucketArticles)
+			k, _ := c.Seek(from)
+			for ; k != nil && len(recs) < readBatch; k, _ = c.Next() {
+				id := timeIDKeyID(k)
+				data := arts.Get([]byte(id))
+				if data == nil {
+					continue
+				}
+				sig, ok := signatureField(data)
+				if !ok {
+					a, err := decodeJSON[newsmon.Article]("article", id, data)
+					if err != nil {
+						return err
+					}
+					sig = a.Signature
+				}
+				if len(sig) > 0 {
+					recs = append(recs, rec{id, sig})
+				}
+			}
+			from = nil
+			if k != nil {
+				from = bytes.Clone(k)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("recent signatures: %w", err)
+		}
+		for _, r := range recs {
+			if err := fn(r.id, r.sig); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // signatureField finds the signature in an article record. Inside a JSON

@@ -1,12 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,174 +32,6 @@ func articleKeys(a uint64) []string {
 	return keys
 }
 
-// nearBenchVersion names the layout of the cached benchmark databases;
-// bump it when nearStore builds them differently.
-const nearBenchVersion = 1
-
-// nearStore returns a store whose near index holds the 42 band keys of each
-// of n articles, as SaveArticle's addNear lays them out. Building 10^6
-// articles (42M keys, ~2 GB) takes minutes, so the file is kept under
-// os.TempDir() (newsmon-near-bench-*.db, named by schema and layout version)
-// and reused by later runs; delete it to rebuild.
-func nearStore(b *testing.B, n int) *Store {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("newsmon-near-bench-s%d-v%d-%d.db", SchemaVersion, nearBenchVersion, n))
-	if _, err := os.Stat(path); err != nil {
-		start := time.Now()
-		if err := buildNear(path, n); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("built %s in %v", path, time.Since(start).Round(time.Second))
-	}
-	s, err := Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	return s
-}
-
-// buildNear writes the near index of n articles to path through a
-// temporary file, renamed into place when complete. Keys go in one band at
-// a time, sorted, a million per transaction, without fsync; the bucket is
-// filled to 70%, about what random-order inserts leave.
-func buildNear(path string, n int) error {
-	tmp := path + ".tmp"
-	os.Remove(tmp)
-	db, err := bolt.Open(tmp, 0o600, &bolt.Options{NoSync: true, NoFreelistSync: true})
-	if err != nil {
-		return err
-	}
-	if err := db.Update(migrate); err != nil {
-		db.Close()
-		return err
-	}
-	ids := make([]string, n)
-	for a := range ids {
-		ids[a] = ArticleID(fmt.Sprintf("https://news.example.com/%d.html", a))
-	}
-	type entry struct {
-		k []byte
-		a int
-	}
-	entries := make([]entry, n)
-	for band := range 42 {
-		for a := range entries {
-			entries[a] = entry{encodeNearKey(benchKey(band, mix(uint64(a)*64+uint64(band)))), a}
-		}
-		slices.SortFunc(entries, func(x, y entry) int { return bytes.Compare(x.k, y.k) })
-		for lo := 0; lo < n; lo += 1 << 20 {
-			err := db.Update(func(tx *bolt.Tx) error {
-				nb := tx.Bucket(bucketNear)
-				nb.FillPercent = 0.7
-				c := nb.Cursor()
-				for _, e := range entries[lo:min(lo+1<<20, n)] {
-					v, added, err := applyNear(nil, get(c, e.k), appendIDs(nil, ids[e.a]))
-					if err != nil {
-						return err
-					}
-					if added {
-						if err := nb.Put(e.k, v); err != nil {
-							return err
-						}
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				db.Close()
-				return err
-			}
-		}
-	}
-	if err := db.Sync(); err != nil {
-		db.Close()
-		return err
-	}
-	if err := db.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// nearQueries are lookups in a store of n articles as SaveArticle would
-// make them: 42 band keys each, bands 0-3 those of 4 different stored
-// articles and the other 38 not stored.
-func nearQueries(n int) [][]string {
-	queries := make([][]string, 4096)
-	for q := range queries {
-		keys := articleKeys(uint64(n + q)) // not stored
-		for band := range 4 {
-			a := uint64((q*4 + band) * 7919 % n)
-			keys[band] = articleKeys(a)[band]
-		}
-		queries[q] = keys
-	}
-	return queries
-}
-
-// BenchmarkNearCandidates times one near-duplicate lookup (nearQueries) in
-// stores of 10^4, 10^5 and 10^6 articles. Only lookups are timed.
-func BenchmarkNearCandidates(b *testing.B) {
-	for _, n := range []int{1e4, 1e5, 1e6} {
-		b.Run(fmt.Sprintf("articles=%d", n), func(b *testing.B) {
-			s, queries := nearStore(b, n), nearQueries(n)
-			i := 0
-			for b.Loop() {
-				lookup(b, s, queries[i%len(queries)])
-				i++
-			}
-		})
-	}
-}
-
-// BenchmarkNearCandidatesRatio alternates lookups in stores of 10^4 and
-// 10^6 articles and reports the mean time of each and their ratio: on a
-// shared machine, load then weighs on both sizes alike. Issue 4 wants the
-// ratio within 2. "bbolt-get" does the same 42 bare bucket Gets, the floor
-// the store's lookup is built on.
-func BenchmarkNearCandidatesRatio(b *testing.B) {
-	small, big := nearStore(b, 1e4), nearStore(b, 1e6)
-	smallQ, bigQ := nearQueries(1e4), nearQueries(1e6)
-	b.Run("store", func(b *testing.B) {
-		interleave(b, small, smallQ, big, bigQ, func(s *Store, keys []string) { lookup(b, s, keys) })
-	})
-	b.Run("bbolt-get", func(b *testing.B) {
-		interleave(b, small, smallQ, big, bigQ, func(s *Store, keys []string) {
-			s.db.View(func(tx *bolt.Tx) error {
-				bk := tx.Bucket(bucketNear)
-				for _, k := range keys {
-					bk.Get(encodeNearKey(k))
-				}
-				return nil
-			})
-		})
-	})
-}
-
-func interleave(b *testing.B, small *Store, smallQ [][]string, big *Store, bigQ [][]string, get func(*Store, []string)) {
-	var tSmall, tBig time.Duration
-	i := 0
-	for b.Loop() {
-		start := time.Now()
-		get(small, smallQ[i%len(smallQ)])
-		mid := time.Now()
-		get(big, bigQ[i%len(bigQ)])
-		tSmall += mid.Sub(start)
-		tBig += time.Since(mid)
-		i++
-	}
-	b.ReportMetric(float64(tSmall.Nanoseconds())/float64(i), "ns/lookup@1e4")
-	b.ReportMetric(float64(tBig.Nanoseconds())/float64(i), "ns/lookup@1e6")
-	b.ReportMetric(float64(tBig)/float64(tSmall), "ratio")
-}
-
-func lookup(b *testing.B, s *Store, keys []string) {
-	ids, err := s.NearCandidates(keys, 64)
-	if err != nil || len(ids) != 4 {
-		b.Fatalf("%d candidates, %v", len(ids), err)
-	}
-}
-
 // BenchmarkSaveArticle times SaveArticle with production durability (fsync
 // on every commit): a 4 KB article, 3 URLs, 42 near keys and its incident.
 func BenchmarkSaveArticle(b *testing.B) {
@@ -218,9 +46,6 @@ func BenchmarkSaveArticle(b *testing.B) {
 		w := testArticle(i)
 		w.Article.Body = body
 		w.URLs = append(w.URLs, fmt.Sprintf("https://m.news.example.com/a/%d.html", i))
-		for k := range 42 {
-			w.NearKeys = append(w.NearKeys, benchKey(k, mix(uint64(i*42+k))))
-		}
 		w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", i/3), LastSeen: w.Article.FetchedAt}
 		if err := s.SaveArticle(w); err != nil {
 			b.Fatal(err)
@@ -256,19 +81,13 @@ func BenchmarkSaveBatch(b *testing.B) {
 		{"long/terms=1000", saveBatchShape{body: 20000, terms: 1000, vocab: 50000}, docFreqLogMax},
 		{"pipeline", saveBatchShape{body: 3900, terms: 800, vocab: 6000, noSync: true}, docFreqLogMax},
 		{"pipeline/shaped", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true}, docFreqLogMax},
-		{"pipeline/shaped/near=0", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true, nearMax: -1}, docFreqLogMax},
-		{"pipeline/shaped/near=4", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true, nearMax: 4 * 64 * 42}, docFreqLogMax},
-		{"pipeline/shaped/near=64", saveBatchShape{body: 3800, terms: 800, vocab: 6000, noSync: true, shaped: true, nearMax: 64 * 64 * 42}, docFreqLogMax},
 		{"real/terms=300/log=1MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 1 << 20},
 		{"real/terms=300/log=4MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 4 << 20},
 		{"real/terms=300/log=16MiB", saveBatchShape{body: 20000, terms: 300, vocab: 200000}, 16 << 20},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			defer func(m, n int) { docFreqLogMax, nearLogMax = m, n }(docFreqLogMax, nearLogMax)
+			defer func(m int) { docFreqLogMax = m }(docFreqLogMax)
 			docFreqLogMax = c.logMax
-			if c.nearMax != 0 {
-				nearLogMax = max(c.nearMax, 0)
-			}
 			benchSaveBatch(b, c.saveBatchShape)
 		})
 	}
@@ -283,7 +102,6 @@ func BenchmarkSaveBatch(b *testing.B) {
 type saveBatchShape struct {
 	body, terms, vocab int
 	noSync, shaped     bool
-	nearMax            int // nearLogMax if not 0; -1: 0
 }
 
 // shapedCentroid returns a centroid like the clusterer's for article n.
@@ -330,8 +148,7 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 	df := make([]int, sh.vocab) // the clusterer's counts
 	docs := 0
 	n, distinct, compactions := 0, 0, 0
-	var tPlain, tCompacting, tFolding time.Duration
-	folds := 0
+	var tPlain, tCompacting time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		writes := make([]Write, batch, batch+1)
@@ -342,9 +159,6 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 			w.Article.Signature = sig
 			sig[1+n%500]++
 			w.Article.ContentHash = fmt.Sprintf("%064x", mix(uint64(n)))
-			for k := range 42 {
-				w.NearKeys = append(w.NearKeys, benchKey(k, mix(uint64(n*42+k))))
-			}
 			seen := map[uint64]bool{}
 			for r := uint64(0); len(seen) < sh.terms; r++ {
 				// Squaring a uniform draw skews it towards common terms.
@@ -389,7 +203,7 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 			writes = append(writes, Write{DocFreq: d})
 			distinct += len(changed)
 		}
-		before, nearBefore := benchLogBytes(b, s), len(s.near.adds)
+		before := benchLogBytes(b, s)
 		b.StartTimer()
 		start := time.Now()
 		errs, err := s.SaveBatch(writes)
@@ -402,10 +216,6 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 			if err != nil {
 				b.Fatal(err)
 			}
-		}
-		if len(s.near.adds) < nearBefore {
-			folds++
-			tFolding += took
 		}
 		if after := benchLogBytes(b, s); after < before {
 			compactions++
@@ -422,10 +232,6 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 		b.ReportMetric(float64(batches)/float64(compactions), "batches/compaction")
 		b.ReportMetric(float64(tCompacting.Nanoseconds())/float64(compactions), "ns/compacting-batch")
 	}
-	if folds > 0 {
-		b.ReportMetric(float64(batches)/float64(folds), "batches/near-fold")
-		b.ReportMetric(float64(tFolding.Nanoseconds())/float64(folds), "ns/near-fold-batch")
-	}
 	if batches > compactions {
 		b.ReportMetric(float64(tPlain.Nanoseconds())/float64(batches-compactions), "ns/plain-batch")
 	}
@@ -438,63 +244,4 @@ func benchLogBytes(b *testing.B, s *Store) int {
 		b.Fatal(err)
 	}
 	return n
-}
-
-// BenchmarkNearLog measures the near log: "index" the memory the in-memory
-// index takes per logged addition (64-article batches of 42 dedup keys),
-// "lookup/log" and "lookup/bucket" a NearCandidates lookup (nearQueries'
-// shape) in a store of 2,048 articles with all of them logged, and with the
-// log folded into the near bucket (the lookup before the log).
-func BenchmarkNearLog(b *testing.B) {
-	const n = 2048
-	b.Run("index", func(b *testing.B) {
-		for b.Loop() {
-			var w writer
-			var recs [][]byte
-			for a := range n {
-				w.addNear(articleKeys(uint64(a)), ArticleID(fmt.Sprint(a)), "")
-				if a%64 == 63 {
-					recs = append(recs, w.appendNearRecord(nil))
-					w = writer{}
-				}
-			}
-			var m0, m1 runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&m0)
-			var l nearLog
-			for i, rec := range recs {
-				if err := l.add(rec, uint64(i+1)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			runtime.GC()
-			runtime.ReadMemStats(&m1)
-			b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(len(l.adds)), "B/addition")
-			runtime.KeepAlive(&l)
-		}
-	})
-	defer func(m int) { nearLogMax = m }(nearLogMax)
-	nearLogMax = n * 42
-	s := openTest(b)
-	for lo := 0; lo < n; lo += 64 {
-		var writes []Write
-		for a := lo; a < lo+64; a++ {
-			w := ArticleWrite{Article: &newsmon.Article{URL: fmt.Sprintf("https://news.example.com/%d.html", a)}, NearKeys: articleKeys(uint64(a))}
-			writes = append(writes, Write{Article: &w})
-		}
-		mustBatch(b, s, writes...)
-	}
-	queries := nearQueries(n)
-	lookups := func(b *testing.B) {
-		i := 0
-		for b.Loop() {
-			lookup(b, s, queries[i%len(queries)])
-			i++
-		}
-	}
-	b.Run("lookup/log", lookups)
-	if err := s.Compact(); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("lookup/bucket", lookups)
 }

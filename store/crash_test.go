@@ -3,7 +3,6 @@ package store
 import (
 	"bufio"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,48 +111,38 @@ func verifyCrashDocFreq(t *testing.T, s *Store, round int) {
 	}
 }
 
-// verifyCrashNear checks that NearCandidates finds each stored article by
-// its keys, and that the shared keys' lists are those the plain rules make
-// of the stored articles, in the order they were saved.
+// verifyCrashNear checks that RecentSignatures gives every stored article
+// with the signature it was saved with, in the order they were fetched:
+// what the pipeline rebuilds its near-duplicate index from.
 func verifyCrashNear(t *testing.T, s *Store, round int) {
 	t.Helper()
-	ids := map[int]string{}
+	want := map[string]string{}
+	var order []string
 	err := s.Articles(time.Time{}, func(a newsmon.Article) error {
 		var i int
 		_, err := fmt.Sscanf(a.URL, "https://news.example.com/a/%d.html", &i)
-		ids[i] = a.ID
+		want[a.ID] = string(crashSignature(i))
+		order = append(order, a.ID)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, shared := refNear{}, map[string]bool{}
-	for _, i := range slices.Sorted(maps.Keys(ids)) {
-		keys := crashKeys(i)
-		ref.add(keys, ids[i])
-		if got, err := s.NearCandidates(keys, 0); err != nil || !slices.Contains(got, ids[i]) {
-			t.Errorf("round %d: article %d (%s) not among its near candidates %v (%v)", round, i, ids[i], got, err)
+	var got []string
+	err = s.RecentSignatures(len(want)+10, func(id string, sig []byte) error {
+		if string(sig) != want[id] {
+			t.Errorf("round %d: article %s: signature %q, want %q", round, id, sig, want[id])
 		}
-		for _, k := range keys[1:] {
-			shared[k] = true
-		}
-	}
-	for k := range shared {
-		if got, err := s.NearCandidates([]string{k}, 0); err != nil || !slices.Equal(got, ref.candidates([]string{k}, 0)) {
-			t.Errorf("round %d: key %s: %v, %v; want %v", round, k, got, err, ref.candidates([]string{k}, 0))
-		}
+		got = append(got, id)
+		return nil
+	})
+	if err != nil || !slices.Equal(got, order) {
+		t.Errorf("round %d: RecentSignatures gave %d articles (%v), want the %d stored in fetch order", round, len(got), err, len(order))
 	}
 }
 
-// crashKeys are the near keys of the child's i-th article: its own and 16
-// it shares with every 4th article (over MaxNearPerKey of them by round 4).
-func crashKeys(i int) []string {
-	keys := []string{fmt.Sprintf("own:%d", i)}
-	for k := range 16 {
-		keys = append(keys, fmt.Sprintf("band%02d:%d", k, i%4))
-	}
-	return keys
-}
+// crashSignature is the signature of the child's i-th article.
+func crashSignature(i int) []byte { return fmt.Appendf(nil, "sig-%d", i) }
 
 // crashTerms are the terms of the child's i-th article.
 func crashTerms(i int) []string { return []string{"测试", fmt.Sprintf("term%d", i%97)} }
@@ -171,7 +160,6 @@ func parseSaved(line string) (id, url string, ok bool) {
 // each commit.
 func crashChild(path, base string) {
 	docFreqLogMax = 300 // compact every ~15 articles: kills land in compactions too
-	nearLogMax = 17 * 4 // fold the near log every 4 articles
 	s, err := Open(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crash child:", err)
@@ -188,7 +176,7 @@ func crashChild(path, base string) {
 	for i := b; i < b+100000; i++ {
 		w := testArticle(i)
 		w.Article.Body = body
-		w.NearKeys = crashKeys(i)
+		w.Article.Signature = crashSignature(i)
 		w.Incident = &newsmon.Incident{ID: fmt.Sprintf("inc-%d", i/5), LastSeen: w.Article.FetchedAt, Sources: []string{"example"}}
 		d := &DocFreqWrite{Terms: crashTerms(i), Docs: docs + 1}
 		for _, term := range d.Terms {

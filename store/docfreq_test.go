@@ -213,9 +213,15 @@ func TestDocFreqMigration(t *testing.T) {
 	defer func() { s.Close() }()
 	var v uint64
 	s.db.View(func(tx *bolt.Tx) error { v = getUint(tx.Bucket(bucketMeta), keySchema); return nil })
-	if v != SchemaVersion || SchemaVersion != 7 {
-		t.Errorf("schema %d after Open, want %d (= 7)", v, SchemaVersion)
+	if v != SchemaVersion || SchemaVersion != 8 {
+		t.Errorf("schema %d after Open, want %d (= 8)", v, SchemaVersion)
 	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketNear) != nil || tx.Bucket(bucketNearLog) != nil {
+			t.Error("near-duplicate buckets still in the file after migration 8")
+		}
+		return nil
+	})
 	checkDocFreq(t, s, "migrated", old, 9)
 	mustBatch(t, s, dfw(10, "a", 8, "new", 1))
 	want := map[string]int{"小米": 3, "隐私": 1, "a": 8, "new": 1}

@@ -57,6 +57,9 @@ func appendTimeIDKey(dst []byte, t time.Time, id string) []byte {
 	return append(dst, id...)
 }
 
+// timeIDKeyID is the ID in a key of appendTimeIDKey.
+func timeIDKeyID(k []byte) string { return string(k[min(len(k), timeKeyLen):]) }
+
 // uniqueNonEmpty keeps the non-empty strings of in, first occurrences only,
 // in order, in place: it returns in[:n] holding them.
 func uniqueNonEmpty(in []string) []string {

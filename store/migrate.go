@@ -1,12 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // migrations bring a database from version i to i+1. The list is append-only:
@@ -25,8 +24,8 @@ var migrations = []func(tx *bolt.Tx) error{
 		return nil
 	},
 	// 2: near keys and article IDs in the near bucket in their compact
-	// forms (encodeNearKey, encodeIDs).
-	migrateNearCompact,
+	// forms. Nothing now: migration 8 drops the near bucket.
+	func(*bolt.Tx) error { return nil },
 	// 3: the docfreq log, where SaveBatch appends absolute document
 	// frequencies (the docfreq bucket and meta docs keep their values).
 	func(tx *bolt.Tx) error {
@@ -53,6 +52,18 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketReviewLog)
 		return err
 	},
+	// 8: no near-duplicate index in the file: the near and nearlog
+	// buckets are dropped. The pipeline keeps the index of the recent
+	// articles in memory (dedup.Index), rebuilt from their signatures
+	// (RecentSignatures).
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketNear, bucketNearLog} {
+			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return fmt.Errorf("drop bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	},
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -73,42 +84,4 @@ func migrate(tx *bolt.Tx) error {
 		}
 	}
 	return putUint(meta, keySchema, v)
-}
-
-// migrateNearCompact rewrites a near bucket of schema 1, which kept band
-// keys and IDs as given, in the compact forms of encodeNearKey and
-// encodeIDs. It reads the bucket whole, so it needs memory in proportion to
-// it; it runs once, inside the migration's transaction.
-func migrateNearCompact(tx *bolt.Tx) error {
-	old := tx.Bucket(bucketNear)
-	if old == nil {
-		return errors.New("no near bucket")
-	}
-	type entry struct{ k, v []byte }
-	var entries []entry
-	err := old.ForEach(func(k, v []byte) error {
-		ids, err := decodeIDs(v)
-		if err != nil {
-			return fmt.Errorf("near key %q: %w", k, err)
-		}
-		entries = append(entries, entry{encodeNearKey(string(k)), encodeIDs(ids)})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := tx.DeleteBucket(bucketNear); err != nil {
-		return err
-	}
-	b, err := tx.CreateBucket(bucketNear)
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(entries, func(x, y entry) int { return bytes.Compare(x.k, y.k) })
-	for _, e := range entries {
-		if err := b.Put(e.k, e.v); err != nil {
-			return err
-		}
-	}
-	return nil
 }

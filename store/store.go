@@ -1,18 +1,19 @@
 // Package store owns newsmon's database: one bbolt file holding the articles
-// with their URL, content-hash, near-duplicate and time indexes, the crawl
-// state (conditional-GET validators, when each source is next due), the
-// candidate incidents and the clusterer's document frequencies. It is the
-// only package that touches bbolt.
+// with their URL, content-hash and time indexes, the crawl state
+// (conditional-GET validators, when each source is next due), the candidate
+// incidents, the review log and the clusterer's document frequencies. It is
+// the only package that touches bbolt. The near-duplicate index is not in
+// the file: the pipeline keeps one of the recent articles in memory
+// (dedup.Index), rebuilt from their signatures (RecentSignatures).
 //
 // Every write that spans buckets happens in one transaction, so a crash
 // (kill -9, power loss) leaves all of it or none of it. A Store is safe for
 // concurrent use; bbolt serialises writers.
 //
-// Two indexes that every batch would otherwise scatter over many B-tree
-// pages, the document frequencies and the near-duplicate band keys, are
-// written as one log record per batch and folded into their buckets in key
-// order once the log passes a bound (appendDocFreq, nearlog.go); readers see
-// bucket and log together.
+// The document frequencies, which every batch would otherwise scatter over
+// many B-tree pages, are written as one log record per batch and folded
+// into their bucket in key order once the log passes a bound
+// (appendDocFreq); readers see bucket and log together.
 package store
 
 import (
@@ -80,12 +81,6 @@ type Store struct {
 	wmu  sync.Mutex // held by update through its commit, commit handlers included
 	w    writer     // used only by update, under wmu
 
-	// near is the near log bucket's content as of the last commit, for
-	// NearCandidates (see there for the locking). Only update's commit
-	// handlers change it, under wmu and mu, so update reads it without mu.
-	mu   sync.RWMutex
-	near nearLog
-
 	lookups atomic.Uint64 // lookup calls, for releaseMapped
 }
 
@@ -128,10 +123,6 @@ func open(path string) (*Store, error) {
 	db.AllocSize = 1 << 20
 	s := &Store{db: db, path: path}
 	if err := db.Update(migrate); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if err := db.View(s.near.load); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

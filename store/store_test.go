@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -39,8 +40,7 @@ func testArticle(n int) ArticleWrite {
 			Published: t0, Body: "正文", FetchedAt: t0.Add(time.Duration(n) * time.Minute),
 			ContentHash: fmt.Sprintf("hash-%d", n), Signature: []byte{byte(n)},
 		},
-		URLs:     []string{u, u + "?utm_source=feed"},
-		NearKeys: []string{fmt.Sprintf("b0:%d", n), fmt.Sprintf("b1:%d", n%3)},
+		URLs: []string{u, u + "?utm_source=feed"},
 	}
 }
 
@@ -236,9 +236,6 @@ func TestSaveArticle(t *testing.T) {
 			if id, ok, _ := s.ArticleIDByHash(w.Article.ContentHash); !ok || id != tt.wantID {
 				t.Errorf("ArticleIDByHash = %q, %v", id, ok)
 			}
-			if c, _ := s.NearCandidates(w.NearKeys[:1], 0); !slices.Equal(c, []string{tt.wantID}) {
-				t.Errorf("NearCandidates = %v", c)
-			}
 			if w.Incident != nil {
 				if got.IncidentID != w.Incident.ID {
 					t.Errorf("IncidentID = %q, want %q", got.IncidentID, w.Incident.ID)
@@ -345,48 +342,41 @@ func TestAddDuplicateIncident(t *testing.T) {
 	verify(t, s)
 }
 
-func TestNearCandidates(t *testing.T) {
+// TestRecentSignatures: the n most recently fetched articles' signatures,
+// oldest first, whatever order they were saved in; articles without one
+// left out.
+func TestRecentSignatures(t *testing.T) {
 	s := openTest(t)
-	save := func(id string, keys ...string) {
-		w := ArticleWrite{Article: &newsmon.Article{ID: id, URL: "https://x.example/" + id}, NearKeys: keys}
-		mustSave(t, s, w)
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	const total = readBatch + 40 // more than one read batch
+	for _, i := range mrand.New(mrand.NewPCG(3, 4)).Perm(total) {
+		a := &newsmon.Article{URL: fmt.Sprintf("https://x.example/%d", i), FetchedAt: t0.Add(time.Duration(i) * time.Minute)}
+		if i%10 != 3 {
+			a.Signature = fmt.Appendf(nil, "sig%d", i)
+		}
+		mustSave(t, s, ArticleWrite{Article: a})
 	}
-	save("a", "k1", "k2")
-	save("b", "k2", "k3")
-	save("c", "k1", "k2", "k3")
-	for i := range MaxNearPerKey + 10 {
-		save(fmt.Sprintf("crowd%03d", i), "crowded")
-	}
-	tests := []struct {
-		name  string
-		keys  []string
-		limit int
-		want  []string
-	}{
-		{"none", []string{"k9"}, 10, nil},
-		{"one key, newest first", []string{"k1"}, 10, []string{"c", "a"}},
-		{"union ranked by shared keys", []string{"k1", "k2", "k3"}, 10, []string{"c", "a", "b"}},
-		{"repeated key counts once", []string{"k3", "k3", "k3", "k1"}, 10, []string{"c", "b", "a"}},
-		{"limit", []string{"k1", "k2", "k3"}, 2, []string{"c", "a"}},
-		{"no limit", []string{"k2"}, 0, []string{"c", "b", "a"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.NearCandidates(tt.keys, tt.limit)
-			if err != nil {
-				t.Fatal(err)
+	want := func(n int) []string {
+		var w []string
+		for i := max(total-n, 0); i < total; i++ {
+			if i%10 != 3 {
+				w = append(w, fmt.Sprintf("sig%d", i))
 			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("NearCandidates(%v, %d) = %v, want %v", tt.keys, tt.limit, got, tt.want)
+		}
+		return w
+	}
+	for _, n := range []int{0, 1, 7, readBatch + 1, total, total + 100} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var got []string
+			err := s.RecentSignatures(n, func(id string, sig []byte) error {
+				got = append(got, string(sig))
+				return nil
+			})
+			if err != nil || !slices.Equal(got, want(n)) {
+				t.Errorf("RecentSignatures(%d): %d signatures %v, %v; want %d", n, len(got), got[:min(len(got), 3)], err, len(want(n)))
 			}
 		})
 	}
-	t.Run("bounded per key, oldest dropped", func(t *testing.T) {
-		got, _ := s.NearCandidates([]string{"crowded"}, 0)
-		if len(got) != MaxNearPerKey || got[0] != fmt.Sprintf("crowd%03d", MaxNearPerKey+9) || got[len(got)-1] != "crowd010" {
-			t.Errorf("crowded key: %d ids, %v ... %v", len(got), got[0], got[len(got)-1])
-		}
-	})
 }
 
 func TestArticles(t *testing.T) {
@@ -675,18 +665,6 @@ func verify(t testing.TB, s *Store) {
 			fail("time index -> missing article %s", k[timeKeyLen:])
 		}
 	}
-	for k, v := range c[string(bucketNear)] {
-		ids, err := decodeIDs([]byte(v))
-		if err != nil || len(ids) > MaxNearPerKey {
-			fail("near %s: %d ids, %v", k, len(ids), err)
-		}
-		for _, id := range ids {
-			if articles[id] == "" {
-				fail("near %s -> missing article %s", k, id)
-			}
-		}
-	}
-	checkNearLog(t, s, articles)
 	incidents := c[string(bucketIncidents)]
 	for id, data := range incidents {
 		inc, err := decodeJSON[newsmon.Incident]("incident", id, []byte(data))

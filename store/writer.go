@@ -12,9 +12,6 @@ import (
 // writer is the scratch space of one write transaction, reused from one to
 // the next.
 type writer struct {
-	near     []nearAdd      // near-list additions, written last in key order
-	nearKeys []byte         // the keys of near, one after the other
-	nearArts []nearArticle  // the articles of near
 	arena    arena          // values put in the transaction
 	enc      *json.Encoder  // writes to arena
 	buf      []byte         // a record being encoded (marshal)
@@ -23,12 +20,9 @@ type writer struct {
 	articles uint64 // articles saved
 	rec      []byte // a docfreq log record being encoded
 	logged   bool   // a docfreq record was logged
-	fold     bool   // fold the near log into the near bucket (Compact)
-	ids      []byte // a key's logged IDs (foldNear)
-	list     []byte // a near list being built (foldNear)
 	// release releases the resident pages of the database's mapping
 	// within the transaction (see releaseMapped), for long walks such as
-	// foldNear; nil outside update.
+	// a docfreq compaction; nil outside update.
 	release func()
 }
 
@@ -108,29 +102,20 @@ func marshal[T any](w *writer, v *T, enc jsonEncoder[T]) ([]byte, error) {
 }
 
 // update runs fn in a write transaction with the store's writer, then
-// writes what the writer gathered (near-list additions, article count) and
-// compacts the docfreq log if fn took it past docFreqLogMax. It holds wmu
-// until the commit handlers have run: bbolt runs them after it lets the
-// next writer in, and the near log index must follow the commits in order.
+// writes what the writer gathered (the article count) and compacts the
+// docfreq log if fn took it past docFreqLogMax. Writers take turns on wmu.
 func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := &s.w
 		w.arena.reset() // the last transaction has ended
-		w.near = w.near[:0]
-		w.nearKeys = w.nearKeys[:0]
-		clear(w.nearArts) // no strings kept alive
-		w.nearArts = w.nearArts[:0]
 		w.articles = 0
-		w.logged, w.fold = false, false
+		w.logged = false
 		// The mapping moves only when this transaction commits.
 		w.release = func() { releasePages(s.db.Info().Data, tx.Size()) }
 		defer func() { w.release = nil }()
 		if err := fn(tx, w); err != nil {
-			return err
-		}
-		if err := s.logNear(tx, w); err != nil {
 			return err
 		}
 		if w.articles > 0 {
@@ -211,13 +196,11 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 	return errs, nil
 }
 
-// Compact folds the document-frequency log into the docfreq bucket and
-// the near log into the near bucket now, in one transaction. SaveBatch
-// folds each log by itself when it grows past its bound; DocFreq and
-// NearCandidates return the same before and after.
+// Compact folds the document-frequency log into the docfreq bucket now.
+// SaveBatch folds it by itself when it grows past its bound; DocFreq
+// returns the same before and after.
 func (s *Store) Compact() error {
 	err := s.update(func(tx *bolt.Tx, w *writer) error {
-		w.fold = true
 		return compactDocFreq(tx, &w.arena)
 	})
 	if err != nil {

@@ -1,0 +1,186 @@
+package dedup
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync"
+)
+
+// Index finds the stored texts that may be copies of a new one among the
+// most recent texts added to it (its window), in memory: copies of a news
+// story appear within days of each other, so the window, not the whole
+// store, is where they are looked for (an exact copy is found at any age by
+// its content hash). An article is indexed under its IndexKeys and looked
+// up by LookupKeys; Candidates gives the texts to compare with Duplicate.
+//
+// The texts of a window are held in segments of a sixteenth of it: the
+// newest in a map while it fills, the others as sorted arrays of (key
+// hash, position) pairs, 8 bytes a key, about 530 bytes an article; the
+// oldest segment is dropped whole when the window is full, so an Index
+// holds between the window and a sixteenth more. Keys are kept as 32-bit
+// hashes: a collision only brings a text to compare that Duplicate then
+// turns down. An Index is safe for concurrent use.
+type Index struct {
+	mu      sync.RWMutex
+	seed    maphash.Seed
+	segSize int
+	keep    int       // sealed segments kept
+	sealed  []segment // oldest first
+	cur     map[uint32][]int32
+	curIDs  []string
+}
+
+// segment is a sealed part of the window: its postings sorted by key.
+type segment struct {
+	postings []posting
+	ids      []string
+}
+
+type posting struct {
+	key uint32
+	pos int32 // in segment.ids
+}
+
+// NewIndex returns an Index whose window is the last window texts added
+// (at least 16).
+func NewIndex(window int) *Index {
+	window = max(window, 16)
+	seg := (window + 15) / 16
+	return &Index{seed: maphash.MakeSeed(), segSize: seg, keep: (window + seg - 1) / seg, cur: map[uint32][]int32{}}
+}
+
+// Len returns how many texts the index holds.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.sealed)*x.segSize + len(x.curIDs)
+}
+
+func (x *Index) hash(k string) uint32 { return uint32(maphash.String(x.seed, k)) }
+
+// Add indexes the text id under keys (its IndexKeys).
+func (x *Index) Add(id string, keys []string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	pos := int32(len(x.curIDs))
+	x.curIDs = append(x.curIDs, id)
+	for _, k := range keys {
+		h := x.hash(k)
+		if l := x.cur[h]; len(l) == 0 || l[len(l)-1] != pos {
+			x.cur[h] = append(l, pos)
+		}
+	}
+	if len(x.curIDs) < x.segSize {
+		return
+	}
+	var s segment
+	s.ids = x.curIDs
+	for h, l := range x.cur {
+		for _, p := range l {
+			s.postings = append(s.postings, posting{h, p})
+		}
+	}
+	slices.SortFunc(s.postings, func(a, b posting) int {
+		if a.key != b.key {
+			return cmpUint32(a.key, b.key)
+		}
+		return int(a.pos - b.pos)
+	})
+	s.postings = slices.Clip(s.postings)
+	x.sealed = append(x.sealed, s)
+	if len(x.sealed) > x.keep {
+		x.sealed[0] = segment{}
+		x.sealed = x.sealed[1:]
+	}
+	x.cur, x.curIDs = make(map[uint32][]int32, len(x.cur)), make([]string, 0, x.segSize)
+}
+
+func cmpUint32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Candidates returns the texts to compare with a new one whose LookupKeys
+// are keys: those sharing a band key with it, and those sharing at least
+// minAnchors of its anchor keys (IsAnchorKey); the texts sharing the most
+// keys first (ties: the newest first), at most limit of them (no cap when
+// limit <= 0).
+func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
+	type count struct{ bands, anchors int }
+	type lookup struct {
+		h      uint32
+		anchor bool
+	}
+	look := make([]lookup, 0, len(keys))
+	for _, k := range keys {
+		l := lookup{x.hash(k), IsAnchorKey(k)}
+		if !slices.Contains(look, l) {
+			look = append(look, l)
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	// A text is its segment's number (len(sealed) for the map) and its
+	// position in it.
+	type text struct{ seg, pos int32 }
+	counts := map[text]*count{}
+	hit := func(t text, anchor bool) {
+		c := counts[t]
+		if c == nil {
+			c = &count{}
+			counts[t] = c
+		}
+		if anchor {
+			c.anchors++
+		} else {
+			c.bands++
+		}
+	}
+	for _, l := range look {
+		for si, s := range x.sealed {
+			i, _ := slices.BinarySearchFunc(s.postings, l.h, func(p posting, h uint32) int { return cmpUint32(p.key, h) })
+			for ; i < len(s.postings) && s.postings[i].key == l.h; i++ {
+				hit(text{int32(si), s.postings[i].pos}, l.anchor)
+			}
+		}
+		for _, p := range x.cur[l.h] {
+			hit(text{int32(len(x.sealed)), p}, l.anchor)
+		}
+	}
+	type cand struct {
+		t text
+		n int
+	}
+	var cands []cand
+	for t, c := range counts {
+		if c.bands > 0 || c.anchors >= minAnchors {
+			cands = append(cands, cand{t, c.bands + c.anchors})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		switch {
+		case a.n != b.n:
+			return b.n - a.n
+		case a.t.seg != b.t.seg:
+			return int(b.t.seg - a.t.seg)
+		}
+		return int(b.t.pos - a.t.pos)
+	})
+	if limit > 0 && len(cands) > limit {
+		cands = cands[:limit]
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		if int(c.t.seg) == len(x.sealed) {
+			ids[i] = x.curIDs[c.t.pos]
+		} else {
+			ids[i] = x.sealed[c.t.seg].ids[c.t.pos]
+		}
+	}
+	return ids
+}

@@ -1,0 +1,86 @@
+package dedup
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+)
+
+func TestIndexCandidates(t *testing.T) {
+	band := func(i int) string { return fmt.Sprintf("02%02x%016x", i%42, i) }
+	anchor := func(v int) string { return fmt.Sprintf("02ff%08x00000000", v) }
+	x := NewIndex(1000)
+	x.Add("resembles", []string{band(1), band(2), anchor(100)})
+	x.Add("one-anchor", []string{band(50), anchor(200)})
+	x.Add("two-anchors", []string{band(60), anchor(200), anchor(300)})
+	x.Add("three-anchors", []string{band(70), anchor(200), anchor(300), anchor(400)})
+	look := []string{band(1), anchor(200), anchor(300), anchor(400), anchor(200)} // a key twice counts once
+	tests := []struct {
+		name       string
+		keys       []string
+		minAnchors int
+		limit      int
+		want       []string
+	}{
+		{"a band, or two anchors; most keys first", look, 2, 0, []string{"three-anchors", "two-anchors", "resembles"}},
+		{"one anchor is enough when asked; ties newest first", look, 1, 0, []string{"three-anchors", "two-anchors", "one-anchor", "resembles"}},
+		{"limit", look, 2, 2, []string{"three-anchors", "two-anchors"}},
+		{"nothing shared", []string{band(99), anchor(999)}, 1, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := x.Candidates(tt.keys, tt.minAnchors, tt.limit); !slices.Equal(got, tt.want) {
+				t.Errorf("Candidates = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIndexWindow: texts are found while they are among the window's most
+// recent, in the filling segment and in sealed ones, and forgotten after;
+// the index never holds more than the window and one segment.
+func TestIndexWindow(t *testing.T) {
+	const window = 160 // segments of 10
+	x := NewIndex(window)
+	keys := func(i int) []string { return []string{fmt.Sprintf("02%02x%016x", i%42, i), "02ff00000001shared"} }
+	for i := range 1000 {
+		x.Add(fmt.Sprint(i), keys(i))
+		if n := x.Len(); n > window+window/16 {
+			t.Fatalf("after %d texts the index holds %d, window %d", i+1, n, window)
+		}
+		for _, back := range []int{0, 5, 37, window - 1} {
+			if j := i - back; j >= 0 {
+				if got := x.Candidates(keys(j)[:1], 2, 0); !slices.Equal(got, []string{fmt.Sprint(j)}) {
+					t.Fatalf("after %d texts, text %d (%d back): candidates %v", i+1, j, back, got)
+				}
+			}
+		}
+		if j := i - window - window/16; j >= 0 {
+			if got := x.Candidates(keys(j)[:1], 2, 0); len(got) != 0 {
+				t.Fatalf("after %d texts, text %d is still found: %v", i+1, j, got)
+			}
+		}
+	}
+	if got := x.Candidates([]string{"02ff00000001shared"}, 1, 3); !slices.Equal(got, []string{"999", "998", "997"}) {
+		t.Errorf("ties: %v, want the newest first", got)
+	}
+}
+
+func TestIndexConcurrent(t *testing.T) {
+	x := NewIndex(64)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 500 {
+				k := []string{fmt.Sprintf("02%02x%016x", g, i)}
+				x.Add(fmt.Sprint(g, i), k)
+				if got := x.Candidates(k, 1, 0); !slices.Contains(got, fmt.Sprint(g, i)) {
+					t.Errorf("%d %d: just added, not found: %v", g, i, got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
