@@ -191,6 +191,7 @@ func (s *Store) Article(id string) (newsmon.Article, error) {
 // reads only that field of the record, not the article: a new page is
 // compared with many stored candidates.
 func (s *Store) ArticleSignature(id string) ([]byte, error) {
+	s.looked()
 	var sig []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		data := tx.Bucket(bucketArticles).Get([]byte(id))
@@ -325,9 +326,7 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 	if key == "" {
 		return "", false, nil
 	}
-	if s.lookups.Add(1)%releaseLookups == 0 {
-		s.releaseMapped() // what the lookups of the last pages visited
-	}
+	s.looked()
 	var id string
 	var ok bool
 	err := s.db.View(func(tx *bolt.Tx) error {

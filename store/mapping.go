@@ -11,24 +11,28 @@ import (
 // held all of its 128 MB file resident, the near-duplicate lookups alone
 // visiting a page of the near index for each of a page's 42 band keys. So
 // the store releases the mapping's pages (releaseMapped) after every write
-// transaction (update), every releaseLookups lookups and every releaseKeys
-// keys of a near-log fold: the resident part of the database is then what
-// about 200 pages' lookups and one transaction visit (docs/memory.md).
+// transaction (update) and every releaseLookups lookups: the resident part
+// of the database is then what that many lookups and one transaction visit
+// (docs/memory.md).
 // Released pages stay in the kernel's page cache: a later read maps them
 // again without reading the disk.
 
-// releaseLookups is how many URL and content-hash lookups (lookup) may
-// pass between releases of the mapping's pages besides those of the
-// commits: a crawl looks up two or three keys and 42 near keys a page, so
-// 512 lookups are about 200 pages, whose lookups visit at most about 35 MB
-// of pages however large the batches grow.
-const releaseLookups = 512
+// releaseLookups is how many reads of a key (URL and content-hash lookups,
+// candidates' signatures) may pass between releases of the mapping's pages
+// besides those of the commits: each visits a leaf page or two, so 4,096
+// of them (a crawl's pages look up three keys and up to 64 candidates'
+// signatures each) visit at most about 32 MB of pages, however far commits
+// fall behind. Before candidates' signatures counted, a crawl of 20,000
+// pages whose commits fell behind had all of its 181 MB file resident.
+const releaseLookups = 4096
 
-// releaseKeys is how many near keys a fold of the near log (foldNear)
-// looks up between releases of the mapping's pages, as it visits most of
-// the near bucket in one transaction: 8,192 lookups visit at most 32 MB
-// of pages.
-const releaseKeys = 8192
+// looked counts a read of a key, and releases the mapping's pages every
+// releaseLookups of them.
+func (s *Store) looked() {
+	if s.lookups.Add(1)%releaseLookups == 0 {
+		s.releaseMapped() // what the last lookups visited
+	}
+}
 
 // releaseMapped releases the resident pages of the database's mapping, in a
 // read transaction, so bbolt cannot remap the file meanwhile. It is a hint:
