@@ -21,8 +21,13 @@ import (
 // stays as it was: a signature stored before it has no sample, and is only
 // compared by resemblance.
 const (
-	sampleBits = 2   // a shingle is sampled when its hash's low 2 bits are zero
-	maxSamples = 512 // sample values kept, the smallest
+	sampleBits = 2 // a shingle is sampled when its hash's low 2 bits are zero
+	// maxSamples bounds the sample values kept, the smallest: 256 find
+	// the same copies as 512 did on the evaluation pairs (TestEvalNearDup:
+	// precision 1.0000, recall 0.9947 for 192, 256 and 512) in half the
+	// bytes of a long article's signature, which the store keeps in every
+	// article record.
+	maxSamples = 256
 	sampleTag  = 'C' // first byte of the extension
 	sampleHead = 1 + 2 + 4
 
