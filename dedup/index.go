@@ -41,6 +41,13 @@ type posting struct {
 	pos int32 // in segment.ids
 }
 
+// maxPerKey is how many texts a key brings at most, the newest: a key more
+// texts share (a common sentence's sample value, a boilerplate block's)
+// says little about which of them is a copy, and its texts would be read
+// and compared for every page that has it (the store's near lists kept 64
+// IDs a key for the same reason).
+const maxPerKey = 64
+
 // NewIndex returns an Index whose window is the last window texts added
 // (at least 16).
 func NewIndex(window int) *Index {
@@ -107,9 +114,9 @@ func cmpUint32(a, b uint32) int {
 
 // Candidates returns the texts to compare with a new one whose LookupKeys
 // are keys: those sharing a band key with it, and those sharing at least
-// minAnchors of its anchor keys (IsAnchorKey); the texts sharing the most
-// keys first (ties: the newest first), at most limit of them (no cap when
-// limit <= 0).
+// minAnchors of its anchor keys (IsAnchorKey), counting the newest
+// maxPerKey texts of each key; the texts sharing the most keys first (ties:
+// the newest first), at most limit of them (no cap when limit <= 0).
 func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
 	type count struct{ bands, anchors int }
 	type lookup struct {
@@ -142,14 +149,24 @@ func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
 		}
 	}
 	for _, l := range look {
-		for si, s := range x.sealed {
-			i, _ := slices.BinarySearchFunc(s.postings, l.h, func(p posting, h uint32) int { return cmpUint32(p.key, h) })
-			for ; i < len(s.postings) && s.postings[i].key == l.h; i++ {
-				hit(text{int32(si), s.postings[i].pos}, l.anchor)
-			}
+		// The newest maxPerKey texts of the key, newest first.
+		n := 0
+		cur := x.cur[l.h]
+		for i := len(cur) - 1; i >= 0 && n < maxPerKey; i-- {
+			hit(text{int32(len(x.sealed)), cur[i]}, l.anchor)
+			n++
 		}
-		for _, p := range x.cur[l.h] {
-			hit(text{int32(len(x.sealed)), p}, l.anchor)
+		for si := len(x.sealed) - 1; si >= 0 && n < maxPerKey; si-- {
+			s := x.sealed[si].postings
+			lo, _ := slices.BinarySearchFunc(s, l.h, func(p posting, h uint32) int { return cmpUint32(p.key, h) })
+			hi := lo
+			for hi < len(s) && s[hi].key == l.h {
+				hi++
+			}
+			for i := hi - 1; i >= lo && n < maxPerKey; i-- {
+				hit(text{int32(si), s[i].pos}, l.anchor)
+				n++
+			}
 		}
 	}
 	type cand struct {

@@ -84,3 +84,20 @@ func TestIndexConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestIndexKeyBringsItsNewest: a key that many texts share brings the
+// newest maxPerKey of them.
+func TestIndexKeyBringsItsNewest(t *testing.T) {
+	x := NewIndex(16 * 100) // segments of 100
+	for i := range 1000 {
+		x.Add(fmt.Sprint(i), []string{"02ff00000001common", fmt.Sprintf("02%02x%016x", i%42, i)})
+	}
+	got := x.Candidates([]string{"02ff00000001common"}, 1, 0)
+	if len(got) != maxPerKey || got[0] != "999" || got[maxPerKey-1] != fmt.Sprint(1000-maxPerKey) {
+		t.Errorf("%d candidates %v ... %v, want the newest %d", len(got), got[:1], got[len(got)-1:], maxPerKey)
+	}
+	// A text sharing a rarer key is still found through it.
+	if got := x.Candidates([]string{"02ff00000001common", fmt.Sprintf("02%02x%016x", 3%42, 3)}, 1, 0); !slices.Contains(got, "3") {
+		t.Errorf("rare key: %v", got)
+	}
+}
