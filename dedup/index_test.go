@@ -67,8 +67,10 @@ func TestIndexWindow(t *testing.T) {
 	}
 }
 
+// TestIndexConcurrent: adds and lookups side by side (under -race); the
+// window holds every text added, so each is found right after its Add.
 func TestIndexConcurrent(t *testing.T) {
-	x := NewIndex(64)
+	x := NewIndex(4 * 500)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
