@@ -2,6 +2,7 @@ package extract
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -493,6 +494,23 @@ func TestLineFilters(t *testing.T) {
 		{"2020年5月1日，示例会议开幕。", false},
 		{"1,200", false},
 		{"2020", false},
+		// picture credits and captions, contact notes, live-blog labels
+		{"Photo: Jane Doe, AP", true},
+		{"Image: Getty Images/Cultura RF)", true},
+		{"Jane Doe | Bloomberg | Getty Images", true},
+		{"Fireworks over the castle (Image: Getty Images)", true},
+		{"(Robert F. Bukaty / AP)", true},
+		{"Liverpool Echo)", true},
+		{"The minister listens during a news conference on Jan. 27, 2023. (AP Photo/Jane Doe)", true},
+		{"Email Jane Doe at jdoe@example.com or follow her @janedoe.", true},
+		{"Write to Jane Doe at jane.doe@example.com", true},
+		{"21:00Jane Doe", true},
+		{"19:11 KEY EVENT", true},
+		{"Police said the photo, taken at 21:00, showed the suspect.", false},
+		{"The speed limit is 30 (km/h).", false},
+		{"Prices rose 3% (see chart).", false},
+		{"Her handle on the site is @janedoe, she said.", false},
+		{"21:00 Police arrived at the scene and closed the road.", false},
 	}
 	for _, tt := range tests {
 		if got := boilerLine(tt.line) || metaLine(tt.line) || dateLine(tt.line); got != tt.drop {
@@ -508,6 +526,61 @@ func TestLineFilters(t *testing.T) {
 	for s, want := range map[string]bool{"相关报道：": true, "Related stories": true, "Read more": true, "相关报道显示，事情正在好转。": false} {
 		if got := relatedHeader(s); got != want {
 			t.Errorf("relatedHeader(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestListingLinesAreNotText: a forum thread's post sits above a long list
+// of replies, each a link with its author, time and size beside it. The
+// list has more text but no paragraph: the post is the article.
+func TestListingLinesAreNotText(t *testing.T) {
+	post := "导游的收入很大一部分来自购物的回扣，这是业内的行规，境内游境外游都是这样的。所以，一定要看清楚合同，不要听导游的。"
+	var replies strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&replies, `<li><a href="/t/%d">回复的标题，第%d条，说说自己的经历</a>【<a href="/u/%d">网友%d</a>】08-11 16:%02d 138字 [140/0]</li>`, i, i, i, i, i)
+	}
+	page := `<title>论坛</title><table><tr><td><p class="large">` + post + `</p></td></tr></table><ul>` + replies.String() + `</ul>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art.Body != post {
+		t.Errorf("Body =\n%q\nwant\n%q", art.Body, post)
+	}
+}
+
+// TestStateClassIsNotBoilerplate: a class saying that comments are
+// switched on ("comments-enabled") does not make the article a comment
+// thread, so its text split over repeated containers is still joined.
+func TestStateClassIsNotBoilerplate(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		want string
+	}{
+		{"none comments-enabled", "none"},
+		{"has-comments article", "article"},
+		{"no-related story", "story"},
+		{"comments", "comments"},
+		{"comment-list", "comment-list"},
+	} {
+		if got := withoutStates(tt.v); got != tt.want {
+			t.Errorf("withoutStates(%q) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+	part := func(s string) string {
+		return `<div class="widget-text"><div class="text"><p>` + s + `</p></div></div><div class="widget-related"><a href="/x">Another story</a></div>`
+	}
+	page := `<title>Harbour reopens</title><div id="article" class="none comments-enabled"><h1>Harbour reopens</h1>` +
+		part("The harbour reopened on Monday, three months after a winter storm tore away part of the sea wall, and the first boats returned.") +
+		part("Engineers rebuilt the damaged section with heavier stone, and the council says the new wall should withstand storms for fifty years, maybe more.") +
+		`</div>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"The harbour reopened", "Engineers rebuilt"} {
+		if !strings.Contains(art.Body, s) {
+			t.Errorf("body lacks %q:\n%s", s, art.Body)
 		}
 	}
 }
