@@ -183,7 +183,6 @@ func (p *page) mainContent() []*html.Node {
 			out = append(out, c)
 		case !s.kids && s.punct > 0 && ld < 0.25 && weight(s.chars, s.han) >= 80 && !negativeAttr(c):
 			out = append(out, c) // a paragraph in a div, beside the rest of the text
-
 		case c.DataAtom == atom.P && s.links == 0 && s.punct > 0 && weight(s.chars, s.han) >= 30:
 			out = append(out, c)
 		case ld < 0.2 && s.punct >= 2 && weight(s.chars, s.han) >= 60 && leadClass(c):
@@ -240,20 +239,24 @@ func (p *page) firstPost(best int32) (int32, bool) {
 }
 
 // datedApart reports whether a date is printed between each two
-// consecutive blocks of units (in document order), outside both.
+// consecutive blocks of units (in document order), outside the first, for
+// the first few: the last text runs before the next post are its header.
+// The work is bounded: three gaps, 50 text runs each.
 func (p *page) datedApart(units []int32) bool {
-	for k := 0; k+1 < len(units); k++ {
+	for k := 0; k+1 < len(units) && k < 3; k++ {
 		a, b := &p.blocks[units[k]], &p.blocks[units[k+1]]
 		if a.firstSeg < 0 || b.firstSeg < 0 {
 			return false
 		}
 		found := false
-		for i := a.firstSeg; i < b.firstSeg && !found; i++ {
+		for i, n := b.firstSeg-1, 0; i > a.firstSeg && n < 50 && !found; i, n = i-1, n+1 {
 			sg := p.segs[i]
-			if len(sg.text()) > 200 || contains(a.n, sg.node) {
-				continue
+			if contains(a.n, sg.node) {
+				break // back inside the post before
 			}
-			_, found = absDate(sg.text(), time.Time{}, time.UTC, orderUnknown)
+			if len(sg.text()) <= 200 {
+				_, found = absDate(sg.text(), time.Time{}, time.UTC, orderUnknown)
+			}
 		}
 		if !found {
 			return false
