@@ -90,7 +90,10 @@ type Article struct {
 }
 
 // Duplicate is another copy of an article: the same text at another URL or
-// outlet. The first copy stored is the representative; copies are linked to it.
+// outlet. Copies are linked to a representative: the copy the evidence says
+// is the original (dedup.FirstCopy: published first, else the fuller text),
+// which takes the place of one stored before it; the first stored when the
+// evidence ties.
 type Duplicate struct {
 	URL       string    `json:"url"`
 	Source    string    `json:"source"`

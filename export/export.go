@@ -124,7 +124,12 @@ func NewIncident(inc newsmon.Incident, lookup ArticleLookup) (Incident, error) {
 		}
 		out.Articles = append(out.Articles, NewRef(a))
 		// The outlets that carried a copy count among the incident's
-		// sources: how many outlets reported it matters to a reviewer.
+		// sources: how many outlets reported it matters to a reviewer. The
+		// article's own outlet is counted too: a copy found to be the
+		// original takes an article's place after it was clustered.
+		if a.Source != "" && !slices.Contains(out.Sources, a.Source) {
+			out.Sources = append(out.Sources, a.Source)
+		}
 		for _, d := range a.Duplicates {
 			if d.Source != "" && !slices.Contains(out.Sources, d.Source) {
 				out.Sources = append(out.Sources, d.Source)

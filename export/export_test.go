@@ -49,6 +49,8 @@ func fixture() ([]newsmon.Incident, map[string]newsmon.Article) {
 		Keywords: []string{"browser", "浏览器"}, Topics: []string{"ai-incidents"}, Score: 2.5,
 		Centroid: map[string]float64{"browser": 1},
 	}, {
+		// No stored languages, sources, topics: lists export empty, but for the
+		// sources, which name the outlets of its articles and their copies.
 		ID: "inc-2", Title: "Empty lists", FirstSeen: now, LastSeen: now, ArticleIDs: []string{"a2"},
 	}}
 	return incs, arts
@@ -140,7 +142,7 @@ func TestIncidentsJSON(t *testing.T) {
       "first_seen": "2020-05-03T12:00:00Z",
       "last_seen": "2020-05-03T12:00:00Z",
       "languages": [],
-      "sources": [],
+      "sources": ["example"],
       "article_count": 1,
       "topics": [],
       "score": 0,

@@ -61,7 +61,47 @@ func negativeAttr(n *html.Node) bool {
 	if cls == "" && id == "" {
 		return false
 	}
-	return classify(strings.ToLower(cls), strings.ToLower(id))
+	return classify(withoutStates(strings.ToLower(cls)), withoutStates(strings.ToLower(id)))
+}
+
+// withoutStates drops the class names that state a feature of the element
+// rather than name what it is ("comments-enabled", "has-share-bar",
+// "no-related"): an article whose comments are switched on is not a
+// comment thread. v is lower-cased.
+func withoutStates(v string) string {
+	if !strings.ContainsAny(v, "-_") {
+		return v
+	}
+	var b strings.Builder
+	for _, tok := range strings.Fields(v) {
+		if stateToken(tok) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// stateToken reports a class name of the form has-X, no-X, with-X, is-X,
+// X-enabled, X-disabled, X-open, X-closed, X-allowed.
+func stateToken(tok string) bool {
+	i := strings.IndexAny(tok, "-_")
+	if i < 0 {
+		return false
+	}
+	switch tok[:i] {
+	case "has", "no", "with", "is", "enable", "enabled", "allow":
+		return true
+	}
+	j := strings.LastIndexAny(tok, "-_")
+	switch tok[j+1:] {
+	case "enabled", "disabled", "open", "closed", "allowed", "on", "off":
+		return true
+	}
+	return false
 }
 
 // classify reads the words of a lower-cased class and id.
@@ -137,7 +177,7 @@ func hiddenClass(s string) bool {
 // related or recommended articles (the strong boilerplate words).
 func (p *page) inComments(i int32) bool {
 	for j := i; j >= 0; j = p.blocks[j].parent {
-		v := strings.ToLower(attr(p.blocks[j].n, "class") + " " + attr(p.blocks[j].n, "id"))
+		v := withoutStates(strings.ToLower(attr(p.blocks[j].n, "class") + " " + attr(p.blocks[j].n, "id")))
 		for _, w := range strongNeg {
 			if strings.Contains(v, w) {
 				return true
@@ -176,6 +216,12 @@ func (p *page) score() int32 {
 		}
 		ld := float64(b.ownLinks) / float64(b.ownChars)
 		if ld > 0.5 || (b.firstSeg >= 0 && b.ownChars < 150 && boilerLine(p.firstText(b))) {
+			continue
+		}
+		if b.ownLinks > 0 && b.ownLetters < 4 {
+			// A link with nothing but numbers and marks beside it (a date,
+			// a count: "Title【author】08-11 16:58 138字 [140/0]") is an
+			// item of a listing, not a paragraph.
 			continue
 		}
 		s := 1 + float64(b.ownPunct) + math.Min(w/100, 3)
@@ -304,7 +350,8 @@ var uiWords = map[string]bool{
 	"photo": true, "video": true, "enlarge": true, "expand": true, "loading": true,
 	"loading...": true, "play": true, "pause": true, "next": true, "previous": true,
 	"hidecaption": true, "toggle caption": true, "分享": true, "广告": true, "返回顶部": true,
-	"展开全文": true, "打开app": true, "点击查看大图": true,
+	"展开全文": true, "打开app": true, "点击查看大图": true, "advert": true, "comments": true,
+	"email": true, "keyevent": true,
 }
 
 func (w *textWriter) node(n *html.Node, depth int) {
@@ -505,6 +552,8 @@ var creditPrefixes = []string{
 	"sign up to", "subscribe to", "subscribe now", "i would like to be emailed",
 	"for free real time", "we want to hear from you", "download the app", "get the app",
 	"this article was originally published", "listen to this article", "watch:", "watch now",
+	// photo captions' credits
+	"photo:", "photos:", "photograph:", "image:", "images:", "picture:", "pictured:", "credit:", "photo credit",
 }
 
 // relatedHeaders open a list of links to other articles.
@@ -513,6 +562,7 @@ var relatedHeaders = map[string]bool{
 	"延伸阅读": true, "推荐阅读": true, "热点推荐": true, "猜你喜欢": true, "相關新聞": true,
 	"relatedarticles": true, "relatedstories": true, "related": true, "readmore": true,
 	"moreonthisstory": true, "morefromthisauthor": true, "recommended": true, "youmightalsolike": true,
+	"youmayalsolike": true, "relatedcontent": true, "relatedposts": true, "youmayalsobeinterestedin": true,
 }
 
 // galleryCounter reports a slideshow's position label: "3 of 12",
@@ -598,6 +648,86 @@ func boilerLine(s string) bool {
 	}
 	if len(s) < 120 && (strings.Contains(s, "责任编辑") || strings.Contains(s, "責任編輯")) {
 		return true
+	}
+	return agencyCredit(s) || contactLine(s) || creditTail(s) || timeLabel(s)
+}
+
+// creditTail reports a picture's credit: a short line closing a
+// parenthesis it did not open ("Liverpool Echo)", what is left of
+// "(Image: Liverpool Echo)"), wholly in parentheses with a slash
+// ("(Robert F. Bukaty / AP)"), or a caption ending with "(AP Photo/…)".
+func creditTail(s string) bool {
+	if !strings.HasSuffix(s, ")") || len(s) > 400 {
+		return false
+	}
+	open := strings.LastIndexByte(s, '(')
+	if open < 0 {
+		return len(s) < 60 && !strings.ContainsAny(s, ",;!?")
+	}
+	inner := strings.ToLower(s[open+1 : len(s)-1])
+	if len(inner) > 60 {
+		return false
+	}
+	if open == 0 && strings.Contains(inner, " / ") {
+		return true
+	}
+	return strings.Contains(inner, "photo/") || strings.Contains(inner, "photo /")
+}
+
+// timeLabel reports a live blog's entry label: a clock time with a name or
+// a tag after it ("21:00Jane Doe", "19:11 KEY EVENT"), and nothing else.
+func timeLabel(s string) bool {
+	if len(s) < 5 || len(s) > 60 {
+		return false
+	}
+	i := 0
+	for i < len(s) && i < 2 && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i+3 > len(s) || s[i] != ':' || s[i+1] < '0' || s[i+1] > '5' || s[i+2] < '0' || s[i+2] > '9' {
+		return false
+	}
+	rest := s[i+3:]
+	if rest == "" || (rest[0] >= '0' && rest[0] <= '9') || rest[0] == ':' {
+		return false
+	}
+	return !strings.ContainsAny(rest, ".,;:!?\"'’“”")
+}
+
+// photoAgencies end a photo's credit line ("Jane Doe | Bloomberg | Getty
+// Images", "… (Image: Getty Images)").
+var photoAgencies = []string{"getty images", "shutterstock", "istock", "istockphoto"}
+
+// agencyCredit reports a short line ending with a photo agency's name: a
+// picture's caption or credit.
+func agencyCredit(s string) bool {
+	if len(s) > 200 {
+		return false
+	}
+	t := strings.ToLower(strings.TrimRight(s, " )）]"))
+	for _, a := range photoAgencies {
+		if strings.HasSuffix(t, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// contactWords, with an e-mail address, make a line the author's contact
+// note ("Email Jane at jane@example.com or follow her @jane").
+var contactWords = []string{"follow", "reached at", "email", "e-mail", "write to", "contact"}
+
+// contactLine reports a short line giving an e-mail address to write to.
+func contactLine(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || len(s) > 300 || !strings.Contains(s[at:], ".") || s[at-1] == ' ' {
+		return false
+	}
+	l := strings.ToLower(s)
+	for _, w := range contactWords {
+		if strings.Contains(l, w) {
+			return true
+		}
 	}
 	return false
 }

@@ -30,6 +30,7 @@ type block struct {
 	han   int32 // Han characters
 
 	ownChars, ownLinks, ownPunct, ownHan int32 // inline text not inside a child block
+	ownLetters                           int32 // letters (Latin, Han, kana, Hangul) of the own text outside links
 
 	subText     int32       // characters of scored paragraphs in the subtree
 	firstScript scriptCount // letters by script of the first own text run, for detectLang
@@ -374,6 +375,8 @@ func (p *page) text(c *html.Node, cur int32, inLink bool) {
 	if inLink {
 		b.ownLinks += chars
 		b.links += chars
+	} else {
+		b.ownLetters += sc.latin + sc.han + sc.kana + sc.hangul
 	}
 	if len(p.segs) < maxNodes {
 		if b.firstSeg < 0 {

@@ -152,6 +152,9 @@ func (p *page) mainContent() []*html.Node {
 		}
 		return nil
 	}
+	if first, ok := p.firstPost(best); ok {
+		return []*html.Node{p.blocks[first].n}
+	}
 	b := &p.blocks[best]
 	par := b.n.Parent
 	if par == nil || b.n.DataAtom == atom.Body {
@@ -178,6 +181,8 @@ func (p *page) mainContent() []*html.Node {
 			out = append(out, c)
 		case c.DataAtom == atom.P && ld < 0.25 && weight(s.chars, s.han) >= 80:
 			out = append(out, c)
+		case !s.kids && s.punct > 0 && ld < 0.25 && weight(s.chars, s.han) >= 80 && !negativeAttr(c):
+			out = append(out, c) // a paragraph in a div, beside the rest of the text
 		case c.DataAtom == atom.P && s.links == 0 && s.punct > 0 && weight(s.chars, s.han) >= 30:
 			out = append(out, c)
 		case ld < 0.2 && s.punct >= 2 && weight(s.chars, s.han) >= 60 && leadClass(c):
@@ -185,6 +190,79 @@ func (p *page) mainContent() []*html.Node {
 		}
 	}
 	return p.sameClass(best, out)
+}
+
+// firstPost finds a listing of posts around the best block: its text
+// container (it or a block within two levels, with a class) is one of three
+// or more blocks of that tag and class, one after the other, each with text
+// and each but the first headed by a date of its own between it and the one
+// before (a blog's page of entries, a forum thread's posts). The page's
+// article is then the first post (the newest entry, the thread's opening
+// post), not the longest one. Text split across repeated containers has
+// no dates between its parts (sameClass).
+func (p *page) firstPost(best int32) (int32, bool) {
+	cands := []int32{best}
+	for i := best + 1; i < int32(len(p.blocks)) && len(cands) < 16; i++ {
+		par := p.blocks[i].parent
+		if par == best || (par >= 0 && p.blocks[par].parent == best) {
+			cands = append(cands, i)
+		} else if !contains(p.blocks[best].n, p.blocks[i].n) {
+			break
+		}
+	}
+	for _, c := range cands {
+		cb := &p.blocks[c]
+		cls := attr(cb.n, "class")
+		if cls == "" || cb.chars == 0 {
+			continue
+		}
+		var units []int32
+		for i := range p.blocks {
+			o := &p.blocks[i]
+			if o.n.DataAtom != cb.n.DataAtom || o.chars < 20 || attr(o.n, "class") != cls {
+				continue
+			}
+			if len(units) > 0 && contains(p.blocks[units[len(units)-1]].n, o.n) {
+				continue
+			}
+			units = append(units, int32(i))
+		}
+		if len(units) < 3 || units[0] == c || p.inComments(units[0]) {
+			continue
+		}
+		if !p.datedApart(units) {
+			continue
+		}
+		return units[0], true
+	}
+	return 0, false
+}
+
+// datedApart reports whether a date is printed between each two
+// consecutive blocks of units (in document order), outside the first, for
+// the first few: the last text runs before the next post are its header.
+// The work is bounded: three gaps, 50 text runs each.
+func (p *page) datedApart(units []int32) bool {
+	for k := 0; k+1 < len(units) && k < 3; k++ {
+		a, b := &p.blocks[units[k]], &p.blocks[units[k+1]]
+		if a.firstSeg < 0 || b.firstSeg < 0 {
+			return false
+		}
+		found := false
+		for i, n := b.firstSeg-1, 0; i > a.firstSeg && n < 50 && !found; i, n = i-1, n+1 {
+			sg := p.segs[i]
+			if contains(a.n, sg.node) {
+				break // back inside the post before
+			}
+			if len(sg.text()) <= 200 {
+				_, found = absDate(sg.text(), time.Time{}, time.UTC, orderUnknown)
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // sameClass adds the blocks elsewhere on the page that share the best

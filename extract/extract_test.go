@@ -2,6 +2,7 @@ package extract
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -493,6 +494,23 @@ func TestLineFilters(t *testing.T) {
 		{"2020年5月1日，示例会议开幕。", false},
 		{"1,200", false},
 		{"2020", false},
+		// picture credits and captions, contact notes, live-blog labels
+		{"Photo: Jane Doe, AP", true},
+		{"Image: Getty Images/Cultura RF)", true},
+		{"Jane Doe | Bloomberg | Getty Images", true},
+		{"Fireworks over the castle (Image: Getty Images)", true},
+		{"(Robert F. Bukaty / AP)", true},
+		{"Liverpool Echo)", true},
+		{"The minister listens during a news conference on Jan. 27, 2023. (AP Photo/Jane Doe)", true},
+		{"Email Jane Doe at jdoe@example.com or follow her @janedoe.", true},
+		{"Write to Jane Doe at jane.doe@example.com", true},
+		{"21:00Jane Doe", true},
+		{"19:11 KEY EVENT", true},
+		{"Police said the photo, taken at 21:00, showed the suspect.", false},
+		{"The speed limit is 30 (km/h).", false},
+		{"Prices rose 3% (see chart).", false},
+		{"Her handle on the site is @janedoe, she said.", false},
+		{"21:00 Police arrived at the scene and closed the road.", false},
 	}
 	for _, tt := range tests {
 		if got := boilerLine(tt.line) || metaLine(tt.line) || dateLine(tt.line); got != tt.drop {
@@ -509,6 +527,114 @@ func TestLineFilters(t *testing.T) {
 		if got := relatedHeader(s); got != want {
 			t.Errorf("relatedHeader(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestListingLinesAreNotText: a forum thread's post sits above a long list
+// of replies, each a link with its author, time and size beside it. The
+// list has more text but no paragraph: the post is the article.
+func TestListingLinesAreNotText(t *testing.T) {
+	post := "导游的收入很大一部分来自购物的回扣，这是业内的行规，境内游境外游都是这样的。所以，一定要看清楚合同，不要听导游的。"
+	var replies strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&replies, `<li><a href="/t/%d">回复的标题，第%d条，说说自己的经历</a>【<a href="/u/%d">网友%d</a>】08-11 16:%02d 138字 [140/0]</li>`, i, i, i, i, i)
+	}
+	page := `<title>论坛</title><table><tr><td><p class="large">` + post + `</p></td></tr></table><ul>` + replies.String() + `</ul>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art.Body != post {
+		t.Errorf("Body =\n%q\nwant\n%q", art.Body, post)
+	}
+}
+
+// TestStateClassIsNotBoilerplate: a class saying that comments are
+// switched on ("comments-enabled") does not make the article a comment
+// thread, so its text split over repeated containers is still joined.
+func TestStateClassIsNotBoilerplate(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		want string
+	}{
+		{"none comments-enabled", "none"},
+		{"has-comments article", "article"},
+		{"no-related story", "story"},
+		{"comments", "comments"},
+		{"comment-list", "comment-list"},
+	} {
+		if got := withoutStates(tt.v); got != tt.want {
+			t.Errorf("withoutStates(%q) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+	part := func(s string) string {
+		return `<div class="widget-text"><div class="text"><p>` + s + `</p></div></div><div class="widget-related"><a href="/x">Another story</a></div>`
+	}
+	page := `<title>Harbour reopens</title><div id="article" class="none comments-enabled"><h1>Harbour reopens</h1>` +
+		part("The harbour reopened on Monday, three months after a winter storm tore away part of the sea wall, and the first boats returned.") +
+		part("Engineers rebuilt the damaged section with heavier stone, and the council says the new wall should withstand storms for fifty years, maybe more.") +
+		`</div>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"The harbour reopened", "Engineers rebuilt"} {
+		if !strings.Contains(art.Body, s) {
+			t.Errorf("body lacks %q:\n%s", s, art.Body)
+		}
+	}
+}
+
+// TestParagraphDivsBesideTheText: the first paragraphs are divs beside the
+// container that holds the rest (a "read all" wrapper), and count as text.
+func TestParagraphDivsBesideTheText(t *testing.T) {
+	para := func(s string) string { return `<div class="body__paragraph">` + s + `</div>` }
+	page := `<title>Harbour reopens</title><h1>Harbour reopens</h1><div class="container">` +
+		para("The harbour reopened on Monday, three months after a winter storm tore away part of the sea wall, and the first boats returned.") +
+		para("Traders, who lost most of their spring income, welcomed the reopening, though several said they still await promised compensation.") +
+		`<div class="read-more"><a href="#">Read More</a></div><div class="read-all">` +
+		para("Engineers rebuilt the damaged section with heavier stone, and the council says the new wall should withstand storms for fifty years.") +
+		para("The work cost more than planned, the council said, because the stone had to be brought by sea from a quarry on the far coast.") +
+		para("A second phase, which will raise the quay by half a metre, is due to start next spring, once the fishing season is over, officials said.") +
+		para("Residents said they were relieved, although some still worry about the next storm, which forecasters say could come as early as October.") +
+		para("The harbour master said bookings for berths were already back to where they had been before the storm, and rising.") +
+		para("Insurers, who paid for part of the repairs, said they would review the cover they offer to harbours along the coast next year.") +
+		`</div><ul class="links">` + strings.Repeat(`<li><a href="/more">Another story from the coast, with a long headline to read</a></li>`, 12) + `</ul></div>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"The harbour reopened", "Traders, who lost", "Engineers rebuilt", "Residents said"} {
+		if !strings.Contains(art.Body, s) {
+			t.Errorf("body lacks %q:\n%s", s, art.Body)
+		}
+	}
+	if strings.Contains(art.Body, "Read More") {
+		t.Errorf("body has the button label:\n%s", art.Body)
+	}
+}
+
+// TestBlogPageOfPosts: a blog's page lists several entries, each headed by
+// its title and date; the longest is not the page's article, the first
+// (newest) one is.
+func TestBlogPageOfPosts(t *testing.T) {
+	post := func(title, date, text string) string {
+		return `<table><tr><td class="post-title">` + title + `</td><td class="post-title">` + date + `</td></tr>` +
+			`<tr><td class="post-body">` + text + `</td></tr><tr><td class="post-footer">张贴 @ ` + date + `</td></tr></table>`
+	}
+	first := "昨天去金矿玩，那里是当年发现第一块天然黄金的地方，现在是最受游客欢迎的观光城市，保留着很多华丽的建筑和典雅的花园。"
+	long := strings.Repeat("头发留得很长很长了，每天总是花很多时间去梳头、去洗头，后来觉得烦了，就去剪了。", 12)
+	page := `<title>blog.example.com</title><div class="txtlarge">` +
+		post("昨天去金矿玩", "2005-03-21 01:20:44", first) +
+		post("长发剪了", "2005-03-18 01:58:01", long) +
+		post("元宵节", "2005-02-20 10:12:00", "以下是我做的元宵节的内容，大家好，本周六是个中国的传统节日，也是一年中的第一个月圆之夜。") +
+		`</div>`
+	art, err := Extract(Input{HTML: []byte(page)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art.Body != first {
+		t.Errorf("Body =\n%q\nwant\n%q", art.Body, first)
 	}
 }
 

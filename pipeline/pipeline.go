@@ -112,6 +112,10 @@ type pending struct {
 	// this batch or committed): their text counts in its incident
 	// (cluster.Copy).
 	copies []nearCopy
+	// replaced holds the publication time of each representative (by id)
+	// whose place a copy took in this batch (linkCopy): what later copies
+	// are compared with until the store has it.
+	replaced map[string]repEvidence
 	// near maps an index key (dedup.Signature.IndexKeys) to the articles
 	// of arts that have it, by index, in order: the candidates a new page
 	// is compared with, as the store's near index gives them for committed
@@ -122,6 +126,13 @@ type pending struct {
 	near map[string][]int
 }
 
+// repEvidence is what says which of two copies is the original
+// (dedup.FirstCopy): a representative's publication time and text.
+type repEvidence struct {
+	published time.Time
+	body      string
+}
+
 // nearCopy is a near copy folded into article of.
 type nearCopy struct {
 	of string
@@ -129,7 +140,7 @@ type nearCopy struct {
 }
 
 func newPending() *pending {
-	return &pending{urls: map[string]string{}, hashes: map[string]string{}, near: make(map[string][]int, batchSize*nearKeys)}
+	return &pending{urls: map[string]string{}, hashes: map[string]string{}, replaced: map[string]repEvidence{}, near: make(map[string][]int, batchSize*nearKeys)}
 }
 
 // nearKeys is about how many index keys an article has
@@ -174,6 +185,11 @@ func (q *pending) prepend(q0 *pending) {
 	q.arts = append(q0.arts, q.arts...)
 	q.keys = append(q0.keys, q.keys...)
 	q.copies = append(q0.copies, q.copies...)
+	for k, v := range q0.replaced {
+		if _, ok := q.replaced[k]; !ok {
+			q.replaced[k] = v
+		}
+	}
 }
 
 // batches returns the uncommitted batches, the open one first. Call with
@@ -759,6 +775,7 @@ func (p *Pipeline) handleExtracted(ex Extracted) (outcome, error) {
 type storeFound struct {
 	id               string
 	url, exact, near bool
+	rep              repEvidence // the stored article's, for an exact or near copy
 }
 
 // storeMatch looks a page up in the store: by its own URLs, its content
@@ -771,7 +788,10 @@ func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, k
 		}
 	}
 	if id, ok, err := p.store.ArticleIDByHash(hash); err != nil || ok {
-		return storeFound{id: id, exact: ok}, err
+		if err != nil {
+			return storeFound{}, err
+		}
+		return p.withPublished(storeFound{id: id, exact: true})
 	}
 	// Stored texts sharing a band key may resemble this one; those sharing
 	// only anchors are compared when they share dedup.MinSharedAnchors.
@@ -781,10 +801,20 @@ func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, k
 			return storeFound{}, err
 		}
 		if dedup.Duplicate(sig, dedup.Signature(repSig)) {
-			return storeFound{id: id, near: true}, nil
+			return p.withPublished(storeFound{id: id, near: true})
 		}
 	}
 	return storeFound{}, nil
+}
+
+// withPublished adds the stored article's publication time and text to f.
+func (p *Pipeline) withPublished(f storeFound) (storeFound, error) {
+	rep, err := p.store.Article(f.id)
+	if err != nil {
+		return storeFound{}, fmt.Errorf("read article %s: %w", f.id, err)
+	}
+	f.rep = repEvidence{rep.Published, rep.Body}
+	return f, nil
 }
 
 // pendingMatch decides what a page is from the uncommitted batches and
@@ -808,25 +838,72 @@ func (p *Pipeline) pendingMatch(found storeFound, urls []string, own int, a news
 	dup := newsmon.Duplicate{URL: a.URL, Source: a.Source, FetchedAt: a.FetchedAt}
 	if id, ok := p.pendingHash(a.ContentHash); ok {
 		dup.Exact = true
-		p.enqueueDuplicate(id, dup, urls)
+		p.linkCopy(id, dup, urls, a, found)
 		return outcomeDuplicate, true
 	}
 	if found.exact {
 		dup.Exact = true
-		p.enqueueDuplicate(found.id, dup, urls)
+		p.linkCopy(found.id, dup, urls, a, found)
 		return outcomeDuplicate, true
 	}
 	if id, ok := p.pendingNear(sig, keys); ok {
-		p.enqueueDuplicate(id, dup, urls)
+		p.linkCopy(id, dup, urls, a, found)
 		p.open.copies = append(p.open.copies, nearCopy{id, a})
 		return outcomeDuplicate, true
 	}
 	if found.near {
-		p.enqueueDuplicate(found.id, dup, urls)
+		p.linkCopy(found.id, dup, urls, a, found)
 		p.open.copies = append(p.open.copies, nearCopy{found.id, a})
 		return outcomeDuplicate, true
 	}
 	return 0, false
+}
+
+// linkCopy links copy a (d, its page's URLs urls) to the representative
+// id. When the evidence says the copy is the original (dedup.FirstCopy:
+// published first, else the fuller text), it takes the representative's
+// place (store.DuplicateWrite.Replace): the representative is then the
+// same whichever copy was fetched first. Call with p.mu held.
+func (p *Pipeline) linkCopy(id string, d newsmon.Duplicate, urls []string, a newsmon.Article, found storeFound) {
+	rep := p.repEvidence(id, found)
+	if !dedup.FirstCopy(a.Published, a.Body, rep.published, rep.body) {
+		p.enqueueDuplicate(id, d, urls)
+		return
+	}
+	c := a
+	c.ID, c.IncidentID, c.Duplicates = id, "", nil
+	p.open.writes = append(p.open.writes, store.Write{Duplicate: &store.DuplicateWrite{
+		ID: id, Duplicate: d, URLs: urls, Replace: &c,
+	}})
+	for _, u := range urls {
+		p.open.urls[u] = id
+	}
+	if _, ok := p.open.hashes[a.ContentHash]; !ok {
+		p.open.hashes[a.ContentHash] = id
+	}
+	p.open.replaced[id] = repEvidence{a.Published, a.Body}
+}
+
+// repEvidence is the evidence of representative id: of the copy that last
+// took its place in a batch not yet committed, else of the uncommitted
+// article, else as the store read found it. Call with p.mu held.
+func (p *Pipeline) repEvidence(id string, found storeFound) repEvidence {
+	for _, q := range p.batches() {
+		if e, ok := q.replaced[id]; ok {
+			return e
+		}
+	}
+	for _, q := range p.batches() {
+		for _, a := range q.arts {
+			if a.ID == id {
+				return repEvidence{a.Published, a.Body}
+			}
+		}
+	}
+	if found.id == id {
+		return found.rep
+	}
+	return repEvidence{}
 }
 
 // enqueueDuplicate links a copy to its representative (stored or pending)

@@ -602,3 +602,78 @@ func TestNearCopyFoundAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestRepresentativeByEvidence: two copies of one story, the original
+// published at 10:00 and a re-publication giving only the day, or a later
+// time, or no date at all, are stored as one article represented by the
+// original, whichever copy comes first and whether or not the first was
+// committed before the second came; the other is its duplicate, and both
+// URLs lead to the article.
+func TestRepresentativeByEvidence(t *testing.T) {
+	page := func(url, published, extra string) newsmon.Page {
+		meta := ""
+		if published != "" {
+			meta = `<meta property="article:published_time" content="` + published + `">`
+		}
+		body := "<html><head><title>扫地机器人上传照片</title>" + meta + "</head><body><article><h1>扫地机器人上传照片</h1><p>" +
+			strings.Join(storyA, "</p><p>") + "</p>" + extra + "</article></body></html>"
+		return newsmon.Page{Source: "news", URL: url, Body: []byte(body), FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
+	}
+	const orig = "http://a.example/story.htm"
+	for _, tc := range []struct {
+		name, copyPublished, extra string
+	}{
+		{"later time", "2026-05-02T15:30:00+08:00", ""},
+		{"bare date the same day", "2026-05-02", ""},
+		{"no date", "", ""},
+		{"near copy with a later time", "2026-05-02T15:30:00+08:00", "<p>另据报道，事件仍在调查之中。</p>"},
+	} {
+		for _, copyFirst := range []bool{false, true} {
+			for _, commitBetween := range []bool{false, true} {
+				name := fmt.Sprintf("%s/copy first %v/commit between %v", tc.name, copyFirst, commitBetween)
+				t.Run(name, func(t *testing.T) {
+					p, st := newPipeline(t, newsmon.CrawlSettings{})
+					src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
+					const copyURL = "http://b.example/story.htm"
+					pages := []newsmon.Page{page(orig, "2026-05-02T10:00:00+08:00", ""), page(copyURL, tc.copyPublished, tc.extra)}
+					if copyFirst {
+						pages[0], pages[1] = pages[1], pages[0]
+					}
+					for i, pg := range pages {
+						if _, err := p.handleArticle(context.Background(), src, pg, nil); err != nil {
+							t.Fatal(err)
+						}
+						if i == 0 && commitBetween {
+							if err := p.Flush(); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+					if err := p.Flush(); err != nil {
+						t.Fatal(err)
+					}
+					if n, _, _ := st.Stats(); n != 1 {
+						t.Fatalf("%d articles stored, want 1", n)
+					}
+					id, ok, err := st.ArticleIDByURL(orig)
+					if err != nil || !ok {
+						t.Fatalf("original's URL: %v, %v", ok, err)
+					}
+					if cid, ok, err := st.ArticleIDByURL(copyURL); err != nil || !ok || cid != id {
+						t.Fatalf("copy's URL leads to %q (%v, %v), want %q", cid, ok, err, id)
+					}
+					a, err := st.Article(id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if a.URL != orig || !a.Published.Equal(time.Date(2026, 5, 2, 2, 0, 0, 0, time.UTC)) {
+						t.Errorf("representative %s published %v, want %s published 10:00 +08:00", a.URL, a.Published, orig)
+					}
+					if len(a.Duplicates) != 1 || a.Duplicates[0].URL != copyURL {
+						t.Errorf("duplicates %+v, want the copy %s", a.Duplicates, copyURL)
+					}
+				})
+			}
+		}
+	}
+}

@@ -123,20 +123,43 @@ type DuplicateWrite struct {
 	Duplicate newsmon.Duplicate
 	URLs      []string
 	Incident  *newsmon.Incident // optional
+	// Replace, when not nil, is the copy's article (its URL Duplicate.URL):
+	// the evidence says it is the original, so it becomes the
+	// representative in place. The stored article keeps its ID, incident,
+	// fetch time, fingerprints and duplicates, takes the copy's URL,
+	// source, text and metadata, and its own page becomes a duplicate.
+	Replace *newsmon.Article
 }
 
 // addDuplicate links copy d to the stored article id (its representative)
-// and saves inc when not nil, inside tx; it reads the
+// and saves inc when not nil, inside tx; with replace, the copy takes the
+// representative's place (DuplicateWrite.Replace). It reads the
 // representative before it writes, so an ErrNotFound leaves tx untouched.
 // wr, when not nil, is the transaction's writer.
-func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, wr *writer) error {
+func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, replace *newsmon.Article, wr *writer) error {
 	err := func() error {
 		articles := tx.Bucket(bucketArticles)
 		a, err := getArticle(articles, id)
 		if err != nil {
 			return err
 		}
-		if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
+		if replace != nil && d.URL != "" && d.URL != a.URL {
+			a = replaced(a, *replace, d)
+			data, err := marshal(wr, &a, appendArticle)
+			if err != nil {
+				return err
+			}
+			if err := articles.Put([]byte(id), data); err != nil {
+				return err
+			}
+			if h := replace.ContentHash; h != "" {
+				if hb := tx.Bucket(bucketHashes); hb.Get([]byte(h)) == nil {
+					if err := hb.Put([]byte(h), []byte(id)); err != nil {
+						return err
+					}
+				}
+			}
+		} else if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
 			a.Duplicates = append(a.Duplicates, d)
 			data, err := marshal(wr, &a, appendArticle)
 			if err != nil {
@@ -158,6 +181,25 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 		return fmt.Errorf("add duplicate %s to article %s: %w", d.URL, id, err)
 	}
 	return nil
+}
+
+// replaced is stored article a with copy c (linked as d) in its place: c's
+// page and text, a's identity (ID, incident, fetch time, fingerprints) and
+// copies, a's own page the first of them.
+func replaced(a, c newsmon.Article, d newsmon.Duplicate) newsmon.Article {
+	old := newsmon.Duplicate{URL: a.URL, Source: a.Source, FetchedAt: a.FetchedAt, Exact: d.Exact}
+	dups := make([]newsmon.Duplicate, 0, len(a.Duplicates)+1)
+	dups = append(dups, old)
+	for _, x := range a.Duplicates {
+		if x.URL != c.URL && x.URL != old.URL {
+			dups = append(dups, x)
+		}
+	}
+	a.URL, a.CanonicalURL, a.Source, a.Lang = c.URL, c.CanonicalURL, c.Source, c.Lang
+	a.Title, a.Published, a.Modified, a.Authors = c.Title, c.Published, c.Modified, c.Authors
+	a.SiteName, a.Description, a.Image, a.Body = c.SiteName, c.Description, c.Image, c.Body
+	a.Duplicates = dups
+	return a
 }
 
 // indexURLs points each URL not yet indexed at id.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -739,5 +740,54 @@ func TestSaveBatch(t *testing.T) {
 	}
 	if n, _, _ := s.Stats(); n != 2 {
 		t.Errorf("articles = %d, want 2", n)
+	}
+}
+
+// TestReplaceRepresentative: a copy found to be the original takes the
+// stored article's place: the article keeps its ID, incident, fetch time,
+// fingerprints and copies, takes the copy's page and text, and its own page
+// becomes its first duplicate; the copy's URLs and text hash lead to it.
+func TestReplaceRepresentative(t *testing.T) {
+	s := openTest(t)
+	w := testArticle(1)
+	w.Article.IncidentID = "inc-1"
+	id := mustSave(t, s, w)
+	old := *w.Article
+	earlier := newsmon.Duplicate{URL: "https://c.example/1", Source: "c", FetchedAt: t0}
+	if err := s.AddDuplicate(id, earlier, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := newsmon.Article{URL: "https://b.example/1", Source: "b", Lang: "zh", Title: "原标题", Body: "正文全文",
+		Published: t0.Add(-time.Hour), FetchedAt: t0.Add(time.Hour), ContentHash: "hash-b", Signature: []byte{9}}
+	d := newsmon.Duplicate{URL: c.URL, Source: c.Source, FetchedAt: c.FetchedAt, Exact: true}
+	if _, err := s.SaveBatch([]Write{{Duplicate: &DuplicateWrite{ID: id, Duplicate: d, URLs: []string{c.URL, "https://m.b.example/1"}, Replace: &c}}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Article(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != id || a.URL != c.URL || a.Source != "b" || a.Title != c.Title || a.Body != c.Body || !a.Published.Equal(c.Published) {
+		t.Errorf("article = %s %s %s %q %q %v, want the copy's page and text under id %s", a.ID, a.URL, a.Source, a.Title, a.Body, a.Published, id)
+	}
+	if a.IncidentID != "inc-1" || !a.FetchedAt.Equal(old.FetchedAt) || a.ContentHash != old.ContentHash || !bytes.Equal(a.Signature, old.Signature) {
+		t.Errorf("identity changed: incident %q fetched %v hash %q sig %v", a.IncidentID, a.FetchedAt, a.ContentHash, a.Signature)
+	}
+	var dups []string
+	for _, x := range a.Duplicates {
+		dups = append(dups, x.URL+"/"+x.Source)
+	}
+	if want := []string{old.URL + "/example", earlier.URL + "/c"}; !slices.Equal(dups, want) {
+		t.Errorf("duplicates %v, want %v", dups, want)
+	}
+	for _, u := range []string{c.URL, "https://m.b.example/1", old.URL, earlier.URL} {
+		if got, ok, err := s.ArticleIDByURL(u); err != nil || !ok || got != id {
+			t.Errorf("URL %s -> %q %v %v, want %s", u, got, ok, err, id)
+		}
+	}
+	for _, h := range []string{old.ContentHash, "hash-b"} {
+		if got, ok, err := s.ArticleIDByHash(h); err != nil || !ok || got != id {
+			t.Errorf("hash %s -> %q %v %v, want %s", h, got, ok, err, id)
+		}
 	}
 }

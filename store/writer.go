@@ -163,7 +163,7 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				werr = saveArticle(tx, *w.Article, wr)
 			case w.Duplicate != nil:
 				d := w.Duplicate
-				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident, wr)
+				werr = addDuplicate(tx, d.ID, d.Duplicate, d.URLs, d.Incident, d.Replace, wr)
 			case w.Incident != nil:
 				if err := putIncident(tx, *w.Incident, wr); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)
