@@ -70,7 +70,12 @@ type (
 		MinScore  float64 `yaml:"min_score"`
 	}
 	fileNATS struct {
-		URL string `yaml:"url"`
+		URL              string `yaml:"url"`
+		Partitions       int    `yaml:"partitions"`
+		JobsPerPartition int    `yaml:"jobs_per_partition"`
+		AckWait          string `yaml:"ack_wait"`
+		ArticleAckWait   string `yaml:"article_ack_wait"`
+		Lease            string `yaml:"lease"`
 	}
 	fileServer struct {
 		Listen string `yaml:"listen"`
@@ -108,7 +113,8 @@ func (c *Config) Describe(w io.Writer) {
 			MinScore:  c.Cluster.MinScore,
 		},
 		Server: fileServer{Listen: c.Server.Listen},
-		NATS:   fileNATS{URL: redactedNATSURL(c.NATS.URL)},
+		NATS: fileNATS{URL: redactedNATSURL(c.NATS.URL), Partitions: c.NATS.Partitions, JobsPerPartition: c.NATS.JobsPerPartition,
+			AckWait: FormatDuration(c.NATS.AckWait), ArticleAckWait: FormatDuration(c.NATS.ArticleAckWait), Lease: FormatDuration(c.NATS.Lease)},
 	}
 	if c.Server.Token != "" {
 		fc.Server.Token = Redacted
