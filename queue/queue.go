@@ -264,8 +264,8 @@ func Partition(host string, n int) int {
 	return int(binary.BigEndian.Uint64(sum[:8]) % uint64(n))
 }
 
-func jobSubject(p int) string  { return fmt.Sprintf("%s.%02d", JobSubject, p) }
-func jobConsumer(p int) string { return fmt.Sprintf("%s%02d", JobConsumerPrefix, p) }
+func jobSubject(p int) string   { return fmt.Sprintf("%s.%02d", JobSubject, p) }
+func jobConsumer(p int) string  { return fmt.Sprintf("%s%02d", JobConsumerPrefix, p) }
 func tokenSubject(p int) string { return fmt.Sprintf("%s.%02d", PartitionSubject, p) }
 
 // MsgID is the de-duplication id of a job: the hash of its canonical URL.
