@@ -64,6 +64,10 @@ func (q *Queue) PublishJob(ctx context.Context, j Job) (duplicate bool, err erro
 // pullWait is how long one pull waits for a message before asking again.
 const pullWait = 5 * time.Second
 
+// tokenWait is how long one pull of partition tokens waits: a stopping
+// process waits for the pull in course.
+const tokenWait = time.Second
+
 // idleWait is how long a partition's holder waits for a job when the
 // partition is empty and nothing of it is in hand, before it gives the
 // partition back.
@@ -198,7 +202,7 @@ func (c *consumer) takePartitions(tokens jetstream.Consumer) error {
 			}
 			continue
 		}
-		msg, err := next(c.pull, tokens, pullWait)
+		msg, err := nextWithin(tokens, tokenWait)
 		if err != nil {
 			if c.pull.Err() != nil || c.work.Err() != nil {
 				return nil
@@ -286,7 +290,7 @@ func (c *consumer) hold(p int, token jetstream.Msg) {
 			// are empty, and a process looks through them all.
 			msg, err = nextNoWait(c.jobs[p])
 		} else {
-			msg, err = next(c.pull, c.jobs[p], idleWait)
+			msg, err = nextWithin(c.jobs[p], idleWait)
 		}
 		if err != nil {
 			<-slots
@@ -392,7 +396,7 @@ func (c *consumer) run(msg jetstream.Msg, j Job, info JobInfo, host string) {
 // waits, at a cost of Partitions/emptyRecheck small requests a second
 // while the queue is idle.
 func (q *Queue) emptyRecheck() time.Duration {
-	return max(100*time.Millisecond, time.Duration(q.opts.Partitions)*2*time.Millisecond)
+	return max(50*time.Millisecond, time.Duration(q.opts.Partitions)*time.Millisecond)
 }
 
 // nextNoWait returns a message the consumer has now, or
@@ -466,6 +470,15 @@ func (q *Queue) work(ctx context.Context, ackWait time.Duration, msgs []jetstrea
 			}
 		}
 	}
+}
+
+// nextWithin pulls one message, waiting up to wait on the server. Unlike
+// next, it does not end with a context: its client side waits a second
+// longer than the server, so a message the server sends at the end of the
+// wait is never left unread (delivered, then redelivered only after the
+// ack wait: a job would stall for AckWait, a token for the lease).
+func nextWithin(cons jetstream.Consumer, wait time.Duration) (jetstream.Msg, error) {
+	return cons.Next(jetstream.FetchMaxWait(wait))
 }
 
 // next pulls one message, waiting at most wait.
