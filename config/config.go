@@ -59,7 +59,32 @@ func (c *Config) TopicNames() []string {
 // queue). An empty URL means everything runs in one process.
 type NATS struct {
 	URL string // nats://host:4222, or several separated by commas
+	// Partitions is how many partitions the hosts' fetch jobs are spread
+	// over; the same in every process of a deployment.
+	Partitions int
+	// JobsPerPartition is how many jobs of a partition the worker holding
+	// it keeps in flight.
+	JobsPerPartition int
+	// AckWait is how long a fetch job stays with a worker that stopped
+	// reporting progress (died) before another gets it.
+	AckWait time.Duration
+	// ArticleAckWait is the same for a batch of articles with the daemon.
+	ArticleAckWait time.Duration
+	// Lease is how long a partition stays with a worker that stopped
+	// renewing it; it must exceed crawl.per_host_delay (and any
+	// Crawl-delay, honoured up to a minute), so that a worker's death
+	// does not shorten the gap.
+	Lease time.Duration
 }
+
+// Default values of the nats keys (package queue's defaults).
+const (
+	DefaultNATSPartitions       = 64
+	DefaultNATSJobsPerPartition = 8
+	DefaultNATSAckWait          = 2 * time.Minute
+	DefaultNATSArticleAckWait   = 30 * time.Second
+	DefaultNATSLease            = 90 * time.Second
+)
 
 // Source returns the configured source with the given name.
 func (c *Config) Source(name string) (newsmon.Source, bool) {

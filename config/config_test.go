@@ -607,3 +607,28 @@ func TestNATS(t *testing.T) {
 		t.Errorf("CheckNATSURL of a URL without host: %v (want an error without the secret)", err)
 	}
 }
+
+// TestNATSKeys: the queue's keys parse, keep their defaults when absent and
+// refuse values out of range.
+func TestNATSKeys(t *testing.T) {
+	def := Default().NATS
+	if def.Partitions != DefaultNATSPartitions || def.JobsPerPartition != DefaultNATSJobsPerPartition ||
+		def.AckWait != DefaultNATSAckWait || def.ArticleAckWait != DefaultNATSArticleAckWait || def.Lease != DefaultNATSLease {
+		t.Errorf("default nats %+v, want the DefaultNATS constants", def)
+	}
+	got := mustParse(t, "nats:\n  partitions: 256\n  jobs_per_partition: 16\n  ack_wait: 5m\n  article_ack_wait: 1m\n  lease: 3m\n").NATS
+	want := NATS{Partitions: 256, JobsPerPartition: 16, AckWait: 5 * time.Minute, ArticleAckWait: time.Minute, Lease: 3 * time.Minute}
+	if got != want {
+		t.Errorf("parsed nats %+v, want %+v", got, want)
+	}
+	for _, tt := range []struct{ yaml, key string }{
+		{"nats:\n  partitions: 0\n", "nats.partitions"},
+		{"nats:\n  jobs_per_partition: 0\n", "nats.jobs_per_partition"},
+		{"nats:\n  ack_wait: 10ms\n", "nats.ack_wait"},
+		{"nats:\n  lease: -1s\n", "nats.lease"},
+	} {
+		if _, err := Parse("t.yaml", []byte(tt.yaml)); err == nil || !strings.Contains(err.Error(), tt.key) {
+			t.Errorf("%q: error %v, want one naming %s", tt.yaml, err, tt.key)
+		}
+	}
+}

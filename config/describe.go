@@ -74,7 +74,12 @@ type (
 		NearWindow int `yaml:"near_window"`
 	}
 	fileNATS struct {
-		URL string `yaml:"url"`
+		URL              string `yaml:"url"`
+		Partitions       int    `yaml:"partitions"`
+		JobsPerPartition int    `yaml:"jobs_per_partition"`
+		AckWait          string `yaml:"ack_wait"`
+		ArticleAckWait   string `yaml:"article_ack_wait"`
+		Lease            string `yaml:"lease"`
 	}
 	fileServer struct {
 		Listen string `yaml:"listen"`
@@ -113,7 +118,8 @@ func (c *Config) Describe(w io.Writer) {
 		},
 		Dedup:  fileDedup{NearWindow: c.Dedup.NearWindow},
 		Server: fileServer{Listen: c.Server.Listen},
-		NATS:   fileNATS{URL: redactedNATSURL(c.NATS.URL)},
+		NATS: fileNATS{URL: redactedNATSURL(c.NATS.URL), Partitions: c.NATS.Partitions, JobsPerPartition: c.NATS.JobsPerPartition,
+			AckWait: FormatDuration(c.NATS.AckWait), ArticleAckWait: FormatDuration(c.NATS.ArticleAckWait), Lease: FormatDuration(c.NATS.Lease)},
 	}
 	if c.Server.Token != "" {
 		fc.Server.Token = Redacted

@@ -73,6 +73,8 @@ func builtin() *Config {
 		Cluster: Cluster{Window: newsmon.DefaultIncidentWindow},
 		Dedup:   Dedup{NearWindow: newsmon.DefaultNearWindow},
 		Server:  Server{Listen: "127.0.0.1:8080"},
+		NATS: NATS{Partitions: DefaultNATSPartitions, JobsPerPartition: DefaultNATSJobsPerPartition,
+			AckWait: DefaultNATSAckWait, ArticleAckWait: DefaultNATSArticleAckWait, Lease: DefaultNATSLease},
 	}
 }
 
@@ -536,7 +538,12 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 		},
 		"nats": func(n *yaml.Node, key string) error {
 			return p.mapping(n, key, map[string]field{
-				"url": p.str(&c.NATS.URL, CheckNATSURL),
+				"url":                p.str(&c.NATS.URL, CheckNATSURL),
+				"partitions":         p.integer(&c.NATS.Partitions, 1),
+				"jobs_per_partition": p.integer(&c.NATS.JobsPerPartition, 1),
+				"ack_wait":           p.duration(&c.NATS.AckWait, time.Second),
+				"article_ack_wait":   p.duration(&c.NATS.ArticleAckWait, time.Second),
+				"lease":              p.duration(&c.NATS.Lease, time.Second),
 			})
 		},
 	})

@@ -32,7 +32,7 @@ func (q *Queue) ConsumeArticles(ctx context.Context, limit int, handle func(ctx 
 	}
 	limit = min(max(limit, 1), 1000)
 	for ctx.Err() == nil {
-		first, err := next(ctx, cons)
+		first, err := next(ctx, cons, pullWait)
 		if err != nil {
 			if ctx.Err() != nil || transient(err) {
 				continue

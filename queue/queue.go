@@ -5,12 +5,17 @@
 // in one process.
 //
 // Jobs go to a work-queue stream, partitioned by host onto subjects
-// (newsmon.jobs.<partition>, partition = SHA-256(host) mod Partitions), each
-// partition consumed by one durable consumer that holds at most one job
-// unacknowledged (MaxAckPending 1): whichever worker holds a job of a
-// partition, no other worker gets the next one until it is acknowledged.
-// That makes politeness hold across workers (see Jobs). Articles go to a
-// second work-queue stream consumed by the daemon.
+// (newsmon.jobs.<partition>, partition = SHA-256(host) mod Partitions), one
+// durable consumer per partition. A partition is consumed by one process at
+// a time: the one holding its token, a message of a third stream
+// (newsmon.partitions.<partition>) that the holder keeps unacknowledged, so
+// the server delivers it to no one else. The holder keeps up to
+// JobsPerPartition of the partition's jobs in flight, paced host by host by
+// its own crawler, and gives the token back with a negative acknowledgement
+// delayed until every host it asked may be asked again; a holder that dies
+// loses the token after Lease. That makes politeness hold across workers
+// (see ConsumeJobsUntil). Articles go to a second work-queue stream
+// consumed by the daemon.
 //
 // Both publishes carry a message id (a job: the hash of its canonical URL;
 // an article: its id), so JetStream drops a copy published again within the
@@ -44,6 +49,11 @@ const (
 	// JobConsumerPrefix + partition (two digits or more) names a
 	// partition's consumer.
 	JobConsumerPrefix = "newsmon-jobs-"
+	// PartitionStream holds one token per partition
+	// (PartitionSubject.<partition>), consumed by PartitionConsumer.
+	PartitionStream   = "NEWSMON_PARTITIONS"
+	PartitionSubject  = "newsmon.partitions"
+	PartitionConsumer = "newsmon-partitions"
 )
 
 // Defaults for zero Options fields.
@@ -56,6 +66,17 @@ const (
 	DefaultDuplicates     = 2 * time.Hour
 	DefaultMaxAge         = 7 * 24 * time.Hour
 	DefaultMaxDeliver     = 5
+	// DefaultLease is how long a partition stays with a process that
+	// stopped renewing it (died): longer than any per-host delay or
+	// Crawl-delay (at most a minute), so the next holder keeps the gap.
+	DefaultLease = 90 * time.Second
+	// DefaultJobsPerPartition is how many jobs of a partition its holder
+	// keeps in flight: jobs of different hosts (or of a host without
+	// delay) run side by side.
+	DefaultJobsPerPartition = 8
+	// DefaultTurn is how long a process holds a partition that keeps
+	// having jobs before it gives it back for others to take.
+	DefaultTurn = 10 * time.Second
 )
 
 // Options configure a connection. Partitions must be the same in every
@@ -70,6 +91,16 @@ type Options struct {
 	MaxAge         time.Duration // work older than this is dropped
 	MaxDeliver     int           // deliveries of one job before it is given up
 	Name           string        // connection name shown by the server (e.g. "newsmon worker")
+	// Lease is how long a partition's token stays with a holder that no
+	// longer renews it (default DefaultLease); it must exceed the longest
+	// per-host delay, so that it is the same in every process.
+	Lease time.Duration
+	// JobsPerPartition is how many jobs of a partition its holder keeps
+	// in flight (default DefaultJobsPerPartition).
+	JobsPerPartition int
+	// Turn is how long a process holds a busy partition before it gives
+	// it back (default DefaultTurn).
+	Turn time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +110,9 @@ func (o Options) withDefaults() Options {
 	o.Duplicates = cmp.Or(o.Duplicates, DefaultDuplicates)
 	o.MaxAge = cmp.Or(o.MaxAge, DefaultMaxAge)
 	o.MaxDeliver = cmp.Or(o.MaxDeliver, DefaultMaxDeliver)
+	o.Lease = cmp.Or(o.Lease, DefaultLease)
+	o.JobsPerPartition = cmp.Or(o.JobsPerPartition, DefaultJobsPerPartition)
+	o.Turn = cmp.Or(o.Turn, DefaultTurn)
 	return o
 }
 
@@ -96,6 +130,12 @@ func Connect(ctx context.Context, opts Options) (*Queue, error) {
 	opts = opts.withDefaults()
 	if opts.Partitions < 1 || opts.Partitions > 1000 {
 		return nil, fmt.Errorf("queue: %d partitions: want 1 to 1000", opts.Partitions)
+	}
+	if opts.JobsPerPartition < 1 || opts.JobsPerPartition > 1000 {
+		return nil, fmt.Errorf("queue: %d jobs per partition: want 1 to 1000", opts.JobsPerPartition)
+	}
+	if opts.AckWait < 0 || opts.ArticleAckWait < 0 || opts.Lease < 0 || opts.Turn < 0 {
+		return nil, fmt.Errorf("queue: negative ack wait, lease or turn (%s, %s, %s, %s)", opts.AckWait, opts.ArticleAckWait, opts.Lease, opts.Turn)
 	}
 	nopts := []nats.Option{nats.MaxReconnects(-1)}
 	if opts.Name != "" {
@@ -147,11 +187,15 @@ func (q *Queue) setup(ctx context.Context) error {
 			FilterSubject: jobSubject(p),
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       q.opts.AckWait,
-			MaxAckPending: 1, // one job of a partition at a time, across all workers
+			// Only the token's holder pulls; this bounds what it holds.
+			MaxAckPending: q.opts.JobsPerPartition,
 			MaxDeliver:    q.opts.MaxDeliver,
 		}); err != nil {
 			return fmt.Errorf("consumer %s: %w", jobConsumer(p), err)
 		}
+	}
+	if err := q.setupTokens(ctx); err != nil {
+		return err
 	}
 	if _, err := q.js.CreateOrUpdateConsumer(ctx, ArticleStream, jetstream.ConsumerConfig{
 		Durable:       ArticleConsumer,
@@ -160,6 +204,46 @@ func (q *Queue) setup(ctx context.Context) error {
 		MaxAckPending: 1024,
 	}); err != nil {
 		return fmt.Errorf("consumer %s: %w", ArticleConsumer, err)
+	}
+	return nil
+}
+
+// setupTokens creates the partition stream and its consumer and puts in
+// the token of every partition that has none. A token is never
+// acknowledged (that would delete it): it is handed back, so MaxDeliver is
+// unlimited and the stream has no age limit.
+func (q *Queue) setupTokens(ctx context.Context) error {
+	if _, err := q.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:              PartitionStream,
+		Subjects:          []string{PartitionSubject + ".*"},
+		Retention:         jetstream.WorkQueuePolicy,
+		Storage:           jetstream.FileStorage,
+		MaxMsgsPerSubject: 1,
+		Discard:           jetstream.DiscardNew,
+	}); err != nil {
+		return fmt.Errorf("stream %s: %w", PartitionStream, err)
+	}
+	if _, err := q.js.CreateOrUpdateConsumer(ctx, PartitionStream, jetstream.ConsumerConfig{
+		Durable:       PartitionConsumer,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.opts.Lease,
+		MaxAckPending: -1,
+		MaxDeliver:    -1,
+	}); err != nil {
+		return fmt.Errorf("consumer %s: %w", PartitionConsumer, err)
+	}
+	for p := range q.opts.Partitions {
+		// Only where the subject has no message: two processes starting
+		// at once put in one token.
+		_, err := q.js.Publish(ctx, tokenSubject(p), nil, jetstream.WithExpectLastSequencePerSubject(0))
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			continue // the token is there
+		}
+		if err != nil {
+			return fmt.Errorf("token %s: %w", tokenSubject(p), err)
+		}
 	}
 	return nil
 }
@@ -180,8 +264,9 @@ func Partition(host string, n int) int {
 	return int(binary.BigEndian.Uint64(sum[:8]) % uint64(n))
 }
 
-func jobSubject(p int) string  { return fmt.Sprintf("%s.%02d", JobSubject, p) }
-func jobConsumer(p int) string { return fmt.Sprintf("%s%02d", JobConsumerPrefix, p) }
+func jobSubject(p int) string   { return fmt.Sprintf("%s.%02d", JobSubject, p) }
+func jobConsumer(p int) string  { return fmt.Sprintf("%s%02d", JobConsumerPrefix, p) }
+func tokenSubject(p int) string { return fmt.Sprintf("%s.%02d", PartitionSubject, p) }
 
 // MsgID is the de-duplication id of a job: the hash of its canonical URL.
 func MsgID(canonicalURL string) string {

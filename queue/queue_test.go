@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/internal/natstest"
 	"github.com/newsmon/newsmon/queue"
 )
@@ -17,7 +17,7 @@ import (
 // soon; no test asserts how soon.
 func connect(t *testing.T, srv *natstest.Server, partitions int) *queue.Queue {
 	t.Helper()
-	q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL(), Partitions: partitions, AckWait: 300 * time.Millisecond, ArticleAckWait: 300 * time.Millisecond})
+	q, err := queue.Connect(context.Background(), queue.Options{URL: srv.URL(), Partitions: partitions, AckWait: 300 * time.Millisecond, ArticleAckWait: 300 * time.Millisecond, Lease: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,78 +100,132 @@ func TestPublishJobDeduplicates(t *testing.T) {
 	}
 }
 
-// TestOneJobPerPartitionAcrossWorkers: two workers consume one host's
-// jobs; while one holds a job, the server keeps the others pending, and no
-// two jobs of the partition are ever handled at once.
-func TestOneJobPerPartitionAcrossWorkers(t *testing.T) {
+// TestPartitionHeldByOneWorkerAtATime: two workers consume the jobs of
+// two hosts on one partition. Whoever holds the partition runs several of
+// its jobs at once (one per host here: a host is asked once at a time until
+// a job of it showed it has no delay), and no job of the partition ever
+// runs on one worker while a job of it runs on the other.
+func TestPartitionHeldByOneWorkerAtATime(t *testing.T) {
 	srv := natstest.Start(t)
-	q1, q2 := connect(t, srv, 4), connect(t, srv, 4)
+	q1, q2 := connect(t, srv, 1), connect(t, srv, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	const n = 20
+	const n = 40
 	for i := range n {
-		if _, err := q1.PublishJob(ctx, queue.Job{Source: "s", URL: fmt.Sprintf("https://one.example/%d", i)}); err != nil {
+		host := []string{"a.example", "b.example"}[i%2]
+		if _, err := q1.PublishJob(ctx, queue.Job{Source: "s", URL: fmt.Sprintf("https://%s/%d", host, i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var active, maxActive atomic.Int32
 	var mu sync.Mutex
-	byWorker := map[string]int{}
+	active := map[string]int{}
+	maxActive := 0
+	overlaps := 0
 	handled := map[string]int{}
-	first := make(chan struct{})
-	release := make(chan struct{})
+	two := make(chan struct{})
 	all := make(chan struct{})
-	var once sync.Once
+	var twoOnce, allOnce sync.Once
 	handler := func(name string) queue.JobHandler {
 		return func(ctx context.Context, j queue.Job, _ queue.JobInfo) error {
-			a := active.Add(1)
-			defer active.Add(-1)
-			for {
-				m := maxActive.Load()
-				if a <= m || maxActive.CompareAndSwap(m, a) {
-					break
+			mu.Lock()
+			active[name]++
+			for other, k := range active {
+				if other != name && k > 0 {
+					overlaps++
 				}
 			}
-			once.Do(func() { close(first); <-release })
+			maxActive = max(maxActive, active[name])
+			if active[name] == 2 {
+				twoOnce.Do(func() { close(two) })
+			}
+			mu.Unlock()
+			// The first job waits until a second of the partition runs
+			// beside it on the same worker.
+			wait(t, two, "two jobs of the partition at once")
 			mu.Lock()
 			defer mu.Unlock()
-			byWorker[name]++
+			active[name]--
 			handled[j.URL]++
 			if len(handled) == n {
-				select {
-				case <-all:
-				default:
-					close(all)
-				}
+				allOnce.Do(func() { close(all) })
 			}
 			return nil
 		}
 	}
+	opts := queue.ConsumeOptions{Parallelism: 4}
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = q1.ConsumeJobs(ctx, handler("w1")) })
-	wg.Go(func() { _ = q2.ConsumeJobs(ctx, handler("w2")) })
-	wait(t, first, "the first job")
-	st, err := q1.Stats(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := q1.Partition("one.example")
-	// The server's pending count is a snapshot it updates on its own time
-	// (seen lagging under load): one in flight is the property.
-	if c := st[p]; c.InFlight != 1 || c.Pending < 1 {
-		t.Errorf("while a job is held: %+v, want 1 in flight and some pending", c)
-	}
-	close(release)
+	wg.Go(func() { _ = q1.ConsumeJobs(ctx, opts, handler("w1")) })
+	wg.Go(func() { _ = q2.ConsumeJobs(ctx, opts, handler("w2")) })
 	wait(t, all, "every job")
 	cancel()
 	wg.Wait()
-	if m := maxActive.Load(); m != 1 {
-		t.Errorf("%d jobs of one partition handled at once, want 1", m)
+	if overlaps > 0 {
+		t.Errorf("%d times a job of the partition started on one worker while one ran on the other", overlaps)
+	}
+	if maxActive > queue.DefaultJobsPerPartition {
+		t.Errorf("%d jobs of one partition at once, want at most %d", maxActive, queue.DefaultJobsPerPartition)
 	}
 	for u, k := range handled {
 		if k != 1 {
 			t.Errorf("%s handled %d times", u, k)
 		}
+	}
+}
+
+// TestHandoverKeepsTheDelay: a worker that gives a partition back (it
+// stops) hands it over only once its hosts may be asked again by its own
+// reckoning (NotBefore), although the next worker knows nothing of them.
+func TestHandoverKeepsTheDelay(t *testing.T) {
+	srv := natstest.Start(t)
+	q1, q2 := connect(t, srv, 1), connect(t, srv, 1)
+	ctx := context.Background()
+	publish := func(i int) {
+		t.Helper()
+		if _, err := q1.PublishJob(ctx, queue.Job{Source: "s", URL: fmt.Sprintf("https://a.example/%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(0)
+	const delay = 700 * time.Millisecond
+	var mu sync.Mutex
+	var end1 time.Time
+	ctx1, stop1 := context.WithCancel(ctx)
+	done1 := make(chan error, 1)
+	go func() {
+		done1 <- q1.ConsumeJobsUntil(ctx1, ctx, queue.ConsumeOptions{
+			Parallelism: 1,
+			NotBefore: func(string) time.Time {
+				mu.Lock()
+				defer mu.Unlock()
+				if end1.IsZero() {
+					return time.Time{}
+				}
+				return end1.Add(delay)
+			},
+		}, func(ctx context.Context, j queue.Job, _ queue.JobInfo) error {
+			mu.Lock()
+			end1 = time.Now()
+			mu.Unlock()
+			stop1() // one job, then stop taking more: the partition goes back
+			return nil
+		})
+	}()
+	wait(t, done1, "the first worker")
+	publish(1) // for the second worker only
+	ctx2, stop2 := context.WithCancel(ctx)
+	defer stop2()
+	start2 := make(chan time.Time, 1)
+	go func() {
+		_ = q2.ConsumeJobs(ctx2, queue.ConsumeOptions{Parallelism: 1}, func(ctx context.Context, j queue.Job, _ queue.JobInfo) error {
+			start2 <- time.Now()
+			return nil
+		})
+	}()
+	got := wait(t, start2, "the second worker's job")
+	mu.Lock()
+	defer mu.Unlock()
+	if gap := got.Sub(end1); gap < delay {
+		t.Errorf("second worker asked the host %s after the first, want at least %s", gap, delay)
 	}
 }
 
@@ -188,7 +242,7 @@ func TestJobOfCancelledWorkerIsRedelivered(t *testing.T) {
 	got1 := make(chan queue.JobInfo, 1)
 	done1 := make(chan error, 1)
 	go func() {
-		done1 <- q1.ConsumeJobs(ctx1, func(ctx context.Context, j queue.Job, info queue.JobInfo) error {
+		done1 <- q1.ConsumeJobs(ctx1, queue.ConsumeOptions{}, func(ctx context.Context, j queue.Job, info queue.JobInfo) error {
 			got1 <- info
 			kill() // dies mid-job
 			<-ctx.Done()
@@ -205,7 +259,7 @@ func TestJobOfCancelledWorkerIsRedelivered(t *testing.T) {
 	defer stop()
 	got2 := make(chan queue.JobInfo, 1)
 	go func() {
-		_ = q2.ConsumeJobs(ctx2, func(ctx context.Context, j queue.Job, info queue.JobInfo) error {
+		_ = q2.ConsumeJobs(ctx2, queue.ConsumeOptions{}, func(ctx context.Context, j queue.Job, info queue.JobInfo) error {
 			got2 <- info
 			return nil
 		})
@@ -226,7 +280,7 @@ func TestFailedJobIsRetried(t *testing.T) {
 	}
 	ok := make(chan queue.JobInfo, 1)
 	go func() {
-		_ = q.ConsumeJobs(ctx, func(ctx context.Context, j queue.Job, info queue.JobInfo) error {
+		_ = q.ConsumeJobs(ctx, queue.ConsumeOptions{}, func(ctx context.Context, j queue.Job, info queue.JobInfo) error {
 			if info.Delivered == 1 {
 				return errors.New("transient")
 			}
@@ -282,4 +336,24 @@ func TestArticlesAcknowledgedAfterHandler(t *testing.T) {
 	}
 	mu.Unlock()
 	cancel()
+}
+
+// TestDefaultsAreTheConfiguration's: the nats keys' defaults in config are
+// the queue's own.
+func TestDefaultsAreTheConfiguration(t *testing.T) {
+	n := config.Default().NATS
+	for _, tt := range []struct {
+		key       string
+		cfg, want any
+	}{
+		{"partitions", n.Partitions, queue.DefaultPartitions},
+		{"jobs_per_partition", n.JobsPerPartition, queue.DefaultJobsPerPartition},
+		{"ack_wait", n.AckWait, queue.DefaultAckWait},
+		{"article_ack_wait", n.ArticleAckWait, queue.DefaultArticleAckWait},
+		{"lease", n.Lease, queue.DefaultLease},
+	} {
+		if fmt.Sprint(tt.cfg) != fmt.Sprint(tt.want) {
+			t.Errorf("nats.%s defaults to %v in config, %v in queue", tt.key, tt.cfg, tt.want)
+		}
+	}
 }

@@ -6,11 +6,14 @@
 // clusters. Any number of workers may run on any machines; they read the
 // same configuration file as the daemon (sources and crawl settings).
 //
-// Politeness across workers: the queue hands out one job of a host's
-// partition at a time, and a worker returns a job only when its crawler
-// would let the next request to the host start (Crawler.NotBefore), so the
-// next worker to ask the host keeps the same gap. Parallelism is per
-// worker: crawl.parallelism requests at once, at most one per partition.
+// Politeness across workers: a host's jobs are on one partition of the
+// queue, and a partition is consumed by one worker at a time (the one
+// holding its token). The holder runs several of its jobs at once, paced
+// host by host by its own crawler (per-host delay, Crawl-delay,
+// Retry-After), and gives the partition back delayed until its crawler
+// would let the next request to each of its hosts start
+// (Crawler.NotBefore), so the next worker to ask a host keeps the same gap.
+// Parallelism is per worker: crawl.parallelism jobs (requests) at once.
 package worker
 
 import (
@@ -37,7 +40,7 @@ import (
 
 // Queue is what a worker needs of the queue (queue.Queue).
 type Queue interface {
-	ConsumeJobsUntil(pull, work context.Context, handle queue.JobHandler) error
+	ConsumeJobsUntil(pull, work context.Context, opts queue.ConsumeOptions, handle queue.JobHandler) error
 	PublishArticle(ctx context.Context, id string, data []byte) (duplicate bool, err error)
 }
 
@@ -127,26 +130,35 @@ func (w *Worker) SetConfig(cfg *config.Config) error {
 // finish, and those still running after it are left unacknowledged, so
 // the queue delivers them again.
 func (w *Worker) Run(ctx context.Context) error {
-	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		if w.grace <= 0 {
-			cancel()
-			return
-		}
-		t := time.AfterFunc(w.grace, cancel)
-		context.AfterFunc(work, func() { t.Stop() })
-	})
-	defer stop()
-	err := w.q.ConsumeJobsUntil(ctx, work, w.handle)
+	// Without grace the jobs in hand end with ctx itself: a job whose
+	// handler returns after ctx ended is left unacknowledged, never
+	// acknowledged in the moment before a later cancellation.
+	work := ctx
+	if w.grace > 0 {
+		var cancel context.CancelFunc
+		work, cancel = context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		stop := context.AfterFunc(ctx, func() {
+			t := time.AfterFunc(w.grace, cancel)
+			context.AfterFunc(work, func() { t.Stop() })
+		})
+		defer stop()
+	}
+	// The parallelism is the configuration's when Run starts; a reload
+	// changes the crawler's.
+	opts := queue.ConsumeOptions{Parallelism: w.cfg.Load().Crawl.Parallelism, NotBefore: w.crawler.NotBefore}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = newsmon.DefaultCrawlSettings().Parallelism
+	}
+	err := w.q.ConsumeJobsUntil(ctx, work, opts, w.handle)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
 }
 
-// handle fetches one job's page and publishes its article. It returns
-// when the host may be asked again, whatever became of the job.
+// handle fetches one job's page and publishes its article. The queue
+// paces the next job of the host (ConsumeOptions.NotBefore).
 func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) error {
 	cfg := w.cfg.Load()
 	src, ok := cfg.Source(j.Source)
@@ -156,8 +168,7 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 		w.jobs.WithLabelValues(resultUnknown).Inc()
 		return nil
 	}
-	u, err := url.Parse(j.URL)
-	if err != nil {
+	if _, err := url.Parse(j.URL); err != nil {
 		w.log.Warn("job with a bad URL dropped", "source", j.Source, "url", j.URL, "err", err)
 		w.jobs.WithLabelValues(resultFailed).Inc()
 		return nil
@@ -195,9 +206,6 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 		},
 		OnEvent: w.observe,
 	})
-	// Hold the partition until the host may be asked again: the next job
-	// of this partition, on whichever worker, starts after the return.
-	w.hold(ctx, u.Host)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -211,21 +219,6 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 	}
 	w.jobs.WithLabelValues(result).Inc()
 	return nil
-}
-
-// hold waits until the crawler would let a request to host start, or ctx
-// is done.
-func (w *Worker) hold(ctx context.Context, host string) {
-	wait := time.Until(w.crawler.NotBefore(host))
-	if wait <= 0 {
-		return
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }
 
 // observe counts the crawler's events in the worker's metrics, as the

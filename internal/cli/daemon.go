@@ -53,7 +53,11 @@ func daemonCommand(e *env) *cobra.Command {
 			context.AfterFunc(ctx, stop)
 			var q daemon.Queue
 			if cfg.NATS.URL != "" {
-				nq, err := queue.Connect(ctx, queue.Options{URL: cfg.NATS.URL, Name: "newsmon daemon"})
+				qopts, err := queueOptions(cfg, "newsmon daemon")
+				if err != nil {
+					return err
+				}
+				nq, err := queue.Connect(ctx, qopts)
 				if err != nil {
 					return err
 				}

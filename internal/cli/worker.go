@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/queue"
 	"github.com/newsmon/newsmon/server"
 	"github.com/newsmon/newsmon/worker"
@@ -55,7 +56,11 @@ func workerCommand(e *env) *cobra.Command {
 			defer stop()
 			context.AfterFunc(ctx, stop) // a second signal ends the process at once
 
-			q, err := queue.Connect(ctx, queue.Options{URL: cfg.NATS.URL, Name: "newsmon worker"})
+			qopts, err := queueOptions(cfg, "newsmon worker")
+			if err != nil {
+				return err
+			}
+			q, err := queue.Connect(ctx, qopts)
 			if err != nil {
 				return err
 			}
@@ -91,4 +96,16 @@ func workerCommand(e *env) *cobra.Command {
 	cmd.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second,
 		"how long jobs in hand may run after SIGTERM before they are left for another worker")
 	return cmd
+}
+
+// queueOptions are the queue's options from the nats keys. The lease must
+// exceed the per-host delay: a partition whose worker died goes to another
+// only after the lease, which must keep the gap.
+func queueOptions(cfg *config.Config, name string) (queue.Options, error) {
+	n := cfg.NATS
+	if n.Lease <= cfg.Crawl.PerHostDelay {
+		return queue.Options{}, usageError{fmt.Errorf("nats.lease %s: must exceed crawl.per_host_delay %s", n.Lease, cfg.Crawl.PerHostDelay)}
+	}
+	return queue.Options{URL: n.URL, Name: name, Partitions: n.Partitions, JobsPerPartition: n.JobsPerPartition,
+		AckWait: n.AckWait, ArticleAckWait: n.ArticleAckWait, Lease: n.Lease}, nil
 }
