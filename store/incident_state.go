@@ -130,19 +130,82 @@ func legacyState(centroid map[string]float64) newsmon.IncidentState {
 // record keeps its other bytes as they were: the centroid member is cut
 // out of them (centroidSpan), which leaves what appendIncident writes for
 // the incident. An incident without a centroid gets no state.
+//
+// open runs the moves beforehand in transactions of migrateChunk incidents
+// (migrateIncidentStateChunks), so that this one finds little or nothing
+// left to move.
 func migrateIncidentState(tx *bolt.Tx) error {
+	_, _, err := moveIncidentStates(tx, nil, 0)
+	return err
+}
+
+// schemaIncidentState is the schema version of migrateIncidentState.
+const schemaIncidentState = 9
+
+// migrateChunk is how many incidents one transaction of
+// migrateIncidentStateChunks moves: about 10 MB of records and states.
+var migrateChunk = 2000
+
+// migrateIncidentStateChunks does migrateIncidentState's work on a database
+// of the schema before it in transactions of migrateChunk incidents, so
+// that upgrading a large database does not hold every incident record and
+// state in one transaction's memory. The moves can be cut short anywhere
+// (a crash between two transactions): a record moved holds no centroid any
+// more and is left as it is, and the migration itself moves what remains
+// when it runs. (A newsmon of schema 8 opening a database left so would see
+// the moved incidents without their centroids.)
+func migrateIncidentStateChunks(db *bolt.DB) error {
+	v := uint64(0)
+	if err := db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			v = getUint(meta, keySchema)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if v != schemaIncidentState-1 {
+		return nil
+	}
+	var next []byte
+	for {
+		done := false
+		if err := db.Update(func(tx *bolt.Tx) error {
+			var err error
+			next, done, err = moveIncidentStates(tx, next, migrateChunk)
+			return err
+		}); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", schemaIncidentState, err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// moveIncidentStates moves the centroids of the incident records from key
+// start on (nil: the first) into incident_state, at most limit of them (0:
+// all), and says where to go on from (done: nowhere).
+func moveIncidentStates(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
 	states, err := tx.CreateBucketIfNotExists(bucketIncidentState)
 	if err != nil {
-		return fmt.Errorf("create bucket %s: %w", bucketIncidentState, err)
+		return nil, false, fmt.Errorf("create bucket %s: %w", bucketIncidentState, err)
 	}
 	b := tx.Bucket(bucketIncidents)
 	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	k, v := c.First()
+	if start != nil {
+		k, v = c.Seek(start)
+	}
+	for moved := 0; k != nil; k, v = c.Next() {
+		if limit > 0 && moved == limit {
+			return slices.Clone(k), false, nil
+		}
 		var old struct {
 			Centroid map[string]float64 `json:"centroid"`
 		}
 		if err := json.Unmarshal(v, &old); err != nil {
-			return fmt.Errorf("incident %s: %w", k, err)
+			return nil, false, fmt.Errorf("incident %s: %w", k, err)
 		}
 		if old.Centroid == nil {
 			continue
@@ -150,25 +213,26 @@ func migrateIncidentState(tx *bolt.Tx) error {
 		id := string(k)
 		rec, err := withoutCentroid(id, v)
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		st := legacyState(old.Centroid)
 		data, err := marshal(nil, &st, appendIncidentState)
 		if err != nil {
-			return fmt.Errorf("incident state %s: %w", id, err)
+			return nil, false, fmt.Errorf("incident state %s: %w", id, err)
 		}
 		if err := states.Put([]byte(id), data); err != nil {
-			return err
+			return nil, false, err
 		}
 		// A put moves the cursor's page: seek back to the key.
 		if err := b.Put([]byte(id), rec); err != nil {
-			return err
+			return nil, false, err
 		}
 		if k, _ = c.Seek([]byte(id)); string(k) != id {
-			return fmt.Errorf("incident %s: lost by the cursor", id)
+			return nil, false, fmt.Errorf("incident %s: lost by the cursor", id)
 		}
+		moved++
 	}
-	return nil
+	return nil, true, nil
 }
 
 // withoutCentroid returns incident record v without its centroid member.

@@ -63,6 +63,12 @@ func readAll(t *testing.T, s *Store) []stored {
 
 // rawContents is every bucket's records of the bbolt file at path.
 func rawContents(t *testing.T, path string) contents {
+	c, _ := rawContentsTx(t, path)
+	return c
+}
+
+// rawContentsTx is rawContents and the id of the last transaction written.
+func rawContentsTx(t *testing.T, path string) (contents, int) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -70,7 +76,9 @@ func rawContents(t *testing.T, path string) contents {
 	}
 	defer db.Close()
 	c := contents{}
+	txid := 0
 	if err := db.View(func(tx *bolt.Tx) error {
+		txid = tx.ID()
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			m := map[string]string{}
 			c[string(name)] = m
@@ -79,7 +87,7 @@ func rawContents(t *testing.T, path string) contents {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return c, txid
 }
 
 // TestMigrateIncidentState opens a database written by newsmon at schema 8
@@ -90,8 +98,12 @@ func rawContents(t *testing.T, path string) contents {
 // reviewer's move and merge) and checks that schema 9 gives the same
 // incidents and the same states as that code read them
 // (testdata/schema8.json), that the incident records are their old bytes
-// without the centroid member, and that nothing else changed.
+// without the centroid member, and that nothing else changed. The moves
+// run two incidents to a transaction, as a large database's run
+// migrateChunk.
 func TestMigrateIncidentState(t *testing.T) {
+	defer func(n int) { migrateChunk = n }(migrateChunk)
+	migrateChunk = 2
 	path := filepath.Join(t.TempDir(), "newsmon.db")
 	gz, err := os.ReadFile("testdata/schema8.db.gz")
 	if err != nil {
@@ -116,7 +128,7 @@ func TestMigrateIncidentState(t *testing.T) {
 	if err := json.Unmarshal(data, &want); err != nil {
 		t.Fatal(err)
 	}
-	before := rawContents(t, path)
+	before, txBefore := rawContentsTx(t, path)
 	if v := decodeUint([]byte(before[string(bucketMeta)][string(keySchema)])); v != 8 {
 		t.Fatalf("fixture at schema %d, want 8", v)
 	}
@@ -143,7 +155,10 @@ func TestMigrateIncidentState(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	after := rawContents(t, path)
+	after, txAfter := rawContentsTx(t, path)
+	if n := txAfter - txBefore; n != 4 {
+		t.Errorf("migrated in %d transactions, want 4: 5 centroids moved 2 at a time, then the schema", n)
+	}
 	if v := decodeUint([]byte(after[string(bucketMeta)][string(keySchema)])); v != SchemaVersion {
 		t.Errorf("schema %d after Open, want %d", v, SchemaVersion)
 	}
@@ -243,8 +258,28 @@ type legacyIncident struct {
 // TestMigrateIncidentStateRecords migrates schema-8 records whose text
 // would trip a careless cut of the centroid (quotes, backslashes, braces,
 // the centroid key itself in titles and terms), and records without a
-// centroid.
+// centroid: in one transaction, in chunks, and after a crash that left the
+// moves half done.
 func TestMigrateIncidentStateRecords(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		chunk, crash int // migrateChunk; incidents moved before a crash (0: none)
+	}{
+		{"one transaction", 1 << 30, 0},
+		{"chunks of 3", 3, 0},
+		{"chunks of 1", 1, 0},
+		{"crash after 4 moves", 1 << 30, 4},
+		{"crash after 4 moves, chunks of 3", 3, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func(n int) { migrateChunk = n }(migrateChunk)
+			migrateChunk = tt.chunk
+			testMigrateRecords(t, tt.crash)
+		})
+	}
+}
+
+func testMigrateRecords(t *testing.T, crash int) {
 	path := filepath.Join(t.TempDir(), "newsmon.db")
 	day := time.Date(2024, 3, 1, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	tricky := []string{`plain`, `quote " and ,"centroid":{"x":1}`, `back\slash\`, `brace } { ]`, "中文标题 <b>&amp;</b>", `\",\"centroid\":{`, ``, `none`}
@@ -307,6 +342,18 @@ func TestMigrateIncidentStateRecords(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if crash > 0 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			_, done, err := moveIncidentStates(tx, nil, crash)
+			if done {
+				t.Errorf("moving %d of %d incidents: done", crash, len(tricky))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	db.Close()
 

@@ -124,6 +124,10 @@ func open(path string) (*Store, error) {
 	}
 	db.AllocSize = 1 << 20
 	s := &Store{db: db, path: path}
+	if err := migrateIncidentStateChunks(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := db.Update(migrate); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
