@@ -102,20 +102,37 @@ type Duplicate struct {
 }
 
 // Incident is a candidate incident: articles about one real-world event.
+// It holds what an incident says to a reader; the clusterer's working
+// state of it is an IncidentState, kept beside it.
 type Incident struct {
-	ID           string             `json:"id"`
-	Title        string             `json:"title"`
-	Summary      string             `json:"summary"`
-	FirstSeen    time.Time          `json:"first_seen"`
-	LastSeen     time.Time          `json:"last_seen"`
-	Languages    []string           `json:"languages"`
-	Sources      []string           `json:"sources"`
-	ArticleIDs   []string           `json:"article_ids"`
-	Keywords     []string           `json:"keywords"`
-	Topics       []string           `json:"topics"`
-	Score        float64            `json:"score"`
-	Centroid     map[string]float64 `json:"centroid,omitempty"` // clusterer state: term weights
-	CentralTitle string             `json:"central_title,omitempty"`
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	Summary      string    `json:"summary"`
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+	Languages    []string  `json:"languages"`
+	Sources      []string  `json:"sources"`
+	ArticleIDs   []string  `json:"article_ids"`
+	Keywords     []string  `json:"keywords"`
+	Topics       []string  `json:"topics"`
+	Score        float64   `json:"score"`
+	CentralTitle string    `json:"central_title,omitempty"`
+}
+
+// IncidentState is what the clusterer (package cluster) keeps of an
+// incident beside the incident itself: its centroid, the articles per
+// language, where its title came from and the evidence of its topics. It
+// is the clusterer's working state, not part of what the incident says: the
+// store keeps it in a bucket of its own, under the incident's id, and
+// neither the export nor the API carries it. Readers other than the
+// clusterer use Terms (the review UI's similar incidents, a reviewer's
+// merge or move) and Evidence (shown with the incident).
+type IncidentState struct {
+	Terms     map[string]float64 `json:"terms"`                // centroid: the sum of the members' vectors, the heaviest 100 terms kept
+	Langs     map[string]int     `json:"langs,omitempty"`      // articles per language
+	TitleLang string             `json:"title_lang,omitempty"` // the language of the incident's title
+	Central   float64            `json:"central,omitempty"`    // similarity of the title's article to the centroid when it was chosen
+	Evidence  []string           `json:"evidence,omitempty"`   // topic phrases found in the members, "topic:kind:phrase", sorted
 }
 
 // Topic says what makes an incident worth review: terms and harms in any

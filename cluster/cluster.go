@@ -49,7 +49,7 @@ const (
 	leadRunes     = 600  // the lead: this much of the body's start
 	restBytes     = 2000 // the body after the lead: this many bytes of UTF-8 are analysed, the rest ignored
 	articleTerms  = 64   // terms kept in an article vector
-	centroidTerms = 100  // terms kept in an incident centroid (Incident.Centroid)
+	centroidTerms = 100  // terms kept in an incident centroid (newsmon.IncidentState.Terms)
 	probeTerms    = 24   // an article's heaviest terms used to find candidates
 	minPosting    = 256  // a term in more open incidents than this and than
 	postingShare  = 8    // 1/postingShare of them is not used to find candidates

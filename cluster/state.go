@@ -3,28 +3,19 @@ package cluster
 import (
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/newsmon/newsmon"
 )
 
-// State is what the clusterer keeps of an incident beside the incident
-// itself: its centroid and the evidence of its topics. The caller persists
-// it with the incident (Changes) and hands it back through a Loader; it is
-// not part of what the incident says to a reader.
-type State struct {
-	Terms     map[string]float64 `json:"terms"`                // centroid: the sum of the members' vectors, heaviest centroidTerms kept
-	Langs     map[string]int     `json:"langs,omitempty"`      // articles per language
-	TitleLang string             `json:"title_lang,omitempty"` // the language of the incident's title
-	Central   float64            `json:"central,omitempty"`    // similarity of the title's article to the centroid when it was chosen
-	Evidence  []string           `json:"evidence,omitempty"`   // topic phrases found in the members (evidenceKey), sorted
-}
-
-// Snapshot is an incident with the clusterer's state of it.
+// Snapshot is an incident with the clusterer's state of it
+// (newsmon.IncidentState): its centroid, languages and topic evidence. The
+// caller persists the state beside the incident (Changes) and hands both
+// back through a Loader; the state is not part of what the incident says to
+// a reader.
 type Snapshot struct {
 	Incident newsmon.Incident
-	State    State
+	State    newsmon.IncidentState
 }
 
 // Merge says that incident From was merged into incident Into: From is gone
@@ -51,7 +42,7 @@ type Changes struct {
 
 // snapshot returns a copy of in for the caller.
 func (in *incident) snapshot() Snapshot {
-	s := Snapshot{Incident: cloneIncident(in.inc), State: State{
+	s := Snapshot{Incident: cloneIncident(in.inc), State: newsmon.IncidentState{
 		Terms:     maps.Clone(in.terms),
 		Langs:     maps.Clone(in.langs),
 		TitleLang: in.tlang,
@@ -98,59 +89,4 @@ func cloneIncident(inc newsmon.Incident) newsmon.Incident {
 	inc.Keywords = slices.Clone(inc.Keywords)
 	inc.Topics = slices.Clone(inc.Topics)
 	return inc
-}
-
-// Reserved keys of newsmon.Incident.Centroid, where the store keeps State
-// beside the term weights. Terms never start with '='.
-const (
-	metaLangCount = "=n:"  // "=n:en": articles in that language
-	metaTitleLang = "=tl:" // "=tl:en": the language of Title (value 1)
-	metaCentral   = "=c"   // centrality of the article Title came from
-	metaEvidence  = "=e:"  // "=e:" + evidenceKey: a topic phrase found (value 1)
-)
-
-// Persisted returns the incident with its state folded into Centroid, as
-// the store keeps it.
-func (s Snapshot) Persisted() newsmon.Incident {
-	inc := cloneIncident(s.Incident)
-	st := s.State
-	inc.Centroid = make(map[string]float64, len(st.Terms)+len(st.Langs)+len(st.Evidence)+2)
-	for k, w := range st.Terms {
-		inc.Centroid[k] = w
-	}
-	for l, n := range st.Langs {
-		inc.Centroid[metaLangCount+l] = float64(n)
-	}
-	if st.TitleLang != "" {
-		inc.Centroid[metaTitleLang+st.TitleLang] = 1
-		inc.Centroid[metaCentral] = st.Central
-	}
-	for _, e := range st.Evidence {
-		inc.Centroid[metaEvidence+e] = 1
-	}
-	return inc
-}
-
-// SnapshotOf is the inverse of Persisted.
-func SnapshotOf(inc newsmon.Incident) Snapshot {
-	st := State{Terms: map[string]float64{}, Langs: map[string]int{}}
-	for k, v := range inc.Centroid {
-		switch {
-		case strings.HasPrefix(k, metaLangCount):
-			st.Langs[k[len(metaLangCount):]] = int(v)
-		case strings.HasPrefix(k, metaTitleLang):
-			st.TitleLang = k[len(metaTitleLang):]
-		case k == metaCentral:
-			st.Central = v
-		case strings.HasPrefix(k, metaEvidence):
-			st.Evidence = append(st.Evidence, k[len(metaEvidence):])
-		case strings.HasPrefix(k, "="):
-		default:
-			st.Terms[k] = v
-		}
-	}
-	slices.Sort(st.Evidence)
-	inc = cloneIncident(inc)
-	inc.Centroid = nil
-	return Snapshot{Incident: inc, State: st}
 }

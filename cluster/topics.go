@@ -115,8 +115,9 @@ func allKeysIn(keys []uint64, acc *termAcc) bool {
 // An incident's topic evidence is the set of topic phrases found in any of
 // its articles (their whole analysed text) or in its title, keywords and
 // centroid: a union, so it does not depend on the order the articles came
-// in, nor on which terms the centroid kept. It is persisted as centroid meta
-// keys metaEvidence + evidenceKey.
+// in, nor on which terms the centroid kept. It is persisted as the keys
+// of newsmon.IncidentState.Evidence: "topic:kind:phrase", kind t (a term)
+// or h (a harm).
 func evidenceKey(topic, kind string, p phrase) string {
 	return topic + ":" + kind + ":" + p.key
 }

@@ -47,7 +47,6 @@ func fixture() ([]newsmon.Incident, map[string]newsmon.Article) {
 		FirstSeen: time.Date(2020, 5, 1, 2, 23, 0, 0, time.UTC), LastSeen: time.Date(2020, 5, 2, 8, 0, 0, 0, time.UTC),
 		Languages: []string{"zh", "en"}, Sources: []string{"cnbeta", "example"}, ArticleIDs: []string{"a1", "a2"},
 		Keywords: []string{"browser", "浏览器"}, Topics: []string{"ai-incidents"}, Score: 2.5,
-		Centroid: map[string]float64{"browser": 1},
 	}, {
 		// No stored languages, sources, topics: lists export empty, but for the
 		// sources, which name the outlets of its articles and their copies.

@@ -327,7 +327,9 @@ func (p *Pipeline) newClusterer(cfg *config.Config) (*cluster.Clusterer, error) 
 type incidentLoader struct{ st *store.Store }
 
 func (l incidentLoader) IncidentsBetween(from, to time.Time, fn func(cluster.Snapshot) error) error {
-	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident) error { return fn(cluster.SnapshotOf(inc)) })
+	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident, st newsmon.IncidentState) error {
+		return fn(cluster.Snapshot{Incident: inc, State: st})
+	})
 }
 
 // Exclusive runs fn while no batch commits, then rebuilds the clusterer
@@ -1081,8 +1083,7 @@ func (p *Pipeline) cluster(batch *pending) ([]store.Write, error) {
 		writes = append(writes, store.Write{Merge: &store.MergeWrite{From: m.From, Into: m.Into}})
 	}
 	for _, sn := range ch.Incidents {
-		inc := sn.Persisted()
-		writes = append(writes, store.Write{Incident: &inc})
+		writes = append(writes, store.Write{Incident: &sn.Incident, State: &sn.State})
 	}
 	terms, counts, docs := p.clusterer.DocFreqChanges()
 	if len(terms) > 0 {

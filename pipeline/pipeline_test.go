@@ -512,7 +512,7 @@ func TestNearCopyCountsInItsIncident(t *testing.T) {
 				if err := p.Flush(); err != nil {
 					t.Fatal(err)
 				}
-				before = incidentOf(t, st).Centroid
+				before = stateOf(t, st).Terms
 			}
 			handle(cp, outcomeDuplicate)
 			if err := p.Flush(); err != nil {
@@ -522,8 +522,9 @@ func TestNearCopyCountsInItsIncident(t *testing.T) {
 			if len(inc.ArticleIDs) != 1 {
 				t.Fatalf("incident articles %v, want the original alone", inc.ArticleIDs)
 			}
+			centroid := stateOf(t, st).Terms
 			for _, k := range []string{"偷拍", "境外"} {
-				if _, ok := inc.Centroid[k]; !ok {
+				if _, ok := centroid[k]; !ok {
 					t.Errorf("centroid lacks the copy's term %q", k)
 				}
 				if _, ok := before[k]; ok {
@@ -548,6 +549,16 @@ func incidentOf(t *testing.T, st *store.Store) newsmon.Incident {
 		t.Fatalf("%d incidents stored, want 1", len(incs))
 	}
 	return incs[0]
+}
+
+// stateOf is the clusterer's stored state of the one incident stored.
+func stateOf(t *testing.T, st *store.Store) newsmon.IncidentState {
+	t.Helper()
+	s, err := st.IncidentState(incidentOf(t, st).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestNearCopyFoundAfterRestart: the near-duplicate index is rebuilt from

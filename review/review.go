@@ -2,7 +2,8 @@
 // confirm or dismiss, rename, note, merge two incidents, move an article to
 // another incident or out into one of its own. Each decision is appended to
 // the store's review log, and the incidents a merge or a move changes are
-// rewritten in the same batch (one transaction), centroid included, so that
+// rewritten in the same batch (one transaction) with the clusterer's state
+// of them (newsmon.IncidentState: centroid, languages, evidence), so that
 // the clusterer carries on from the reviewed state. The clusterer respects
 // the log from then on (pipeline, cluster.Options.Review).
 package review
@@ -185,12 +186,34 @@ func (s *Service) Merge(from, into, note string) (string, error) {
 }
 
 func (s *Service) merge(f, in newsmon.Incident, note string) error {
-	keep, gone := cluster.SnapshotOf(in), cluster.SnapshotOf(f)
+	keep, err := s.snapshot(in)
+	if err != nil {
+		return err
+	}
+	gone, err := s.snapshot(f)
+	if err != nil {
+		return err
+	}
 	combine(&keep, gone)
-	merged := keep.Persisted()
 	return s.log(newsmon.ReviewEntry{Action: newsmon.ActionMerge, Incident: f.ID, Into: in.ID, Note: note},
 		store.Write{Merge: &store.MergeWrite{From: f.ID, Into: in.ID}},
-		store.Write{Incident: &merged})
+		store.Write{Incident: &keep.Incident, State: &keep.State})
+}
+
+// snapshot is stored incident inc with the clusterer's state of it (maps
+// never nil, for combine and remove).
+func (s *Service) snapshot(inc newsmon.Incident) (cluster.Snapshot, error) {
+	st, err := s.st.IncidentState(inc.ID)
+	if err != nil {
+		return cluster.Snapshot{}, err
+	}
+	if st.Terms == nil {
+		st.Terms = map[string]float64{}
+	}
+	if st.Langs == nil {
+		st.Langs = map[string]int{}
+	}
+	return cluster.Snapshot{Incident: inc, State: st}, nil
 }
 
 // combine adds incident g to k: articles, outlets, languages, span,
@@ -298,19 +321,23 @@ func (s *Service) move(a newsmon.Article, from newsmon.Incident, dest *newsmon.I
 	if err != nil {
 		return "", err
 	}
-	left := cluster.SnapshotOf(from)
+	left, err := s.snapshot(from)
+	if err != nil {
+		return "", err
+	}
 	if err := s.remove(&left, a, alone); err != nil {
 		return "", err
 	}
 	target := alone
 	if dest != nil {
-		target = cluster.SnapshotOf(*dest)
+		if target, err = s.snapshot(*dest); err != nil {
+			return "", err
+		}
 		combine(&target, alone)
 	}
-	l, t := left.Persisted(), target.Persisted()
-	err = s.log(newsmon.ReviewEntry{Action: newsmon.ActionMove, Incident: from.ID, Article: a.ID, Into: t.ID, Note: note},
-		store.Write{Incident: &l}, store.Write{Incident: &t})
-	return t.ID, err
+	err = s.log(newsmon.ReviewEntry{Action: newsmon.ActionMove, Incident: from.ID, Article: a.ID, Into: target.Incident.ID, Note: note},
+		store.Write{Incident: &left.Incident, State: &left.State}, store.Write{Incident: &target.Incident, State: &target.State})
+	return target.Incident.ID, err
 }
 
 // freeID returns the id of the incident article id opens when moved out of

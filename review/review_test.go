@@ -2,6 +2,7 @@ package review
 
 import (
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,8 +38,7 @@ func clustered(t *testing.T, arts ...newsmon.Article) *store.Store {
 		ws = append(ws, store.Write{Article: &store.ArticleWrite{Article: &arts[i], URLs: []string{arts[i].URL}}})
 	}
 	for _, sn := range c.Changes().Incidents {
-		inc := sn.Persisted()
-		ws = append(ws, store.Write{Incident: &inc})
+		ws = append(ws, store.Write{Incident: &sn.Incident, State: &sn.State})
 	}
 	terms, counts, docs := c.DocFreqChanges()
 	ws = append(ws, store.Write{DocFreq: &store.DocFreqWrite{Terms: terms, Counts: counts, Docs: docs}})
@@ -53,9 +53,15 @@ func art(id, title string, h int) newsmon.Article {
 		Title: title, Body: body, Published: day.Add(time.Duration(h) * time.Hour)}
 }
 
-func norm(inc newsmon.Incident) float64 {
+// norm is the squared norm of the stored centroid of incident id.
+func norm(t *testing.T, st *store.Store, id string) float64 {
+	t.Helper()
+	state, err := st.IncidentState(id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := 0.0
-	for _, w := range cluster.SnapshotOf(inc).State.Terms {
+	for _, w := range state.Terms {
 		s += w * w
 	}
 	return s
@@ -71,6 +77,11 @@ func TestMove(t *testing.T) {
 	before, err := st.Incident(a1.IncidentID)
 	if err != nil || len(before.ArticleIDs) != 3 || before.ID != cluster.IncidentID("a1") {
 		t.Fatalf("clustered: %+v, %v", before, err)
+	}
+	normBefore := norm(t, st, before.ID)
+	stBefore, err := st.IncidentState(before.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
 	s := New(st, Options{Now: func() time.Time { return day }})
 	newID, err := s.Move("a1", "", "not the same")
@@ -88,8 +99,8 @@ func TestMove(t *testing.T) {
 	if !left.FirstSeen.Equal(day.Add(time.Hour)) || slices.Contains(left.Sources, "src-a1") || strings.HasPrefix(left.Title, "第一篇") {
 		t.Errorf("the incident left keeps what only a1 gave: first seen %v, sources %v, title %q", left.FirstSeen, left.Sources, left.Title)
 	}
-	if norm(moved) == 0 || norm(left) >= norm(before) || moved.Title != a1.Title {
-		t.Errorf("centroids: moved %.3f, left %.3f (was %.3f); moved title %q", norm(moved), norm(left), norm(before), moved.Title)
+	if nm, nl := norm(t, st, moved.ID), norm(t, st, left.ID); nm == 0 || nl >= normBefore || moved.Title != a1.Title {
+		t.Errorf("centroids: moved %.3f, left %.3f (was %.3f); moved title %q", nm, nl, normBefore, moved.Title)
 	}
 	if a, _ := st.Article("a1"); a.IncidentID != newID {
 		t.Errorf("a1 in %s, want %s", a.IncidentID, newID)
@@ -100,6 +111,10 @@ func TestMove(t *testing.T) {
 	}
 
 	// a1 is its incident's only report: moved into the other, the two merge.
+	stMoved, err := st.IncidentState(newID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if id, err := s.Move("a1", before.ID, ""); err != nil || id != before.ID {
 		t.Fatalf("move back: %s, %v", id, err)
 	}
@@ -108,6 +123,21 @@ func TestMove(t *testing.T) {
 	}
 	if back, _ := st.Incident(before.ID); len(back.ArticleIDs) != 3 {
 		t.Errorf("after the move back: %v", back.ArticleIDs)
+	}
+	// The merge adds the merged-away state to the survivor's: a1's terms
+	// and language count are back in it. The emptied incident's id answers
+	// with the survivor's state.
+	back, err := st.IncidentState(newID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for term, w := range stMoved.Terms {
+		if back.Terms[term] < w*(1-1e-12) {
+			t.Errorf("after the move back: term %q weighs %g, less than a1's %g", term, back.Terms[term], w)
+		}
+	}
+	if !maps.Equal(back.Langs, stBefore.Langs) || back.TitleLang != stBefore.TitleLang {
+		t.Errorf("state after the move back: langs %v, title language %q; want %v, %q", back.Langs, back.TitleLang, stBefore.Langs, stBefore.TitleLang)
 	}
 }
 

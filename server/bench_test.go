@@ -40,8 +40,8 @@ func queueBench(b *testing.B, n int) (http.Handler, *store.Store) {
 			ID: fmt.Sprintf("inc-%06d", i), Title: fmt.Sprintf("第%d号事件 incident number %d about a robot", i, i),
 			Summary: "某公司的产品被发现上传用户数据。A product was found uploading user data.", FirstSeen: t, LastSeen: t.Add(time.Hour),
 			Languages: langs[i%3], Sources: []string{fmt.Sprintf("src%d", i%12)}, ArticleIDs: ids,
-			Keywords: []string{"robot", "数据", fmt.Sprintf("k%d", i%40)}, Topics: []string{"ai-incidents"}, Score: float64(i%97) / 10, Centroid: c,
-		}})
+			Keywords: []string{"robot", "数据", fmt.Sprintf("k%d", i%40)}, Topics: []string{"ai-incidents"}, Score: float64(i%97) / 10,
+		}, State: &newsmon.IncidentState{Terms: c}})
 		if len(ws) == 500 {
 			if _, err := st.SaveBatch(ws); err != nil {
 				b.Fatal(err)

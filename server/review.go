@@ -77,7 +77,6 @@ func (h *handler) reviewedIncident(id string) (export.Incident, error) {
 	if err != nil {
 		return export.Incident{}, err
 	}
-	inc.Centroid = nil
 	x, err := export.NewIncident(inc, h.opts.Store.Article)
 	if err != nil {
 		return export.Incident{}, err

@@ -61,7 +61,7 @@ func newReviewFixture(t testing.TB, token string) *reviewFixture {
 		ws = append(ws, store.Write{Article: &w})
 		inc := incs[a.inc]
 		if inc == nil {
-			inc = &newsmon.Incident{ID: a.inc, Title: a.title, FirstSeen: at, Centroid: map[string]float64{}}
+			inc = &newsmon.Incident{ID: a.inc, Title: a.title, FirstSeen: at}
 			incs[a.inc] = inc
 		}
 		inc.LastSeen = at
@@ -70,12 +70,14 @@ func newReviewFixture(t testing.TB, token string) *reviewFixture {
 		inc.Sources = union(inc.Sources, a.src)
 		f.arts[a.name] = store.ArticleID(w.Article.URL)
 	}
-	incs[f.vac].Centroid = map[string]float64{"robot": 2, "privacy": 1, "=n:zh": 1, "=e:ai-incidents:harms:隐私": 1}
-	incs[f.met].Centroid = map[string]float64{"face": 2, "privacy": 1}
-	incs[f.foot].Centroid = map[string]float64{"football": 2}
+	states := map[string]*newsmon.IncidentState{
+		f.vac:  {Terms: map[string]float64{"robot": 2, "privacy": 1}, Langs: map[string]int{"zh": 1}, Evidence: []string{"ai-incidents:harms:隐私"}},
+		f.met:  {Terms: map[string]float64{"face": 2, "privacy": 1}},
+		f.foot: {Terms: map[string]float64{"football": 2}},
+	}
 	incs[f.vac].Topics, incs[f.vac].Score = []string{"ai-incidents"}, 2
 	for _, id := range []string{f.vac, f.met, f.foot} {
-		ws = append(ws, store.Write{Incident: incs[id]})
+		ws = append(ws, store.Write{Incident: incs[id], State: states[id]})
 	}
 	if _, err := st.SaveBatch(ws); err != nil {
 		t.Fatal(err)

@@ -285,7 +285,6 @@ func (h *handler) incidents(w http.ResponseWriter, r *http.Request, q url.Values
 	var matched []newsmon.Incident
 	err = h.opts.Store.Incidents(func(inc newsmon.Incident) error {
 		if f.Match(inc) && reviewMatch(reviews, status, inc.ID) {
-			inc.Centroid = nil // not exported; can be large
 			matched = append(matched, inc)
 		}
 		return r.Context().Err()

@@ -84,7 +84,7 @@ func newFakeStore() *fakeStore {
 		incidents: []newsmon.Incident{
 			{ID: "i-browser", Title: "Browser uploads data in Incognito mode", FirstSeen: day(1), LastSeen: day(2),
 				Languages: []string{"zh", "en"}, Sources: []string{"cnbeta", "example"}, ArticleIDs: []string{"a1", "a2"},
-				Topics: []string{"ai-incidents"}, Score: 3, Centroid: map[string]float64{"browser": 1}},
+				Topics: []string{"ai-incidents"}, Score: 3},
 			{ID: "i-recall", Title: "Car maker recalls vehicles", FirstSeen: day(8), LastSeen: day(8),
 				Languages: []string{"en"}, Sources: []string{"example"}, ArticleIDs: []string{"a3"}, Score: 1},
 		},

@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsmon/newsmon"
-	"github.com/newsmon/newsmon/cluster"
 	"github.com/newsmon/newsmon/export"
 )
 
@@ -278,12 +277,6 @@ type generationer interface {
 	Generation() (uint64, error)
 }
 
-// headReader is a store that lists incidents without their centroids
-// (store.Store), which is much faster than Incidents.
-type headReader interface {
-	IncidentHeads(fn func(newsmon.Incident) error) error
-}
-
 func (h *handler) queueRows() ([]queueRow, error) {
 	g, ok := h.opts.Store.(generationer)
 	if !ok {
@@ -357,13 +350,7 @@ func (h *handler) readQueue() (uint64, []queueRow, error) {
 			search: strings.ToLower(strings.Join(append([]string{inc.Title, inc.CentralTitle, inc.Summary}, inc.Keywords...), "\n"))})
 		return nil
 	}
-	var err error
-	if hr, ok := h.opts.Store.(headReader); ok {
-		err = hr.IncidentHeads(add)
-	} else {
-		err = h.opts.Store.Incidents(add)
-	}
-	if err != nil {
+	if err := h.opts.Store.Incidents(add); err != nil {
 		return 0, nil, fmt.Errorf("read incidents: %w", err)
 	}
 	return gen, rows, nil
@@ -621,7 +608,11 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request, p *page) 
 	}
 	d := incidentData{Inc: inc, Review: reviews(inc.ID), Statuses: []string{newsmon.StatusNew, newsmon.StatusConfirmed, newsmon.StatusDismissed}}
 	d.Title = cmp.Or(d.Review.Title, inc.Title)
-	for _, e := range cluster.SnapshotOf(inc).State.Evidence {
+	state, err := h.state(inc.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range state.Evidence {
 		// topic:kind:phrase (cluster's evidence keys)
 		if p := strings.SplitN(e, ":", 3); len(p) == 3 {
 			e = p[0] + " · " + p[1] + ": " + p[2]
@@ -650,7 +641,7 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request, p *page) 
 		return cmp.Or(cmp.Compare(len(b.Reports), len(a.Reports)), strings.Compare(a.Lang, b.Lang))
 	})
 	slices.SortFunc(d.Timeline, func(a, b report) int { return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID)) })
-	if d.Similar, err = h.similar(inc, reviews); err != nil {
+	if d.Similar, err = h.similar(inc, state, reviews); err != nil {
 		return err
 	}
 	p.Title = d.Title + " · newsmon"
@@ -658,9 +649,30 @@ func (h *handler) incidentPage(w http.ResponseWriter, r *http.Request, p *page) 
 	return nil
 }
 
-// spanReader is a store that reads incidents by span (store.Store).
+// stateReader is a store that keeps the clusterer's state of each incident
+// (store.Store): the page shows its topic evidence.
+type stateReader interface {
+	IncidentState(id string) (newsmon.IncidentState, error)
+}
+
+// state returns the clusterer's state of incident id: the zero state from
+// a store that keeps none.
+func (h *handler) state(id string) (newsmon.IncidentState, error) {
+	sr, ok := h.opts.Store.(stateReader)
+	if !ok {
+		return newsmon.IncidentState{}, nil
+	}
+	st, err := sr.IncidentState(id)
+	if err != nil {
+		return st, h.storeErr("incident state "+id, err)
+	}
+	return st, nil
+}
+
+// spanReader is a store that reads incidents, with the clusterer's state
+// of them, by span (store.Store).
 type spanReader interface {
-	IncidentsBetween(from, to time.Time, fn func(newsmon.Incident) error) error
+	IncidentsBetween(from, to time.Time, fn func(newsmon.Incident, newsmon.IncidentState) error) error
 }
 
 // similarWindow is how far around an incident's span similar incidents
@@ -673,24 +685,22 @@ const (
 
 // similar finds the incidents nearby whose centroids are most like inc's:
 // candidates for a merge.
-func (h *handler) similar(inc newsmon.Incident, reviews func(string) newsmon.IncidentReview) ([]similar, error) {
+func (h *handler) similar(inc newsmon.Incident, state newsmon.IncidentState, reviews func(string) newsmon.IncidentReview) ([]similar, error) {
 	sr, ok := h.opts.Store.(spanReader)
-	if !ok || len(inc.Centroid) == 0 {
+	if !ok || len(state.Terms) == 0 {
 		return nil, nil
 	}
-	norm := centroidNorm(inc.Centroid)
+	norm := centroidNorm(state.Terms)
 	var out []similar
-	err := sr.IncidentsBetween(inc.FirstSeen.Add(-similarWindow), inc.LastSeen.Add(similarWindow), func(o newsmon.Incident) error {
+	err := sr.IncidentsBetween(inc.FirstSeen.Add(-similarWindow), inc.LastSeen.Add(similarWindow), func(o newsmon.Incident, ost newsmon.IncidentState) error {
 		if o.ID == inc.ID {
 			return nil
 		}
 		dot := 0.0
-		for k, w := range o.Centroid {
-			if !strings.HasPrefix(k, "=") {
-				dot += w * inc.Centroid[k]
-			}
+		for k, w := range ost.Terms {
+			dot += w * state.Terms[k]
 		}
-		if on := centroidNorm(o.Centroid); on > 0 && norm > 0 && dot/(on*norm) >= minSimilar {
+		if on := centroidNorm(ost.Terms); on > 0 && norm > 0 && dot/(on*norm) >= minSimilar {
 			rv := reviews(o.ID)
 			out = append(out, similar{ID: o.ID, Title: cmp.Or(rv.Title, o.Title), Status: rv.Status,
 				Reports: len(o.ArticleIDs), Similarity: dot / (on * norm), FirstSeen: o.FirstSeen})
@@ -703,14 +713,11 @@ func (h *handler) similar(inc newsmon.Incident, reviews func(string) newsmon.Inc
 	return out[:min(len(out), maxSimilar)], err
 }
 
-// centroidNorm is the norm of a stored centroid's terms (keys starting
-// with '=' are the clusterer's state, not terms).
+// centroidNorm is the norm of a centroid (newsmon.IncidentState.Terms).
 func centroidNorm(c map[string]float64) float64 {
 	s := 0.0
-	for k, w := range c {
-		if !strings.HasPrefix(k, "=") {
-			s += w * w
-		}
+	for _, w := range c {
+		s += w * w
 	}
 	return math.Sqrt(s)
 }
@@ -751,7 +758,11 @@ func (h *handler) articlePage(w http.ResponseWriter, r *http.Request, p *page) e
 				return err
 			}
 			d.Incident, d.Title = &inc, cmp.Or(reviews(inc.ID).Title, inc.Title)
-			if d.Similar, err = h.similar(inc, reviews); err != nil {
+			state, err := h.state(inc.ID)
+			if err != nil {
+				return err
+			}
+			if d.Similar, err = h.similar(inc, state, reviews); err != nil {
 				return err
 			}
 		} else if h.opts.ErrNotFound == nil || !errors.Is(err, h.opts.ErrNotFound) {

@@ -97,15 +97,16 @@ func BenchmarkSaveBatch(b *testing.B) {
 // about body bytes of Chinese text and terms terms each of a vocabulary of
 // vocab, synced on commit unless noSync. shaped makes the incidents like
 // the clusterer's (a 64-term centroid of full-precision weights over
-// Chinese, Latin and "#"/"^" terms, plus its "=" meta keys; ArticleIDs
+// Chinese, Latin and "#"/"^" terms, with its language counts, title
+// language and centrality; ArticleIDs
 // growing as articles join) instead of 100 terms with short weights.
 type saveBatchShape struct {
 	body, terms, vocab int
 	noSync, shaped     bool
 }
 
-// shapedCentroid returns a centroid like the clusterer's for article n.
-func shapedCentroid(n int, vocab []string) map[string]float64 {
+// shapedState returns an incident state like the clusterer's for article n.
+func shapedState(n int, vocab []string) newsmon.IncidentState {
 	centroid := make(map[string]float64, 68)
 	for k := 0; len(centroid) < 64; k++ {
 		r := mix(uint64(n*64 + k))
@@ -121,10 +122,8 @@ func shapedCentroid(n int, vocab []string) map[string]float64 {
 		// Weights between ~1e-4 and 1, all 53 bits used.
 		centroid[term] = float64(mix(r)>>11) / (1 << 53) / float64(1+r%1000)
 	}
-	centroid["=n:zh"] = float64(1 + n%3)
-	centroid["=tl:zh"] = 1
-	centroid["=c"] = float64(mix(uint64(n))>>11) / (1 << 53)
-	return centroid
+	return newsmon.IncidentState{Terms: centroid, Langs: map[string]int{"zh": 1 + n%3}, TitleLang: "zh",
+		Central: float64(mix(uint64(n))>>11) / (1 << 53)}
 }
 
 // benchSaveBatch times batches of articles shaped as sh says.
@@ -151,9 +150,9 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 	var tPlain, tCompacting time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		writes := make([]Write, batch, batch+1)
+		writes := make([]Write, 0, 2*batch+1)
 		changed := map[uint64]bool{}
-		for j := range writes {
+		for range batch {
 			w := testArticle(n)
 			w.Article.Body = body.String()
 			w.Article.Signature = sig
@@ -175,6 +174,7 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 			}
 			inc := &newsmon.Incident{ID: fmt.Sprintf("inc-%d", n/3), LastSeen: w.Article.FetchedAt,
 				ArticleIDs: []string{ArticleID(w.Article.URL)}}
+			var st newsmon.IncidentState
 			if sh.shaped {
 				inc.Title, inc.CentralTitle = w.Article.Title, w.Article.Title
 				inc.FirstSeen, inc.Languages, inc.Sources = t0, []string{"zh"}, []string{"example"}
@@ -183,15 +183,14 @@ func benchSaveBatch(b *testing.B, sh saveBatchShape) {
 					inc.ArticleIDs = append(inc.ArticleIDs, ArticleID(testArticle(a).Article.URL))
 				}
 				inc.Score = float64(mix(uint64(n))>>11) / (1 << 53) * 3
-				inc.Centroid = shapedCentroid(n, vocab)
+				st = shapedState(n, vocab)
 			} else {
-				inc.Centroid = make(map[string]float64, 100)
+				st.Terms = make(map[string]float64, 100)
 				for k := range 100 {
-					inc.Centroid[vocab[mix(uint64(n*100+k))%uint64(len(vocab))]] = float64(mix(uint64(k))%1000) / 997
+					st.Terms[vocab[mix(uint64(n*100+k))%uint64(len(vocab))]] = float64(mix(uint64(k))%1000) / 997
 				}
 			}
-			w.Incident = inc
-			writes[j] = Write{Article: &w}
+			writes = append(writes, Write{Article: &w}, Write{Incident: inc, State: &st})
 			n++
 		}
 		if len(changed) > 0 {

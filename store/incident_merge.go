@@ -11,7 +11,8 @@ import (
 
 // MergeWrite records that incident From was merged into incident Into (the
 // clusterer's consolidation): From is deleted, and its id resolves to Into
-// from then on (Incident, ResolveIncident).
+// from then on (Incident, ResolveIncident). From's state goes with it: Into
+// has its own, which the clusterer writes with it.
 type MergeWrite struct {
 	From, Into string
 }
@@ -34,6 +35,9 @@ func mergeIncident(tx *bolt.Tx, m MergeWrite) error {
 			return err
 		}
 		if err := b.Delete([]byte(m.From)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketIncidentState).Delete([]byte(m.From)); err != nil {
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)
@@ -69,12 +73,13 @@ func resolveIncident(tx *bolt.Tx, id string) string {
 }
 
 // IncidentsBetween calls fn with each stored incident whose span
-// [FirstSeen, LastSeen] touches [from, to], least recently seen first; fn
-// runs outside any database transaction. It reads the incidents last seen
+// [FirstSeen, LastSeen] touches [from, to], and the clusterer's state of it
+// (the zero state if it has none), least recently seen first; fn runs
+// outside any database transaction. It reads the incidents last seen
 // from `from` to `to` plus the longest span of any stored incident (an
 // index on LastSeen, and that span kept in meta), so the cost follows the
 // incidents near [from, to], not all those seen since.
-func (s *Store) IncidentsBetween(from, to time.Time, fn func(newsmon.Incident) error) error {
+func (s *Store) IncidentsBetween(from, to time.Time, fn func(newsmon.Incident, newsmon.IncidentState) error) error {
 	var span uint64
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		span = getUint(tx.Bucket(bucketMeta), keyMaxSpan)
@@ -86,13 +91,23 @@ func (s *Store) IncidentsBetween(from, to time.Time, fn func(newsmon.Incident) e
 	if span < maxBoundSpan {
 		end = timeKey(to.Add(time.Duration(span+1) * time.Second))
 	}
-	return walkRange(s, bucketIncidentSeen, timeKey(from), end, func(tx *bolt.Tx, k, _ []byte) (newsmon.Incident, error) {
-		return getIncident(tx.Bucket(bucketIncidents), string(k[timeKeyLen:]))
-	}, func(inc newsmon.Incident) error {
-		if inc.FirstSeen.After(to) {
+	type withState struct {
+		inc newsmon.Incident
+		st  newsmon.IncidentState
+	}
+	return walkRange(s, bucketIncidentSeen, timeKey(from), end, func(tx *bolt.Tx, k, _ []byte) (withState, error) {
+		id := string(k[timeKeyLen:])
+		inc, err := getIncident(tx.Bucket(bucketIncidents), id)
+		if err != nil || inc.FirstSeen.After(to) {
+			return withState{inc: inc}, err
+		}
+		st, err := getIncidentState(tx, id)
+		return withState{inc, st}, err
+	}, func(r withState) error {
+		if r.inc.FirstSeen.After(to) {
 			return nil
 		}
-		return fn(inc)
+		return fn(r.inc, r.st)
 	})
 }
 

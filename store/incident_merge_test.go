@@ -93,7 +93,7 @@ func TestIncidentsBetweenSpans(t *testing.T) {
 	between := func(s *Store, from, to time.Time) []string {
 		t.Helper()
 		var got []string
-		if err := s.IncidentsBetween(from, to, func(inc newsmon.Incident) error { got = append(got, inc.ID); return nil }); err != nil {
+		if err := s.IncidentsBetween(from, to, func(inc newsmon.Incident, _ newsmon.IncidentState) error { got = append(got, inc.ID); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		return got

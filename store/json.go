@@ -13,10 +13,11 @@ import (
 	"github.com/newsmon/newsmon"
 )
 
-// The records of the articles and incidents buckets are what json.Marshal
-// writes for newsmon.Article and newsmon.Incident. Every new article
-// rewrites its incident, whose centroid encoding/json sorts by reflection,
-// so the two hot records are written here by hand, byte for byte as
+// The records of the articles, incidents and incident_state buckets are
+// what json.Marshal writes for newsmon.Article, newsmon.Incident and
+// newsmon.IncidentState. Every new article rewrites its incident and the
+// incident's state, whose centroid encoding/json sorts by reflection, so
+// the three hot records are written here by hand, byte for byte as
 // encoding/json writes them (HTML escaping on, as json.Marshal and
 // json.Encoder do by default): fields in struct order, omitempty as tagged,
 // map keys sorted, floats as floatEncoder formats them. A value encoding/json
@@ -76,9 +77,8 @@ type centroidTerm struct {
 	w    float64
 }
 
-// appendIncident appends json.Marshal(inc) to dst; *terms is scratch space
-// for the centroid, kept for the next call.
-func appendIncident(dst []byte, inc *newsmon.Incident, terms *[]centroidTerm) ([]byte, bool) {
+// appendIncident appends json.Marshal(inc) to dst.
+func appendIncident(dst []byte, inc *newsmon.Incident, _ *[]centroidTerm) ([]byte, bool) {
 	ok := true
 	dst = appendField(dst, '{', "id", inc.ID)
 	dst = appendField(dst, ',', "title", inc.Title)
@@ -91,29 +91,35 @@ func appendIncident(dst []byte, inc *newsmon.Incident, terms *[]centroidTerm) ([
 	dst = appendStrings(append(dst, `,"keywords":`...), inc.Keywords)
 	dst = appendStrings(append(dst, `,"topics":`...), inc.Topics)
 	dst = appendFloat(append(dst, `,"score":`...), inc.Score, &ok)
-	if len(inc.Centroid) > 0 {
-		ts := (*terms)[:0]
-		for k, w := range inc.Centroid {
-			ts = append(ts, centroidTerm{keyHead(k), k, w})
-		}
-		// encoding/json sorts the keys with strings.Compare: byte order.
-		slices.SortFunc(ts, func(x, y centroidTerm) int {
-			if x.head != y.head {
-				return cmp.Compare(x.head, y.head)
-			}
-			return strings.Compare(x.k, y.k)
-		})
-		dst = append(dst, `,"centroid":`...)
-		for i, t := range ts {
-			dst = appendString(append(dst, mapSep(i)), t.k)
-			dst = appendFloat(append(dst, ':'), t.w, &ok)
-		}
-		dst = append(dst, '}')
-		clear(ts) // keep no strings alive
-		*terms = ts[:0]
-	}
 	dst = appendFieldOmitEmpty(dst, "central_title", inc.CentralTitle)
 	return append(dst, '}'), ok
+}
+
+// appendTerms appends a centroid (newsmon.IncidentState.Terms) as
+// encoding/json writes a map: keys sorted; *terms is scratch space, kept
+// for the next call. *ok becomes false for a weight JSON cannot hold.
+func appendTerms(dst []byte, m map[string]float64, terms *[]centroidTerm, ok *bool) []byte {
+	ts := (*terms)[:0]
+	for k, w := range m {
+		ts = append(ts, centroidTerm{keyHead(k), k, w})
+	}
+	// encoding/json sorts the keys with strings.Compare: byte order.
+	slices.SortFunc(ts, func(x, y centroidTerm) int {
+		if x.head != y.head {
+			return cmp.Compare(x.head, y.head)
+		}
+		return strings.Compare(x.k, y.k)
+	})
+	if len(ts) == 0 {
+		dst = append(dst, '{')
+	}
+	for i, t := range ts {
+		dst = appendString(append(dst, mapSep(i)), t.k)
+		dst = appendFloat(append(dst, ':'), t.w, ok)
+	}
+	clear(ts) // keep no strings alive
+	*terms = ts[:0]
+	return append(dst, '}')
 }
 
 // appendField appends sep, the key name (which needs no escaping) and the

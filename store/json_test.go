@@ -81,8 +81,8 @@ func randJSONTime(rng *mrand.Rand) time.Time {
 }
 
 // fillJSON sets v, and every field of it, to random values. It fails the
-// test on a type it does not know, so that a field added to Article or
-// Incident is either generated here or noticed.
+// test on a type it does not know, so that a field added to Article,
+// Incident or IncidentState is either generated here or noticed.
 func fillJSON(t *testing.T, rng *mrand.Rand, v reflect.Value) {
 	if v.Type() == reflect.TypeFor[time.Time]() {
 		v.Set(reflect.ValueOf(randJSONTime(rng)))
@@ -95,6 +95,8 @@ func fillJSON(t *testing.T, rng *mrand.Rand, v reflect.Value) {
 		v.SetFloat(randJSONFloat(rng))
 	case reflect.Bool:
 		v.SetBool(rng.IntN(2) == 0)
+	case reflect.Int:
+		v.SetInt([]int64{0, 1, -1, rng.Int64N(1000), math.MaxInt64, math.MinInt64}[rng.IntN(6)])
 	case reflect.Uint8:
 		v.SetUint(uint64(rng.IntN(256)))
 	case reflect.Slice:
@@ -155,7 +157,7 @@ func checkJSON[T any](t *testing.T, v *T, enc jsonEncoder[T]) {
 	}
 }
 
-// TestAppendJSON compares the hand-written article and incident encoders
+// TestAppendJSON compares the hand-written article, incident and state encoders
 // with json.Marshal on random records: every field set at random (strings
 // of every escaping case and invalid UTF-8, floats across magnitudes and
 // at floatEncoder's format boundaries, nil and empty lists and maps).
@@ -168,6 +170,9 @@ func TestAppendJSON(t *testing.T) {
 		var inc newsmon.Incident
 		fillJSON(t, rng, reflect.ValueOf(&inc).Elem())
 		checkJSON(t, &inc, appendIncident)
+		var st newsmon.IncidentState
+		fillJSON(t, rng, reflect.ValueOf(&st).Elem())
+		checkJSON(t, &st, appendIncidentState)
 	}
 }
 
@@ -176,46 +181,56 @@ func TestAppendJSON(t *testing.T) {
 // SaveBatch then fails as a whole with its error and stores nothing.
 func TestAppendJSONRefused(t *testing.T) {
 	inc := func(f func(*newsmon.Incident)) *newsmon.Incident {
-		i := &newsmon.Incident{ID: "inc", Centroid: map[string]float64{"a": 1, "b": 0.5}}
+		i := &newsmon.Incident{ID: "inc"}
 		f(i)
 		return i
+	}
+	state := func(f func(*newsmon.IncidentState)) *newsmon.IncidentState {
+		st := &newsmon.IncidentState{Terms: map[string]float64{"a": 1, "b": 0.5}, TitleLang: "en", Central: 0.5}
+		f(st)
+		return st
 	}
 	for _, c := range []struct {
 		name    string
 		article func(*newsmon.Article)
 		inc     *newsmon.Incident
+		state   *newsmon.IncidentState // written with inc
 		want    string
 	}{
-		{"NaN centroid", nil, inc(func(i *newsmon.Incident) { i.Centroid["b"] = math.NaN() }), "unsupported value: NaN"},
-		{"+Inf centroid", nil, inc(func(i *newsmon.Incident) { i.Centroid["a"] = math.Inf(1) }), "unsupported value: +Inf"},
-		{"-Inf score", nil, inc(func(i *newsmon.Incident) { i.Score = math.Inf(-1) }), "unsupported value: -Inf"},
-		{"year 10000", nil, inc(func(i *newsmon.Incident) { i.LastSeen = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }), "year outside of range"},
-		{"article year -1", func(a *newsmon.Article) { a.Published = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) }, nil, "year outside of range"},
+		{"NaN centroid", nil, inc(func(*newsmon.Incident) {}), state(func(st *newsmon.IncidentState) { st.Terms["b"] = math.NaN() }), "unsupported value: NaN"},
+		{"+Inf centroid", nil, inc(func(*newsmon.Incident) {}), state(func(st *newsmon.IncidentState) { st.Terms["a"] = math.Inf(1) }), "unsupported value: +Inf"},
+		{"NaN centrality", nil, inc(func(*newsmon.Incident) {}), state(func(st *newsmon.IncidentState) { st.Central = math.NaN() }), "unsupported value: NaN"},
+		{"-Inf score", nil, inc(func(i *newsmon.Incident) { i.Score = math.Inf(-1) }), nil, "unsupported value: -Inf"},
+		{"year 10000", nil, inc(func(i *newsmon.Incident) { i.LastSeen = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }), nil, "year outside of range"},
+		{"article year -1", func(a *newsmon.Article) { a.Published = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) }, nil, nil, "year outside of range"},
 		{"duplicate zone 24h", func(a *newsmon.Article) {
 			a.Duplicates = []newsmon.Duplicate{{FetchedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600))}}
-		}, nil, "timezone hour outside of range"},
+		}, nil, nil, "timezone hour outside of range"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			w := testArticle(1)
+			w, first := testArticle(1), testArticle(0)
 			if c.article != nil {
 				c.article(w.Article)
 				checkJSON(t, w.Article, appendArticle)
 			}
-			if c.inc != nil {
+			writes := []Write{{Article: &first}, {Article: &w}}
+			if c.state != nil {
+				checkJSON(t, c.state, appendIncidentState)
+				writes = append(writes, Write{Incident: c.inc, State: c.state})
+			} else if c.inc != nil {
 				checkJSON(t, c.inc, appendIncident)
 				w.Incident = c.inc
 			}
 			s := openTest(t)
 			before := dump(t, s)
-			first := testArticle(0)
-			_, err := s.SaveBatch([]Write{{Article: &first}, {Article: &w}})
+			_, err := s.SaveBatch(writes)
 			if err == nil || !strings.Contains(err.Error(), c.want) || errors.Is(err, ErrExists) {
 				t.Fatalf("SaveBatch: %v, want an error with %q", err, c.want)
 			}
 			if after := dump(t, s); !reflect.DeepEqual(after, before) {
 				t.Errorf("a failed batch changed the store")
 			}
-			if c.inc != nil {
+			if c.inc != nil && c.state == nil {
 				if err := s.SaveIncident(*c.inc); err == nil || !strings.Contains(err.Error(), c.want) {
 					t.Errorf("SaveIncident: %v, want an error with %q", err, c.want)
 				}
@@ -234,13 +249,15 @@ func FuzzAppendJSON(f *testing.F) {
 		a := newsmon.Article{ID: s, URL: s, Title: s, Body: s + s, Authors: []string{s}, Image: s, IncidentID: s,
 			Duplicates: []newsmon.Duplicate{{URL: s, Source: s}}, Signature: []byte(s)}
 		checkJSON(t, &a, appendArticle)
-		inc := newsmon.Incident{ID: s, Summary: s, Keywords: []string{s, s}, Score: x, CentralTitle: s,
-			Centroid: map[string]float64{s: x, s + "a": -x, "=c": x * 1e-7, "z" + s: x * 1e21}}
+		inc := newsmon.Incident{ID: s, Summary: s, Keywords: []string{s, s}, Score: x, CentralTitle: s}
 		checkJSON(t, &inc, appendIncident)
+		st := newsmon.IncidentState{Terms: map[string]float64{s: x, s + "a": -x, "=c": x * 1e-7, "z" + s: x * 1e21},
+			Langs: map[string]int{s: 1, s + "b": int(x)}, TitleLang: s, Central: x, Evidence: []string{s}}
+		checkJSON(t, &st, appendIncidentState)
 	})
 }
 
-// BenchmarkAppendJSON times encoding an incident and an article as the
+// BenchmarkAppendJSON times encoding an incident, its state and an article as the
 // pipeline writes them, by hand and with encoding/json.
 func BenchmarkAppendJSON(b *testing.B) {
 	var body strings.Builder
@@ -256,9 +273,12 @@ func BenchmarkAppendJSON(b *testing.B) {
 	}
 	inc := &newsmon.Incident{ID: "inc-1", Title: a.Title, FirstSeen: t0, LastSeen: t0, Languages: []string{"zh"},
 		Sources: []string{"example"}, ArticleIDs: []string{ArticleID(a.URL)}, Keywords: []string{"词", "word"},
-		Score: 1.2345678901234567, Centroid: shapedCentroid(1, vocab), CentralTitle: a.Title}
+		Score: 1.2345678901234567, CentralTitle: a.Title}
+	st := shapedState(1, vocab)
 	b.Run("incident/hand", func(b *testing.B) { benchJSON(b, inc, appendIncident) })
 	b.Run("incident/encoding-json", func(b *testing.B) { benchJSON(b, inc, nil) })
+	b.Run("state/hand", func(b *testing.B) { benchJSON(b, &st, appendIncidentState) })
+	b.Run("state/encoding-json", func(b *testing.B) { benchJSON(b, &st, nil) })
 	b.Run("article/hand", func(b *testing.B) { benchJSON(b, a, appendArticle) })
 	b.Run("article/encoding-json", func(b *testing.B) { benchJSON(b, a, nil) })
 }

@@ -64,6 +64,11 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 9: the clusterer's state of each incident (newsmon.IncidentState) in
+	// a bucket of its own, incident_state, moved out of the incident
+	// records, where it was the centroid member with reserved keys (open
+	// moves them in chunks first: migrateIncidentStateChunks).
+	migrateIncidentState, // schemaIncidentState
 }
 
 // SchemaVersion is the schema version this build writes.

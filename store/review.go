@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -214,63 +213,3 @@ func (s *Store) Generation() (uint64, error) {
 	})
 	return g, err
 }
-
-// IncidentHeads calls fn for each stored incident in ID order, as
-// Incidents does but without the centroid (Centroid nil), which is most of
-// a record's bytes and of its decoding: for readers that list incidents
-// (the review queue).
-func (s *Store) IncidentHeads(fn func(newsmon.Incident) error) error {
-	var buf []byte
-	return walk(s, bucketIncidents, nil, func(_ *bolt.Tx, k, v []byte) (newsmon.Incident, error) {
-		if i, j, ok := centroidSpan(v); ok {
-			buf = append(append(buf[:0], v[:i]...), v[j:]...)
-			v = buf
-		}
-		h, err := decodeJSON[incidentHead]("incident", string(k), v)
-		return h.Incident, err
-	}, fn)
-}
-
-// centroidKey starts the centroid member of an incident record. A quote
-// inside a JSON string is always escaped, so a quote after a comma starts
-// a key at some level; the only object-valued "centroid" key of an
-// incident record is its top-level centroid.
-var centroidKey = []byte(`,"centroid":{`)
-
-// centroidSpan finds the centroid member of an incident record (comma,
-// key and object) as v[i:j]; ok false: none found, or not well formed.
-func centroidSpan(v []byte) (i, j int, ok bool) {
-	i = bytes.Index(v, centroidKey)
-	if i < 0 {
-		return 0, 0, false
-	}
-	inString, escaped := false, false
-	for j = i + len(centroidKey); j < len(v); j++ {
-		c := v[j]
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case !inString && (c == '{' || c == '['):
-			return 0, 0, false // the clusterer's centroid holds no nested values
-		case !inString && c == '}':
-			return i, j + 1, true
-		}
-	}
-	return 0, 0, false
-}
-
-// incidentHead decodes an incident record but its centroid: the outer
-// Centroid field takes the JSON key from the embedded one, and skips it.
-type incidentHead struct {
-	newsmon.Incident
-	Centroid skipJSON `json:"centroid,omitempty"`
-}
-
-// skipJSON takes any JSON value and keeps nothing.
-type skipJSON struct{}
-
-func (*skipJSON) UnmarshalJSON([]byte) error { return nil }

@@ -2,9 +2,7 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -127,41 +125,5 @@ func TestReviews(t *testing.T) {
 	}
 	if r, _ := s.Reviews(); r.Len() != 9 {
 		t.Errorf("%d entries after refused writes, want 9", r.Len())
-	}
-}
-
-// TestIncidentHeads: IncidentHeads reads every incident as Incidents does,
-// without the centroid, whatever the titles and terms hold (quotes,
-// backslashes, braces, the centroid key itself).
-func TestIncidentHeads(t *testing.T) {
-	s := openTest(t)
-	day := time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC)
-	tricky := []string{`plain`, `quote " and ,"centroid":{"x":1}`, `back\slash\`, `brace } { ]`, "中文标题", `\",\"centroid\":{`, ``}
-	var ws []Write
-	for i, title := range tricky {
-		c := map[string]float64{"a": 1, title + "}": 2, `"q"`: 3, "=n:zh": 1}
-		if i == len(tricky)-1 {
-			c = nil
-		}
-		ws = append(ws, Write{Incident: &newsmon.Incident{ID: fmt.Sprintf("inc-%d", i), Title: title, Summary: title,
-			FirstSeen: day, LastSeen: day, ArticleIDs: []string{"a"}, Keywords: []string{title}, Score: 1.5, Centroid: c, CentralTitle: title}})
-	}
-	if _, err := s.SaveBatch(ws); err != nil {
-		t.Fatal(err)
-	}
-	var full, heads []newsmon.Incident
-	if err := s.Incidents(func(inc newsmon.Incident) error { inc.Centroid = nil; full = append(full, inc); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.IncidentHeads(func(inc newsmon.Incident) error { heads = append(heads, inc); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(full, heads) || len(heads) != len(tricky) {
-		t.Errorf("IncidentHeads differs:\n got %+v\nwant %+v", heads, full)
-	}
-	for _, v := range []string{`{"id":"x","centroid":{"a":1`, `{"id":"x","centroid":{"a":{"b":1}}}`, `{"id":"x"}`} {
-		if _, _, ok := centroidSpan([]byte(v)); ok {
-			t.Errorf("centroidSpan(%s) found a centroid", v)
-		}
 	}
 }

@@ -1,7 +1,9 @@
 // Package store owns newsmon's database: one bbolt file holding the articles
 // with their URL, content-hash and time indexes, the crawl state
 // (conditional-GET validators, when each source is next due), the candidate
-// incidents, the review log and the clusterer's document frequencies. It is
+// incidents, the clusterer's state of each incident (in a bucket of its
+// own: an incident record is only newsmon.Incident), the review log and the
+// clusterer's document frequencies. It is
 // the only package that touches bbolt. The near-duplicate index is not in
 // the file: the pipeline keeps one of the recent articles in memory
 // (dedup.Index), rebuilt from their signatures (RecentSignatures).
@@ -60,7 +62,7 @@ var (
 	bucketNear          = []byte("near")           // band key -> ids (see encodeIDs)
 	bucketValidators    = []byte("validators")     // URL -> JSON validators
 	bucketSchedule      = []byte("schedule")       // source -> time (MarshalBinary)
-	bucketIncidents     = []byte("incidents")      // id -> JSON newsmon.Incident
+	bucketIncidents     = []byte("incidents")      // id -> JSON newsmon.Incident (incident_state.go: the clusterer's state of it)
 	bucketIncidentSeen  = []byte("incident_seen")  // timeKey(LastSeen)+id -> nil
 	bucketIncidentAlias = []byte("incident_alias") // merged-away incident id -> the id it was merged into
 	bucketDocFreq       = []byte("docfreq")        // term -> uint64 count
@@ -122,6 +124,10 @@ func open(path string) (*Store, error) {
 	}
 	db.AllocSize = 1 << 20
 	s := &Store{db: db, path: path}
+	if err := migrateIncidentStateChunks(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := db.Update(migrate); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

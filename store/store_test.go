@@ -447,7 +447,8 @@ func TestIncidents(t *testing.T) {
 	s := openTest(t)
 	day := 24 * time.Hour
 	save := func(id string, lastSeen time.Time) {
-		if err := s.SaveIncident(newsmon.Incident{ID: id, Title: id, LastSeen: lastSeen, Centroid: map[string]float64{"x": 1}}); err != nil {
+		if _, err := s.SaveBatch([]Write{{Incident: &newsmon.Incident{ID: id, Title: id, LastSeen: lastSeen},
+			State: &newsmon.IncidentState{Terms: map[string]float64{"x": float64(lastSeen.Unix())}}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -469,8 +470,11 @@ func TestIncidents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.since.String(), func(t *testing.T) {
 			var got []string
-			err := s.IncidentsBetween(tt.since, t0.Add(365*day), func(inc newsmon.Incident) error {
+			err := s.IncidentsBetween(tt.since, t0.Add(365*day), func(inc newsmon.Incident, st newsmon.IncidentState) error {
 				got = append(got, inc.ID)
+				if st.Terms["x"] != float64(inc.LastSeen.Unix()) {
+					t.Errorf("IncidentsBetween: %s with state %v, want the one saved with it", inc.ID, st)
+				}
 				return nil
 			})
 			if err != nil {
@@ -488,8 +492,14 @@ func TestIncidents(t *testing.T) {
 	if want := []string{"ancient", "mid", "moved", "new", "old"}; !slices.Equal(all, want) {
 		t.Errorf("Incidents = %v, want %v", all, want)
 	}
-	if inc, err := s.Incident("moved"); err != nil || !inc.LastSeen.Equal(t0.Add(-day)) || inc.Centroid["x"] != 1 {
+	if inc, err := s.Incident("moved"); err != nil || !inc.LastSeen.Equal(t0.Add(-day)) {
 		t.Errorf("Incident(moved) = %+v, %v", inc, err)
+	}
+	if st, err := s.IncidentState("moved"); err != nil || st.Terms["x"] != float64(t0.Add(-day).Unix()) || len(st.Terms) != 1 {
+		t.Errorf("IncidentState(moved) = %+v, %v; want the last state saved", st, err)
+	}
+	if _, err := s.IncidentState("missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("IncidentState(missing) error %v, want ErrNotFound", err)
 	}
 	if _, err := s.Incident("missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Incident(missing) error %v, want ErrNotFound", err)
@@ -650,7 +660,13 @@ func verify(t testing.TB, s *Store) {
 		if a.ContentHash != "" && articles[c[string(bucketHashes)][a.ContentHash]] == "" {
 			fail("hash of %s not indexed", id)
 		}
-		if a.IncidentID != "" && c[string(bucketIncidents)][a.IncidentID] == "" {
+		inc := a.IncidentID
+		for range maxAliasHops { // a merged-away id stays in the article's record
+			if into, ok := c[string(bucketIncidentAlias)][inc]; ok {
+				inc = into
+			}
+		}
+		if inc != "" && c[string(bucketIncidents)][inc] == "" {
 			fail("article %s in missing incident %s", id, a.IncidentID)
 		}
 	}
@@ -680,6 +696,19 @@ func verify(t testing.TB, s *Store) {
 	count := func(k []byte) int { return int(decodeUint([]byte(meta[string(k)]))) }
 	if len(c[string(bucketIncidentSeen)]) != len(incidents) || count(keyIncidents) != len(incidents) {
 		fail("%d incidents, %d last-seen entries, counter %d", len(incidents), len(c[string(bucketIncidentSeen)]), count(keyIncidents))
+	}
+	for id, data := range c[string(bucketIncidentState)] {
+		if incidents[id] == "" {
+			fail("state of missing incident %s", id)
+		}
+		if _, err := decodeJSON[newsmon.IncidentState]("incident state", id, []byte(data)); err != nil {
+			fail("%v", err)
+		}
+	}
+	for id, data := range incidents {
+		if strings.Contains(data, `"centroid":`) && !strings.Contains(data, `"centroid":"`) {
+			fail("incident %s holds a centroid: %s", id, data)
+		}
 	}
 	if len(c[string(bucketArticleTime)]) != len(articles) || count(keyArticles) != len(articles) {
 		fail("%d articles, %d time entries, counter %d", len(articles), len(c[string(bucketArticleTime)]), count(keyArticles))

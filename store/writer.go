@@ -15,7 +15,7 @@ type writer struct {
 	arena    arena          // values put in the transaction
 	enc      *json.Encoder  // writes to arena
 	buf      []byte         // a record being encoded (marshal)
-	terms    []centroidTerm // an incident's centroid (appendIncident)
+	terms    []centroidTerm // an incident state's centroid (appendIncidentState)
 	key      []byte
 	articles uint64 // articles saved
 	rec      []byte // a docfreq log record being encoded
@@ -133,14 +133,18 @@ func (s *Store) update(fn func(tx *bolt.Tx, w *writer) error) error {
 }
 
 // Write is one change in a batch: a new article, a duplicate link, the
-// clusterer's document frequencies, an incident, a merge or a review decision.
+// clusterer's document frequencies, an incident (with the clusterer's state
+// of it), a merge or a review decision.
 type Write struct {
 	Article   *ArticleWrite
 	Duplicate *DuplicateWrite
 	DocFreq   *DocFreqWrite
 	Incident  *newsmon.Incident // a new incident or a new version of one
-	Merge     *MergeWrite
-	Review    *ReviewWrite // a reviewer's decision, appended to the review log
+	// State, with Incident, is the clusterer's state of it, kept under its
+	// id (incident_state.go); nil leaves the stored state as it is.
+	State  *newsmon.IncidentState
+	Merge  *MergeWrite
+	Review *ReviewWrite // a reviewer's decision, appended to the review log
 }
 
 // SaveBatch applies writes in order in one transaction (one disk sync for
@@ -168,6 +172,13 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				if err := putIncident(tx, *w.Incident, wr); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)
 				}
+				if w.State != nil {
+					if err := putIncidentState(tx, w.Incident.ID, w.State, wr); err != nil {
+						return fmt.Errorf("write %d: %w", i, err)
+					}
+				}
+			case w.State != nil:
+				return fmt.Errorf("write %d: an incident state without its incident", i)
 			case w.Merge != nil:
 				if err := mergeIncident(tx, *w.Merge); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)
