@@ -19,19 +19,6 @@ func mix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// benchKey is a band key shaped like dedup's: 20 hex digits (version,
-// band, hash of the band's rows).
-func benchKey(band int, h uint64) string { return fmt.Sprintf("01%02x%016x", band, h) }
-
-// articleKeys are the 42 band keys of the a-th benchmark article.
-func articleKeys(a uint64) []string {
-	keys := make([]string, 42)
-	for band := range keys {
-		keys[band] = benchKey(band, mix(a*64+uint64(band)))
-	}
-	return keys
-}
-
 // BenchmarkSaveArticle times SaveArticle with production durability (fsync
 // on every commit): a 4 KB article, 3 URLs, 42 near keys and its incident.
 func BenchmarkSaveArticle(b *testing.B) {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"slices"
 	"time"
@@ -18,15 +17,6 @@ func keyHead[K string | []byte](k K) uint64 {
 }
 
 func getUint(b *bolt.Bucket, key []byte) uint64 { return decodeUint(b.Get(key)) }
-
-// get is Bucket.Get through c, a cursor of the bucket: a cursor reused
-// for many lookups spares Get's allocations (a new cursor each time).
-func get(c *bolt.Cursor, key []byte) []byte {
-	if k, v := c.Seek(key); bytes.Equal(k, key) {
-		return v
-	}
-	return nil
-}
 
 func decodeUint(v []byte) uint64 {
 	if len(v) != 8 {
