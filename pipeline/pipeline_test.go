@@ -294,16 +294,7 @@ func TestStoredDocFreqMatchesArticles(t *testing.T) {
 func TestPendingNearCopies(t *testing.T) {
 	p, _ := newPipeline(t, newsmon.CrawlSettings{})
 	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
-	page := func(path, title string, paras []string) newsmon.Page {
-		var b strings.Builder
-		b.WriteString("<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>")
-		for _, s := range paras {
-			b.WriteString("<p>" + s + "</p>")
-		}
-		b.WriteString("</article></body></html>")
-		return newsmon.Page{Source: "news", URL: "http://news.example" + path, Body: []byte(b.String()),
-			FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
-	}
+	page := newsPage
 	handle := func(pg newsmon.Page, want outcome) {
 		t.Helper()
 		got, err := p.handleArticle(context.Background(), src, pg, nil)
@@ -483,16 +474,7 @@ func TestCopiesStoredOnceWhileCommitting(t *testing.T) {
 // but its text counts in the centroid of that article's incident.
 func TestNearCopyCountsInItsIncident(t *testing.T) {
 	src := newsmon.Source{Name: "news", Lang: "zh", Location: fakeweb.CST}
-	page := func(path, title string, paras []string) newsmon.Page {
-		var b strings.Builder
-		b.WriteString("<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>")
-		for _, s := range paras {
-			b.WriteString("<p>" + s + "</p>")
-		}
-		b.WriteString("</article></body></html>")
-		return newsmon.Page{Source: "news", URL: "http://news.example" + path, Body: []byte(b.String()),
-			FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
-	}
+	page := newsPage
 	orig := page("/a.htm", "清风科技扫地机器人被曝上传用户家中照片", storyA)
 	// The copy's own words: its title and a sentence at the end (a copy
 	// of the same text, an exact one, adds nothing new to count).
@@ -687,4 +669,17 @@ func TestRepresentativeByEvidence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newsPage is a page of source "news" at path with a headline and
+// paragraphs.
+func newsPage(path, title string, paras []string) newsmon.Page {
+	var b strings.Builder
+	b.WriteString("<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1>")
+	for _, s := range paras {
+		b.WriteString("<p>" + s + "</p>")
+	}
+	b.WriteString("</article></body></html>")
+	return newsmon.Page{Source: "news", URL: "http://news.example" + path, Body: []byte(b.String()),
+		FetchedAt: time.Date(2026, 5, 3, 9, 0, 0, 0, time.UTC)}
 }
