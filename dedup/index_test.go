@@ -103,3 +103,30 @@ func TestIndexKeyBringsItsNewest(t *testing.T) {
 		t.Errorf("rare key: %v", got)
 	}
 }
+
+// BenchmarkIndexCandidates: one page's lookup (42 band keys, 48 anchors)
+// in a full window of 50,000 articles of 66 index keys each.
+func BenchmarkIndexCandidates(b *testing.B) {
+	const window = 50000
+	x := NewIndex(window)
+	for i := range window {
+		keys := make([]string, 0, 66)
+		for k := range 42 {
+			keys = append(keys, fmt.Sprintf("02%02x%016x", k, i*42+k))
+		}
+		for k := range 24 {
+			keys = append(keys, fmt.Sprintf("02ff%08x00000000", (i*7+k*131)%200000))
+		}
+		x.Add(fmt.Sprint(i), keys)
+	}
+	look := make([]string, 0, 90)
+	for k := range 42 {
+		look = append(look, fmt.Sprintf("02%02x%016x", k, 1<<40+k))
+	}
+	for k := range 48 {
+		look = append(look, fmt.Sprintf("02ff%08x00000000", (k*977)%200000))
+	}
+	for b.Loop() {
+		x.Candidates(look, MinSharedAnchors, 64)
+	}
+}
