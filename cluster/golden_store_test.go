@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -32,16 +31,7 @@ func (l storeLoader) IncidentsBetween(from, to time.Time, fn func(Snapshot) erro
 // so that what the store keeps of an incident's state (its own bucket) is
 // all the clusterer needs, bit for bit.
 func TestAddGoldenThroughStore(t *testing.T) {
-	extractDir := os.Getenv("NEWSMON_EXTRACT_DATA")
-	if extractDir == "" {
-		t.Skip("NEWSMON_EXTRACT_DATA not set")
-	}
-	items := clusterData(t)
-	var arts []newsmon.Article
-	for _, it := range items {
-		arts = append(arts, it.Article())
-	}
-	arts = append(arts, extractArticles(t, extractDir)...)
+	arts := goldenStream(t)
 
 	st, err := store.Open(filepath.Join(t.TempDir(), "newsmon.db"))
 	if err != nil {

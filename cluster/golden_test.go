@@ -25,16 +25,7 @@ import (
 // changes the digest on purpose; a change meant to be a pure speed-up must
 // leave it as it is.
 func TestAddGolden(t *testing.T) {
-	extractDir := os.Getenv("NEWSMON_EXTRACT_DATA")
-	if extractDir == "" {
-		t.Skip("NEWSMON_EXTRACT_DATA not set")
-	}
-	items := clusterData(t)
-	var arts []newsmon.Article
-	for _, it := range items {
-		arts = append(arts, it.Article())
-	}
-	arts = append(arts, extractArticles(t, extractDir)...)
+	arts := goldenStream(t)
 
 	opts := Options{Topics: config.Default().Topics}
 	st := newMemStore()
@@ -96,4 +87,20 @@ func extractArticles(t *testing.T, dir string) []newsmon.Article {
 		arts = append(arts, a)
 	}
 	return arts
+}
+
+// goldenStream is the stream TestAddGolden clusters: the labelled articles
+// of $NEWSMON_CLUSTER_DATA, then the real bodies of $NEWSMON_EXTRACT_DATA;
+// the test skips without them.
+func goldenStream(t *testing.T) []newsmon.Article {
+	t.Helper()
+	extractDir := os.Getenv("NEWSMON_EXTRACT_DATA")
+	if extractDir == "" {
+		t.Skip("NEWSMON_EXTRACT_DATA not set")
+	}
+	var arts []newsmon.Article
+	for _, it := range clusterData(t) {
+		arts = append(arts, it.Article())
+	}
+	return append(arts, extractArticles(t, extractDir)...)
 }
