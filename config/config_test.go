@@ -176,6 +176,8 @@ cluster:
   window: 48h
   threshold: 0.35
   min_score: 1.5
+dedup:
+  near_window: 20000
 server:
   listen: 0.0.0.0:9090
   token: s3cret-token
@@ -231,6 +233,9 @@ func TestParseFull(t *testing.T) {
 	}
 	if c.Cluster != (Cluster{Window: 48 * time.Hour, Threshold: 0.35, MinScore: 1.5}) {
 		t.Errorf("cluster = %+v", c.Cluster)
+	}
+	if c.Dedup != (Dedup{NearWindow: 20000}) {
+		t.Errorf("dedup = %+v", c.Dedup)
 	}
 	if c.Server != (Server{Listen: "0.0.0.0:9090", Token: "s3cret-token"}) {
 		t.Errorf("server = %+v", c.Server)
@@ -294,6 +299,7 @@ func TestErrors(t *testing.T) {
 		{"nats url in a list", "nats:\n  url: nats://a:4222,b:4222\n", 2, "nats.url", `invalid NATS URL "b:4222"`},
 		{"unknown nats key", "nats:\n  uri: nats://a:4222\n", 2, "nats.uri", "unknown key (did you mean url?)"},
 		{"threshold range", "cluster:\n  threshold: 1.5\n", 2, "cluster.threshold", "must be between 0 and 1"},
+		{"near window too small", "dedup:\n  near_window: 3\n", 2, "dedup.near_window", "must be at least 16, got 3"},
 		{"bad regexp", src("    article_urls:\n      - '/ok/'\n      - '/articles/(\\d+\\.htm'\n"), 6, "sources[0].article_urls[1]", "invalid regexp"},
 		{"bad timezone", src("    timezone: Asia/Shanghia\n"), 4, "sources[0].timezone", `unknown timezone "Asia/Shanghia"`},
 		{"local timezone", src("    timezone: Local\n"), 4, "sources[0].timezone", `invalid timezone "Local"`},
