@@ -98,7 +98,7 @@ type Clusterer struct {
 	posting  map[string][]posting // term -> incidents in memory with its centroid weight
 	loaded   map[int64]bool       // days (dayOf) whose stored incidents are all in memory
 	dirty    map[*incident]bool   // changed since the last Changes: not to be dropped from memory
-	pending  map[*incident]bool   // changed since the last Consolidate
+	pending  map[*incident]span   // changed since the last Consolidate, and the times of the changes
 	merges   []Merge              // since the last Changes
 	alias    map[string]string    // merged-away id -> the incident it went into, since the last Changes
 	use      uint64               // a counter of uses, for least-recently-used eviction
@@ -156,7 +156,7 @@ func New(opts Options) *Clusterer {
 		posting: map[string][]posting{},
 		loaded:  map[int64]bool{},
 		dirty:   map[*incident]bool{},
-		pending: map[*incident]bool{},
+		pending: map[*incident]span{},
 		alias:   map[string]string{},
 	}
 	c.an = analyzer{lx: lx, acc: &c.acc}
@@ -177,7 +177,7 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.posting = map[string][]posting{}
 	c.loaded = map[int64]bool{}
 	c.dirty = map[*incident]bool{}
-	c.pending = map[*incident]bool{}
+	c.pending = map[*incident]span{}
 	c.merges, c.alias = nil, map[string]string{}
 }
 
@@ -342,7 +342,7 @@ func (c *Clusterer) addCopy(id string, a newsmon.Article) error {
 	if in == nil {
 		return nil
 	}
-	c.touch(in)
+	c.touch(in, span{t, t})
 	if t.Before(in.inc.FirstSeen) {
 		in.inc.FirstSeen = t
 	}
@@ -880,7 +880,7 @@ func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
 }
 
 func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
-	c.touch(in)
+	c.touch(in, span{t, t})
 	inc := &in.inc
 	if t.Before(inc.FirstSeen) {
 		inc.FirstSeen = t
@@ -948,12 +948,28 @@ func (c *Clusterer) describe(in *incident) {
 	}
 }
 
-// touch marks in as used now and changed.
-func (c *Clusterer) touch(in *incident) {
+// touch marks in as used now and changed at the times of s.
+func (c *Clusterer) touch(in *incident, s span) {
 	c.use++
 	in.used = c.use
 	c.dirty[in] = true
-	c.pending[in] = true
+	if old, ok := c.pending[in]; ok {
+		s = old.union(s)
+	}
+	c.pending[in] = s
+}
+
+// span is a closed interval of time.
+type span struct{ from, to time.Time }
+
+func (s span) union(o span) span {
+	if o.from.Before(s.from) {
+		s.from = o.from
+	}
+	if o.to.After(s.to) {
+		s.to = o.to
+	}
+	return s
 }
 
 func majority(langs map[string]int) string {

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -29,6 +30,7 @@ import (
 func (c *Clusterer) Consolidate() error {
 	for len(c.pending) > 0 {
 		todo := make([]*incident, 0, len(c.pending))
+		changed := maps.Clone(c.pending)
 		for in := range c.pending {
 			todo = append(todo, in)
 		}
@@ -38,11 +40,12 @@ func (c *Clusterer) Consolidate() error {
 			if c.active[in.inc.ID] != in {
 				continue // merged away meanwhile
 			}
+			near := changed[in]
 			w := c.opts.Window
-			if err := c.ensure(in.inc.FirstSeen.Add(-w), in.inc.LastSeen.Add(w)); err != nil {
+			if err := c.ensure(near.from.Add(-w), near.to.Add(w)); err != nil {
 				return err
 			}
-			other, sim := c.bestMerge(in)
+			other, sim := c.bestMerge(in, near)
 			if other == nil || sim < c.mergeThreshold(in, other) {
 				continue
 			}
@@ -83,8 +86,14 @@ func olderFirst(a, b *incident) int {
 }
 
 // bestMerge finds the incident in memory most similar to in, among those
-// whose spans come within the window of in's.
-func (c *Clusterer) bestMerge(in *incident) (*incident, float64) {
+// whose spans come within the window of near: the times at which in
+// changed since it was last consolidated. Consolidation is local in time,
+// as joining is: a change at some time is weighed against the incidents
+// around it, not against every incident within the window of a long
+// incident's whole span, which would bring months of incidents into
+// memory for each new article of a long-running story. Which incidents
+// are weighed depends only on the times, never on what is in memory.
+func (c *Clusterer) bestMerge(in *incident, near span) (*incident, float64) {
 	if in.norm == 0 {
 		return nil, 0
 	}
@@ -103,7 +112,7 @@ func (c *Clusterer) bestMerge(in *incident) (*incident, float64) {
 	var cands []cand
 	partial := c.opts.MergeThreshold * minPartial
 	for _, o := range touched {
-		if !c.spansMeet(in, o) || o.norm == 0 {
+		if !c.meets(o, near) || o.norm == 0 {
 			continue
 		}
 		s := o.dot / (o.norm * in.norm)
@@ -173,11 +182,10 @@ func (c *Clusterer) refusesMerge(a, b *incident) bool {
 	return false
 }
 
-// spansMeet reports whether two incidents' spans come within the window of
-// each other.
-func (c *Clusterer) spansMeet(a, b *incident) bool {
+// meets reports whether an incident's span comes within the window of s.
+func (c *Clusterer) meets(a *incident, s span) bool {
 	w := c.opts.Window
-	return !a.inc.FirstSeen.After(b.inc.LastSeen.Add(w)) && !b.inc.FirstSeen.After(a.inc.LastSeen.Add(w))
+	return !a.inc.FirstSeen.After(s.to.Add(w)) && !s.from.After(a.inc.LastSeen.Add(w))
 }
 
 // centroidSimilarity is the similarity of two centroids: the larger of
@@ -255,7 +263,9 @@ func (c *Clusterer) merge(keep, gone *incident) {
 		keep.tlang, keep.score = gone.tlang, gone.score
 	}
 	c.index(keep)
-	c.touch(keep)
+	// Both centroids changed: the merged incident is weighed against the
+	// incidents around its whole span (once per merge, not per article).
+	c.touch(keep, span{k.FirstSeen, k.LastSeen})
 	c.describe(keep)
 }
 

@@ -18,8 +18,8 @@ import (
 // storeLoader is the store as the clusterer reads it (as the pipeline's).
 type storeLoader struct{ st *store.Store }
 
-func (l storeLoader) IncidentsBetween(from, to time.Time, fn func(Snapshot) error) error {
-	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident, st newsmon.IncidentState) error {
+func (l storeLoader) IncidentsBetween(from, to time.Time, skip func(string) bool, fn func(Snapshot) error) error {
+	return l.st.IncidentsBetweenExcept(from, to, skip, func(inc newsmon.Incident, st newsmon.IncidentState) error {
 		return fn(Snapshot{Incident: inc, State: st})
 	})
 }

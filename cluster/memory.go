@@ -45,9 +45,10 @@ func (c *Clusterer) ensure(from, to time.Time) error {
 		for end < last && !c.loaded[end+1] {
 			end++
 		}
-		err := c.opts.Store.IncidentsBetween(dayStart(d), dayStart(end+1).Add(-time.Nanosecond), func(s Snapshot) error {
-			if _, ok := c.active[s.Incident.ID]; ok {
-				return nil // memory is as new as the store, or newer
+		inMemory := func(id string) bool { _, ok := c.active[id]; return ok } // as new as the store, or newer
+		err := c.opts.Store.IncidentsBetween(dayStart(d), dayStart(end+1).Add(-time.Nanosecond), inMemory, func(s Snapshot) error {
+			if inMemory(s.Incident.ID) {
+				return nil
 			}
 			in := fromSnapshot(s)
 			c.use++

@@ -149,3 +149,54 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestLongStoryLoadsAroundItsNews: a new report of a story that has run
+// for months brings the incidents around its own time into memory, not
+// those of the story's whole span: consolidation weighs a change against
+// the incidents within the window of when it happened, as joining does.
+// Before, each new member of a long incident loaded every stored incident
+// of its months (42 % of a 100,000-page crawl's CPU).
+func TestLongStoryLoadsAroundItsNews(t *testing.T) {
+	start := time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)
+	story := func(day int) newsmon.Article {
+		return newsmon.Article{ID: fmt.Sprintf("s%03d", day), Lang: "en", Source: "gen", Published: start.Add(time.Duration(day) * 24 * time.Hour),
+			Title: fmt.Sprintf("Harbour bridge repair enters week %d", day/7),
+			Body:  fmt.Sprintf("Engineers repairing the harbour bridge closed two lanes again on day %d. The harbour bridge repair, begun after cracks were found in the main span, keeps traffic on the ferry route and the coastal road.", day)}
+	}
+	s := newMemStore()
+	opts := Options{MaxOpen: 64}
+	c := s.open(opts)
+	const days = 120
+	arts := distinct(days, start.Add(12*time.Hour), 7) // other news, one a day
+	for d := range days {
+		if _, err := c.AddBatch([]newsmon.Article{story(d), arts[d]}); err != nil {
+			t.Fatal(err)
+		}
+		s.sync(c)
+	}
+	long, ok := c.Incident(c.Resolve(IncidentID("s000")))
+	if !ok || len(long.ArticleIDs) != days || long.LastSeen.Sub(long.FirstSeen) < 100*24*time.Hour {
+		t.Fatalf("the story is not one incident of months (%d articles, %v): the test shows nothing", len(long.ArticleIDs), long.LastSeen.Sub(long.FirstSeen))
+	}
+
+	c = s.open(opts) // a new process: nothing in memory
+	s.asked = nil
+	next := story(days)
+	ids, err := c.AddBatch([]newsmon.Article{next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[0] != long.ID {
+		t.Fatalf("the new report went to %s, not the story's incident %s", ids[0], long.ID)
+	}
+	w := DefaultWindow
+	earliest := next.Published.Add(-w - 24*time.Hour) // days are loaded whole
+	for _, r := range s.asked {
+		if r.from.Before(earliest) {
+			t.Errorf("the store was asked for incidents from %s, more than the window before the new report (%s)", r.from.Format(time.DateOnly), next.Published.Format(time.DateOnly))
+		}
+	}
+	if len(c.active) > 32 {
+		t.Errorf("%d incidents in memory after one report (a fortnight of news is about 15)", len(c.active))
+	}
+}

@@ -27,9 +27,11 @@ type Merge struct {
 // Loader finds persisted incidents again, so that the clusterer can keep
 // only a budget of them in memory. IncidentsBetween calls fn with every
 // stored incident (and its state) whose span [FirstSeen, LastSeen] touches
-// [from, to]; an incident merged away is not stored any more.
+// [from, to], except those whose id skip reports true for (nil: none):
+// they are in memory already and need not be read. An incident merged away
+// is not stored any more.
 type Loader interface {
-	IncidentsBetween(from, to time.Time, fn func(Snapshot) error) error
+	IncidentsBetween(from, to time.Time, skip func(id string) bool, fn func(Snapshot) error) error
 }
 
 // Changes is what the clusterer changed since the last call to Changes:

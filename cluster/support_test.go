@@ -30,17 +30,22 @@ type memStore struct {
 	alias     map[string]string
 	df        map[string]int
 	docs      int
-	loads     int // IncidentsBetween calls
+	loads     int    // IncidentsBetween calls
+	asked     []span // the range of each IncidentsBetween call
 }
 
 func newMemStore() *memStore {
 	return &memStore{incidents: map[string]Snapshot{}, alias: map[string]string{}, df: map[string]int{}}
 }
 
-func (s *memStore) IncidentsBetween(from, to time.Time, fn func(Snapshot) error) error {
+func (s *memStore) IncidentsBetween(from, to time.Time, skip func(string) bool, fn func(Snapshot) error) error {
 	s.loads++
+	s.asked = append(s.asked, span{from, to})
 	for _, id := range slices.Sorted(maps.Keys(s.incidents)) {
 		sn := s.incidents[id]
+		if skip != nil && skip(id) {
+			continue
+		}
 		if !sn.Incident.LastSeen.Before(from) && !sn.Incident.FirstSeen.After(to) {
 			if err := fn(sn); err != nil {
 				return err

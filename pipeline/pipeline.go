@@ -326,8 +326,8 @@ func (p *Pipeline) newClusterer(cfg *config.Config) (*cluster.Clusterer, error) 
 // incidentLoader is the store as the clusterer reads it.
 type incidentLoader struct{ st *store.Store }
 
-func (l incidentLoader) IncidentsBetween(from, to time.Time, fn func(cluster.Snapshot) error) error {
-	return l.st.IncidentsBetween(from, to, func(inc newsmon.Incident, st newsmon.IncidentState) error {
+func (l incidentLoader) IncidentsBetween(from, to time.Time, skip func(string) bool, fn func(cluster.Snapshot) error) error {
+	return l.st.IncidentsBetweenExcept(from, to, skip, func(inc newsmon.Incident, st newsmon.IncidentState) error {
 		return fn(cluster.Snapshot{Incident: inc, State: st})
 	})
 }

@@ -49,7 +49,7 @@ func putIncident(tx *bolt.Tx, inc newsmon.Incident, wr *writer) error {
 	if err := b.Put(id, data); err != nil {
 		return err
 	}
-	return seen.Put(timeIDKey(inc.LastSeen, inc.ID), nil)
+	return seen.Put(timeIDKey(inc.LastSeen, inc.ID), timeKey(inc.FirstSeen))
 }
 
 // Incident returns the stored incident id, or an error matching ErrNotFound.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -80,6 +81,15 @@ func resolveIncident(tx *bolt.Tx, id string) string {
 // index on LastSeen, and that span kept in meta), so the cost follows the
 // incidents near [from, to], not all those seen since.
 func (s *Store) IncidentsBetween(from, to time.Time, fn func(newsmon.Incident, newsmon.IncidentState) error) error {
+	return s.IncidentsBetweenExcept(from, to, nil, fn)
+}
+
+// IncidentsBetweenExcept is IncidentsBetween without the incidents whose
+// id skip reports true for (nil: none), which are neither read nor
+// decoded: a cache over the store asks for the incidents of a time it
+// holds some of. The index entry of an incident holds its FirstSeen, so
+// one that begins after `to` is not read either.
+func (s *Store) IncidentsBetweenExcept(from, to time.Time, skip func(id string) bool, fn func(newsmon.Incident, newsmon.IncidentState) error) error {
 	var span uint64
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		span = getUint(tx.Bucket(bucketMeta), keyMaxSpan)
@@ -91,20 +101,25 @@ func (s *Store) IncidentsBetween(from, to time.Time, fn func(newsmon.Incident, n
 	if span < maxBoundSpan {
 		end = timeKey(to.Add(time.Duration(span+1) * time.Second))
 	}
+	toKey := timeKey(to)
 	type withState struct {
-		inc newsmon.Incident
-		st  newsmon.IncidentState
+		inc  newsmon.Incident
+		st   newsmon.IncidentState
+		skip bool
 	}
-	return walkRange(s, bucketIncidentSeen, timeKey(from), end, func(tx *bolt.Tx, k, _ []byte) (withState, error) {
+	return walkRange(s, bucketIncidentSeen, timeKey(from), end, func(tx *bolt.Tx, k, v []byte) (withState, error) {
 		id := string(k[timeKeyLen:])
+		if skip != nil && skip(id) || len(v) == timeKeyLen && bytes.Compare(v, toKey) > 0 {
+			return withState{skip: true}, nil
+		}
 		inc, err := getIncident(tx.Bucket(bucketIncidents), id)
 		if err != nil || inc.FirstSeen.After(to) {
-			return withState{inc: inc}, err
+			return withState{inc: inc, skip: true}, err
 		}
 		st, err := getIncidentState(tx, id)
-		return withState{inc, st}, err
+		return withState{inc: inc, st: st}, err
 	}, func(r withState) error {
-		if r.inc.FirstSeen.After(to) {
+		if r.skip {
 			return nil
 		}
 		return fn(r.inc, r.st)

@@ -147,3 +147,62 @@ func TestIncidentsBetweenSpans(t *testing.T) {
 	defer s.Close()
 	check(s)
 }
+
+// TestIncidentsBetweenExcept: the incidents skip names are not read (a
+// record that would not decode is no error), the others are found as by
+// IncidentsBetween, and an index entry written before it held the
+// incident's first time (no value) is read as before.
+func TestIncidentsBetweenExcept(t *testing.T) {
+	d0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	s := openTest(t)
+	var ws []Write
+	for _, inc := range []newsmon.Incident{
+		{ID: "a", FirstSeen: d0, LastSeen: d0.Add(2 * day)},
+		{ID: "b", FirstSeen: d0.Add(day), LastSeen: d0.Add(3 * day)},
+		{ID: "c", FirstSeen: d0.Add(10 * day), LastSeen: d0.Add(11 * day)},
+	} {
+		ws = append(ws, Write{Incident: &inc})
+	}
+	if _, err := s.SaveBatch(ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { // b would not decode
+		return tx.Bucket(bucketIncidents).Put([]byte("b"), []byte("{not json"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	between := func(skip func(string) bool) ([]string, error) {
+		var got []string
+		err := s.IncidentsBetweenExcept(d0, d0.Add(4*day), skip, func(inc newsmon.Incident, _ newsmon.IncidentState) error {
+			got = append(got, inc.ID)
+			return nil
+		})
+		return got, err
+	}
+	if _, err := between(nil); err == nil {
+		t.Fatal("the broken record of b was not read without skip: the test shows nothing")
+	}
+	got, err := between(func(id string) bool { return id == "b" })
+	if err != nil || !slices.Equal(got, []string{"a"}) {
+		t.Errorf("skipping b: %v, %v; want [a] and no error", got, err)
+	}
+	// As an index written before 2026-12 has it: no first time.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		seen := tx.Bucket(bucketIncidentSeen)
+		var keys [][]byte
+		_ = seen.ForEach(func(k, _ []byte) error { keys = append(keys, slices.Clone(k)); return nil })
+		for _, k := range keys {
+			if err := seen.Put(k, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = between(func(id string) bool { return id == "b" })
+	if err != nil || !slices.Equal(got, []string{"a"}) {
+		t.Errorf("old index, skipping b: %v, %v; want [a] and no error", got, err)
+	}
+}

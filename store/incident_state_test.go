@@ -194,6 +194,16 @@ func TestMigrateIncidentState(t *testing.T) {
 			if !maps.Equal(after[name], want) {
 				t.Errorf("meta changed beyond the schema: %q, was %q", after[name], recs)
 			}
+		case string(bucketIncidentSeen): // schema 10: each entry holds its incident's first time
+			if !slices.Equal(slices.Sorted(maps.Keys(after[name])), slices.Sorted(maps.Keys(recs))) {
+				t.Errorf("the incident_seen keys changed in the migration")
+			}
+			for k, v := range after[name] {
+				inc, err := decodeJSON[newsmon.Incident]("incident", k[timeKeyLen:], []byte(after[string(bucketIncidents)][k[timeKeyLen:]]))
+				if err != nil || v != string(timeKey(inc.FirstSeen)) {
+					t.Errorf("incident_seen %x = %x, want its incident's first time (%v)", k, v, err)
+				}
+			}
 		default:
 			if !maps.Equal(after[name], recs) {
 				t.Errorf("bucket %s changed in the migration", name)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -69,6 +70,39 @@ var migrations = []func(tx *bolt.Tx) error{
 	// records, where it was the centroid member with reserved keys (open
 	// moves them in chunks first: migrateIncidentStateChunks).
 	migrateIncidentState, // schemaIncidentState
+	// 10: each entry of the last-seen index holds its incident's
+	// FirstSeen, so that IncidentsBetween passes over an incident that
+	// begins after the range without reading its record.
+	migrateFirstSeen,
+}
+
+// migrateFirstSeen writes timeKey(FirstSeen) into each incident_seen entry
+// that has no value.
+func migrateFirstSeen(tx *bolt.Tx) error {
+	seen, incs := tx.Bucket(bucketIncidentSeen), tx.Bucket(bucketIncidents)
+	type entry struct{ k, v []byte }
+	var todo []entry
+	err := seen.ForEach(func(k, v []byte) error {
+		if len(v) == timeKeyLen {
+			return nil
+		}
+		id := string(k[min(len(k), timeKeyLen):])
+		inc, err := getIncident(incs, id)
+		if err != nil {
+			return nil // the record is gone or unreadable: IncidentsBetween reads it as before
+		}
+		todo = append(todo, entry{bytes.Clone(k), timeKey(inc.FirstSeen)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range todo {
+		if err := seen.Put(e.k, e.v); err != nil {
+			return fmt.Errorf("incident_seen %x: %w", e.k, err)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -63,7 +63,7 @@ var (
 	bucketValidators    = []byte("validators")     // URL -> JSON validators
 	bucketSchedule      = []byte("schedule")       // source -> time (MarshalBinary)
 	bucketIncidents     = []byte("incidents")      // id -> JSON newsmon.Incident (incident_state.go: the clusterer's state of it)
-	bucketIncidentSeen  = []byte("incident_seen")  // timeKey(LastSeen)+id -> nil
+	bucketIncidentSeen  = []byte("incident_seen")  // timeKey(LastSeen)+id -> timeKey(FirstSeen) (nil when written before 2026-12)
 	bucketIncidentAlias = []byte("incident_alias") // merged-away incident id -> the id it was merged into
 	bucketDocFreq       = []byte("docfreq")        // term -> uint64 count
 	bucketDocFreqLog    = []byte("docfreqlog")     // sequence -> docfreq record (appendDocFreq)
