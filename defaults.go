@@ -24,6 +24,13 @@ func DefaultUserAgent() string {
 	return "newsmon/" + Version + " (+https://github.com/newsmon/newsmon)"
 }
 
+// DefaultMaxOpen is the budget of incidents the clusterer holds in memory
+// unless configured (cluster.max_open): about 30 MB of centroids and their
+// index. An article brings the stored incidents within the window of its
+// time back (a fortnight of news: about 1,500 incidents at 200 articles a
+// day), so the budget bounds memory, not results.
+const DefaultMaxOpen = 5_000
+
 // DefaultNearWindow is how many of the most recently stored articles a
 // new page is compared with for near copies unless configured
 // (dedup.near_window): a few days of a few hundred sources, about 30 MB of

@@ -38,7 +38,7 @@ const (
 	DefaultWindow         = 168 * time.Hour
 	DefaultThreshold      = 0.20
 	DefaultMergeThreshold = 0.30
-	DefaultMaxOpen        = 20000
+	DefaultMaxOpen        = newsmon.DefaultMaxOpen
 )
 
 // Tuning constants (one set for all data; see docs/benchmarks.md).

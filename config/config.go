@@ -30,6 +30,11 @@ type Cluster struct {
 	Window    time.Duration // how long an incident stays open for new articles
 	Threshold float64       // similarity needed to join an incident (0: the clusterer's default)
 	MinScore  float64       // topic score an incident needs to count as a candidate
+	// MaxOpen is the budget of incidents the clusterer holds in memory
+	// (about 6 KB each); older ones are read back from the store when an
+	// article of their time arrives, so the budget bounds memory, not
+	// which incidents an article can join.
+	MaxOpen int
 }
 
 // Dedup configures near-duplicate detection.

@@ -176,6 +176,7 @@ cluster:
   window: 48h
   threshold: 0.35
   min_score: 1.5
+  max_open: 2000
 dedup:
   near_window: 20000
 server:
@@ -231,7 +232,7 @@ func TestParseFull(t *testing.T) {
 	if !reflect.DeepEqual(c.Topics, []newsmon.Topic{{Name: "recalls", Terms: []string{"recall", "召回"}, Harms: nil}}) {
 		t.Errorf("topics = %+v", c.Topics)
 	}
-	if c.Cluster != (Cluster{Window: 48 * time.Hour, Threshold: 0.35, MinScore: 1.5}) {
+	if c.Cluster != (Cluster{Window: 48 * time.Hour, Threshold: 0.35, MinScore: 1.5, MaxOpen: 2000}) {
 		t.Errorf("cluster = %+v", c.Cluster)
 	}
 	if c.Dedup != (Dedup{NearWindow: 20000}) {
@@ -300,6 +301,7 @@ func TestErrors(t *testing.T) {
 		{"unknown nats key", "nats:\n  uri: nats://a:4222\n", 2, "nats.uri", "unknown key (did you mean url?)"},
 		{"threshold range", "cluster:\n  threshold: 1.5\n", 2, "cluster.threshold", "must be between 0 and 1"},
 		{"near window too small", "dedup:\n  near_window: 3\n", 2, "dedup.near_window", "must be at least 16, got 3"},
+		{"incident budget too small", "cluster:\n  max_open: 10\n", 2, "cluster.max_open", "must be at least 64, got 10"},
 		{"bad regexp", src("    article_urls:\n      - '/ok/'\n      - '/articles/(\\d+\\.htm'\n"), 6, "sources[0].article_urls[1]", "invalid regexp"},
 		{"bad timezone", src("    timezone: Asia/Shanghia\n"), 4, "sources[0].timezone", `unknown timezone "Asia/Shanghia"`},
 		{"local timezone", src("    timezone: Local\n"), 4, "sources[0].timezone", `invalid timezone "Local"`},

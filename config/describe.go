@@ -69,6 +69,7 @@ type (
 		Window    string  `yaml:"window"`
 		Threshold float64 `yaml:"threshold"`
 		MinScore  float64 `yaml:"min_score"`
+		MaxOpen   int     `yaml:"max_open"`
 	}
 	fileDedup struct {
 		NearWindow int `yaml:"near_window"`
@@ -115,6 +116,7 @@ func (c *Config) Describe(w io.Writer) {
 			Window:    FormatDuration(c.Cluster.Window),
 			Threshold: c.Cluster.Threshold,
 			MinScore:  c.Cluster.MinScore,
+			MaxOpen:   c.Cluster.MaxOpen,
 		},
 		Dedup:  fileDedup{NearWindow: c.Dedup.NearWindow},
 		Server: fileServer{Listen: c.Server.Listen},

@@ -70,7 +70,7 @@ func builtin() *Config {
 	return &Config{
 		DataDir: "./newsmon-data",
 		Crawl:   newsmon.DefaultCrawlSettings(),
-		Cluster: Cluster{Window: newsmon.DefaultIncidentWindow},
+		Cluster: Cluster{Window: newsmon.DefaultIncidentWindow, MaxOpen: newsmon.DefaultMaxOpen},
 		Dedup:   Dedup{NearWindow: newsmon.DefaultNearWindow},
 		Server:  Server{Listen: "127.0.0.1:8080"},
 		NATS: NATS{Partitions: DefaultNATSPartitions, JobsPerPartition: DefaultNATSJobsPerPartition,
@@ -523,6 +523,7 @@ func (p *parser) config(n *yaml.Node, c *Config) error {
 				"window":    p.duration(&c.Cluster.Window, time.Second),
 				"threshold": p.number(&c.Cluster.Threshold, 0, 1),
 				"min_score": p.number(&c.Cluster.MinScore, 0, math.MaxFloat64),
+				"max_open":  p.integer(&c.Cluster.MaxOpen, 64),
 			})
 		},
 		"dedup": func(n *yaml.Node, key string) error {

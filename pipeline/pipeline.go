@@ -312,6 +312,7 @@ func (p *Pipeline) newClusterer(cfg *config.Config) (*cluster.Clusterer, error) 
 		Threshold: cfg.Cluster.Threshold,
 		Topics:    cfg.Topics,
 		MinScore:  cfg.Cluster.MinScore,
+		MaxOpen:   cfg.Cluster.MaxOpen,
 		Store:     incidentLoader{p.store},
 		Review:    rules,
 	})
@@ -797,16 +798,15 @@ func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, k
 	}
 	// Stored texts sharing a band key may resemble this one; those sharing
 	// only anchors are compared when they share dedup.MinSharedAnchors.
-	for _, id := range p.near.Candidates(keys, dedup.MinSharedAnchors, 64) {
-		repSig, err := p.store.ArticleSignature(id)
-		if err != nil {
-			return storeFound{}, err
-		}
-		if dedup.Duplicate(sig, dedup.Signature(repSig)) {
-			return p.withPublished(storeFound{id: id, near: true})
-		}
+	cands := p.near.Candidates(keys, dedup.MinSharedAnchors, 64)
+	if len(cands) == 0 {
+		return storeFound{}, nil
 	}
-	return storeFound{}, nil
+	id, err := p.store.MatchSignature(cands, func(repSig []byte) bool { return dedup.Duplicate(sig, dedup.Signature(repSig)) })
+	if err != nil || id == "" {
+		return storeFound{}, err
+	}
+	return p.withPublished(storeFound{id: id, near: true})
 }
 
 // withPublished adds the stored article's publication time and text to f.

@@ -228,27 +228,48 @@ func (s *Store) Article(id string) (newsmon.Article, error) {
 	return a, err
 }
 
-// ArticleSignature returns the near-duplicate signature of the stored
-// article id (nil when it has none), or an error matching ErrNotFound. It
-// reads only that field of the record, not the article: a new page is
-// compared with many stored candidates.
-func (s *Store) ArticleSignature(id string) ([]byte, error) {
-	s.looked()
-	var sig []byte
+// MatchSignature returns the first of ids whose stored near-duplicate
+// signature match accepts ("" when none does), or an error matching
+// ErrNotFound for an id not stored. It reads only that field of each
+// record, in one read transaction: a new page's near candidates are read
+// this way, up to 64 of them for each page. The signature match is given
+// (nil for an article without one) is valid only during the call.
+func (s *Store) MatchSignature(ids []string, match func(sig []byte) bool) (string, error) {
+	for range ids {
+		s.looked()
+	}
+	var found string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketArticles).Get([]byte(id))
-		if data == nil {
-			return fmt.Errorf("article %s: %w", id, ErrNotFound)
+		b := tx.Bucket(bucketArticles)
+		var buf []byte
+		for _, id := range ids {
+			sig, err := recordSignature(b, id, buf[:0])
+			if err != nil {
+				return err
+			}
+			if match(sig) {
+				found = id
+				return nil
+			}
+			buf = sig
 		}
-		var ok bool
-		if sig, ok = signatureField(data); ok {
-			return nil
-		}
-		a, err := decodeJSON[newsmon.Article]("article", id, data) // not as appendArticle writes it
-		sig = a.Signature
-		return err
+		return nil
 	})
-	return sig, err
+	return found, err
+}
+
+// recordSignature appends the signature of article id's record in b to dst
+// (nil for none).
+func recordSignature(b *bolt.Bucket, id string, dst []byte) ([]byte, error) {
+	data := b.Get([]byte(id))
+	if data == nil {
+		return nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
+	}
+	if sig, ok := signatureField(data, dst); ok {
+		return sig, nil
+	}
+	a, err := decodeJSON[newsmon.Article]("article", id, data) // not as appendArticle writes it
+	return a.Signature, err
 }
 
 // RecentSignatures calls fn with the ID and near-duplicate signature of
@@ -291,7 +312,7 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 				if data == nil {
 					continue
 				}
-				sig, ok := signatureField(data)
+				sig, ok := signatureField(data, nil)
 				if !ok {
 					a, err := decodeJSON[newsmon.Article]("article", id, data)
 					if err != nil {
@@ -321,12 +342,14 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 	return nil
 }
 
-// signatureField finds the signature in an article record. Inside a JSON
-// string a quote is always escaped, so the first `,"signature":"` is the
-// field itself; ok is false when the field cannot be read that way.
-func signatureField(data []byte) (sig []byte, ok bool) {
+// signatureField appends the signature in an article record to dst. Inside
+// a JSON string a quote is always escaped, so `,"signature":"` is the field
+// itself; it is searched from the end, where appendArticle writes it after
+// the body, so that the body's pages of the mapping are not read. ok is
+// false when the field cannot be read that way.
+func signatureField(data, dst []byte) (sig []byte, ok bool) {
 	const key = `,"signature":"`
-	i := bytes.Index(data, []byte(key))
+	i := bytes.LastIndex(data, []byte(key))
 	if i < 0 {
 		return nil, !bytes.Contains(data, []byte(`"signature"`))
 	}
@@ -335,7 +358,7 @@ func signatureField(data []byte) (sig []byte, ok bool) {
 	if j < 0 {
 		return nil, false
 	}
-	sig, err := base64.StdEncoding.AppendDecode(nil, rest[:j])
+	sig, err := base64.StdEncoding.AppendDecode(dst, rest[:j])
 	return sig, err == nil
 }
 

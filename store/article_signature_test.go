@@ -9,11 +9,11 @@ import (
 	"github.com/newsmon/newsmon"
 )
 
-// TestArticleSignature: the signature read from the record alone is the
+// TestMatchSignature: the signature read from the record alone is the
 // article's, whatever its body holds (a body that looks like the field
 // too), also for a record written by encoding/json and for an article
 // without a signature.
-func TestArticleSignature(t *testing.T) {
+func TestMatchSignature(t *testing.T) {
 	s := openTest(t)
 	bodies := []string{"正文", `tricky ,"signature":"AAAA" body with \ and " quotes`, ""}
 	var ids []string
@@ -31,20 +31,30 @@ func TestArticleSignature(t *testing.T) {
 		want = append(want, w.Article.Signature)
 	}
 	for i, id := range ids {
-		got, err := s.ArticleSignature(id)
-		if err != nil || !bytes.Equal(got, want[i]) {
-			t.Errorf("ArticleSignature(%s) = %x, %v; want %x", id, got, err, want[i])
+		var got []byte
+		found, err := s.MatchSignature([]string{id}, func(sig []byte) bool { got = bytes.Clone(sig); return true })
+		if err != nil || found != id || !bytes.Equal(got, want[i]) {
+			t.Errorf("MatchSignature(%s) = %s with %x, %v; want %x", id, found, got, err, want[i])
 		}
+	}
+	// The first accepted, in the order given; none accepted: "".
+	var seen [][]byte
+	found, err := s.MatchSignature(ids, func(sig []byte) bool { seen = append(seen, bytes.Clone(sig)); return len(seen) == 2 })
+	if err != nil || found != ids[1] || len(seen) != 2 || !bytes.Equal(seen[0], want[0]) || !bytes.Equal(seen[1], want[1]) {
+		t.Errorf("MatchSignature(all, second) = %s after %x, %v; want %s", found, seen, err, ids[1])
+	}
+	if found, err := s.MatchSignature(ids, func([]byte) bool { return false }); err != nil || found != "" {
+		t.Errorf("MatchSignature(all, none) = %q, %v; want \"\"", found, err)
 	}
 	a := newsmon.Article{ID: "x", Body: "b", Signature: []byte{1, 2, 3}}
 	data, err := json.Marshal(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := signatureField(data); !ok || !bytes.Equal(got, a.Signature) {
+	if got, ok := signatureField(data, nil); !ok || !bytes.Equal(got, a.Signature) {
 		t.Errorf("encoding/json record: %x, %v", got, ok)
 	}
-	if _, err := s.ArticleSignature("missing"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.MatchSignature([]string{"missing"}, func([]byte) bool { return true }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing: %v, want ErrNotFound", err)
 	}
 }

@@ -122,6 +122,7 @@ func (s *Store) IncidentsBetweenExcept(from, to time.Time, skip func(id string) 
 		if r.skip {
 			return nil
 		}
+		s.looked() // the pages of its records count for the mapping's release (outside the read transaction)
 		return fn(r.inc, r.st)
 	})
 }
