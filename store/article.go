@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -58,6 +57,8 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	if w.Incident != nil && a.IncidentID == "" {
 		a.IncidentID = w.Incident.ID
 	}
+	sig := a.Signature // in the signatures bucket, not the record
+	a.Signature = nil
 	data, err := marshal(wr, &a, appendArticle)
 	if err != nil {
 		return fmt.Errorf("save article %s: %w", a.URL, err)
@@ -79,6 +80,11 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 		}
 		if err := articles.Put(id, data); err != nil {
 			return err
+		}
+		if len(sig) > 0 {
+			if err := tx.Bucket(bucketSignatures).Put(id, sig); err != nil {
+				return err
+			}
 		}
 		wr.key = appendTimeIDKey(wr.key[:0], a.FetchedAt, a.ID)
 		if err := tx.Bucket(bucketArticleTime).Put(wr.key, nil); err != nil {
@@ -240,10 +246,8 @@ func (s *Store) MatchSignature(ids []string, match func(sig []byte) bool) (strin
 	}
 	var found string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketArticles)
-		var buf []byte
 		for _, id := range ids {
-			sig, err := recordSignature(b, id, buf[:0])
+			sig, err := storedSignature(tx, id)
 			if err != nil {
 				return err
 			}
@@ -251,25 +255,22 @@ func (s *Store) MatchSignature(ids []string, match func(sig []byte) bool) (strin
 				found = id
 				return nil
 			}
-			buf = sig
 		}
 		return nil
 	})
 	return found, err
 }
 
-// recordSignature appends the signature of article id's record in b to dst
-// (nil for none).
-func recordSignature(b *bolt.Bucket, id string, dst []byte) ([]byte, error) {
-	data := b.Get([]byte(id))
-	if data == nil {
-		return nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
-	}
-	if sig, ok := signatureField(data, dst); ok {
+// storedSignature is the signature of the stored article id (nil for none;
+// valid during tx), or an error matching ErrNotFound.
+func storedSignature(tx *bolt.Tx, id string) ([]byte, error) {
+	if sig := tx.Bucket(bucketSignatures).Get([]byte(id)); sig != nil {
 		return sig, nil
 	}
-	a, err := decodeJSON[newsmon.Article]("article", id, data) // not as appendArticle writes it
-	return a.Signature, err
+	if tx.Bucket(bucketArticles).Get([]byte(id)) == nil {
+		return nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
+	}
+	return nil, nil
 }
 
 // RecentSignatures calls fn with the ID and near-duplicate signature of
@@ -304,24 +305,12 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 		var recs []rec
 		err := s.db.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucketArticleTime).Cursor()
-			arts := tx.Bucket(bucketArticles)
+			sigs := tx.Bucket(bucketSignatures)
 			k, _ := c.Seek(from)
 			for ; k != nil && len(recs) < readBatch; k, _ = c.Next() {
 				id := timeIDKeyID(k)
-				data := arts.Get([]byte(id))
-				if data == nil {
-					continue
-				}
-				sig, ok := signatureField(data, nil)
-				if !ok {
-					a, err := decodeJSON[newsmon.Article]("article", id, data)
-					if err != nil {
-						return err
-					}
-					sig = a.Signature
-				}
-				if len(sig) > 0 {
-					recs = append(recs, rec{id, sig})
+				if sig := sigs.Get([]byte(id)); len(sig) > 0 {
+					recs = append(recs, rec{id, bytes.Clone(sig)})
 				}
 			}
 			from = nil
@@ -342,33 +331,20 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 	return nil
 }
 
-// signatureField appends the signature in an article record to dst. Inside
-// a JSON string a quote is always escaped, so `,"signature":"` is the field
-// itself; it is searched from the end, where appendArticle writes it after
-// the body, so that the body's pages of the mapping are not read. ok is
-// false when the field cannot be read that way.
-func signatureField(data, dst []byte) (sig []byte, ok bool) {
-	const key = `,"signature":"`
-	i := bytes.LastIndex(data, []byte(key))
-	if i < 0 {
-		return nil, !bytes.Contains(data, []byte(`"signature"`))
-	}
-	rest := data[i+len(key):]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 {
-		return nil, false
-	}
-	sig, err := base64.StdEncoding.AppendDecode(dst, rest[:j])
-	return sig, err == nil
-}
-
-// readArticle is getArticle with the incident id resolved.
+// readArticle is getArticle with the incident id resolved and the
+// signature read.
 func readArticle(tx *bolt.Tx, id string) (newsmon.Article, error) {
 	a, err := getArticle(tx.Bucket(bucketArticles), id)
-	if err == nil && a.IncidentID != "" {
+	if err != nil {
+		return a, err
+	}
+	if a.IncidentID != "" {
 		a.IncidentID = resolveIncident(tx, a.IncidentID)
 	}
-	return a, err
+	if sig := tx.Bucket(bucketSignatures).Get([]byte(id)); sig != nil {
+		a.Signature = bytes.Clone(sig)
+	}
+	return a, nil
 }
 
 func getArticle(b *bolt.Bucket, id string) (newsmon.Article, error) {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -166,7 +168,37 @@ func TestSaveGolden(t *testing.T) {
 	if got := fmt.Sprintf("%x", sum); got != storeDigest {
 		t.Fatalf("stored records changed: digest %s, want %s", got, storeDigest)
 	}
+
+	// Schema 11 moved the signatures out of the article records: put back
+	// as schema 10 wrote them, the records are schema 10's.
+	for id, rec := range c[string(bucketArticles)] {
+		sig := c[string(bucketSignatures)][id]
+		if sig == "" {
+			continue
+		}
+		at := len(rec) - 1 // where appendArticle wrote it: before the duplicates, else the incident
+		if i := strings.LastIndex(rec, `,"duplicates":[`); i >= 0 {
+			at = i
+		} else if i := strings.LastIndex(rec, `,"incident_id":"`); i >= 0 {
+			at = i
+		}
+		c[string(bucketArticles)][id] = rec[:at] + `,"signature":"` + base64.StdEncoding.EncodeToString([]byte(sig)) + `"` + rec[at:]
+	}
+	delete(c, string(bucketSignatures))
+	c[string(bucketMeta)][string(keySchema)] = string(binary.BigEndian.AppendUint64(nil, 10))
+	lines = lines[:0]
+	for _, name := range slices.Sorted(maps.Keys(c)) {
+		for _, k := range slices.Sorted(maps.Keys(c[name])) {
+			lines = append(lines, fmt.Sprintf("%s %s %s", name, hex.EncodeToString([]byte(k)), hex.EncodeToString([]byte(c[name][k]))))
+		}
+	}
+	if got := fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(lines, "\n")))); got != schema10Digest {
+		t.Errorf("with the signatures back in their records, digest %s, want schema 10's %s", got, schema10Digest)
+	}
 }
+
+// schema10Digest is storeDigest as of schema 10.
+const schema10Digest = "4fc5845fec45fc6bdadc426a020955f289b1a832fa1d7a95299d023ebe8678f3"
 
 // storeDigest is the digest of the stored records above, as of schema 4 /
 // signature v2. Schema 4 moved near-list additions to the near log: every
@@ -185,4 +217,7 @@ func TestSaveGolden(t *testing.T) {
 // Schema 10 puts each incident's FirstSeen in its incident_seen entry
 // (nil before): those values and meta's schema changed, nothing else
 // (with the schema set back to 9 the records digest 3eb412d9...).
-const storeDigest = "4fc5845fec45fc6bdadc426a020955f289b1a832fa1d7a95299d023ebe8678f3"
+// Schema 11 moved each article's signature out of its record into the
+// signatures bucket: with them put back, the records are schema 10's
+// (schema10Digest, checked above).
+const storeDigest = "39779e09889c59b8cdb87cfccfd4b9e97ef793022d2d819027dbdc6c8bb54c85"

@@ -132,8 +132,9 @@ func legacyState(centroid map[string]float64) newsmon.IncidentState {
 // the incident. An incident without a centroid gets no state.
 //
 // open runs the moves beforehand in transactions of migrateChunk incidents
-// (migrateIncidentStateChunks), so that this one finds little or nothing
-// left to move.
+// (migrateChunked), so that this one finds little or nothing left to move.
+// (A newsmon of schema 8 opening a database whose moves were cut short
+// would see the moved incidents without their centroids.)
 func migrateIncidentState(tx *bolt.Tx) error {
 	_, _, err := moveIncidentStates(tx, nil, 0)
 	return err
@@ -141,47 +142,6 @@ func migrateIncidentState(tx *bolt.Tx) error {
 
 // schemaIncidentState is the schema version of migrateIncidentState.
 const schemaIncidentState = 9
-
-// migrateChunk is how many incidents one transaction of
-// migrateIncidentStateChunks moves: about 10 MB of records and states.
-var migrateChunk = 2000
-
-// migrateIncidentStateChunks does migrateIncidentState's work on a database
-// of the schema before it in transactions of migrateChunk incidents, so
-// that upgrading a large database does not hold every incident record and
-// state in one transaction's memory. The moves can be cut short anywhere
-// (a crash between two transactions): a record moved holds no centroid any
-// more and is left as it is, and the migration itself moves what remains
-// when it runs. (A newsmon of schema 8 opening a database left so would see
-// the moved incidents without their centroids.)
-func migrateIncidentStateChunks(db *bolt.DB) error {
-	v := uint64(0)
-	if err := db.View(func(tx *bolt.Tx) error {
-		if meta := tx.Bucket(bucketMeta); meta != nil {
-			v = getUint(meta, keySchema)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if v != schemaIncidentState-1 {
-		return nil
-	}
-	var next []byte
-	for {
-		done := false
-		if err := db.Update(func(tx *bolt.Tx) error {
-			var err error
-			next, done, err = moveIncidentStates(tx, next, migrateChunk)
-			return err
-		}); err != nil {
-			return fmt.Errorf("migrate schema to version %d: %w", schemaIncidentState, err)
-		}
-		if done {
-			return nil
-		}
-	}
-}
 
 // moveIncidentStates moves the centroids of the incident records from key
 // start on (nil: the first) into incident_state, at most limit of them (0:

@@ -2,8 +2,12 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
+
+	"github.com/newsmon/newsmon"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -68,12 +72,16 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 9: the clusterer's state of each incident (newsmon.IncidentState) in
 	// a bucket of its own, incident_state, moved out of the incident
 	// records, where it was the centroid member with reserved keys (open
-	// moves them in chunks first: migrateIncidentStateChunks).
+	// moves them in chunks first: migrateChunked).
 	migrateIncidentState, // schemaIncidentState
 	// 10: each entry of the last-seen index holds its incident's
 	// FirstSeen, so that IncidentsBetween passes over an incident that
 	// begins after the range without reading its record.
 	migrateFirstSeen,
+	// 11: each article's signature in the signatures bucket, raw, out of
+	// its record, where it was base64 text after the body (open moves them
+	// in chunks first: migrateChunked).
+	migrateSignatures, // schemaSignatures
 }
 
 // migrateFirstSeen writes timeKey(FirstSeen) into each incident_seen entry
@@ -108,7 +116,10 @@ func migrateFirstSeen(tx *bolt.Tx) error {
 // SchemaVersion is the schema version this build writes.
 var SchemaVersion = uint64(len(migrations))
 
-func migrate(tx *bolt.Tx) error {
+func migrate(tx *bolt.Tx) error { return migrateTo(tx, SchemaVersion) }
+
+// migrateTo applies the migrations up to schema version target.
+func migrateTo(tx *bolt.Tx, target uint64) error {
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return err
@@ -117,10 +128,151 @@ func migrate(tx *bolt.Tx) error {
 	if v > SchemaVersion {
 		return fmt.Errorf("schema version %d, this newsmon supports up to %d: %w", v, SchemaVersion, ErrSchema)
 	}
-	for ; v < SchemaVersion; v++ {
+	for ; v < target; v++ {
 		if err := migrations[v](tx); err != nil {
 			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
 		}
 	}
 	return putUint(meta, keySchema, v)
+}
+
+// A migration that rewrites every record of a large bucket would hold all
+// of them in one transaction's memory; open does its work beforehand in
+// transactions of migrateChunk records (migrateChunked), and the migration
+// itself does what remains. The moves can be cut short anywhere (a crash
+// between two transactions): a record moved is left as it is.
+var chunkedMigrations = []struct {
+	schema uint64 // the version the migration brings the database to
+	// step moves the records from key start on (nil: the first), at most
+	// limit of them (0: all), and says where to go on from (done: nowhere).
+	step func(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error)
+}{
+	{schemaIncidentState, moveIncidentStates},
+	{schemaSignatures, moveSignatures},
+}
+
+// migrateChunk is how many records one transaction of migrateChunked
+// moves: about 10 MB of them.
+var migrateChunk = 2000
+
+// migrateChunked brings a database of an older schema to each chunked
+// migration's version in turn: the migrations before it, then its moves in
+// chunks, then (migrate) the migration itself.
+func migrateChunked(db *bolt.DB) error {
+	for _, m := range chunkedMigrations {
+		v := uint64(0)
+		if err := db.View(func(tx *bolt.Tx) error {
+			if meta := tx.Bucket(bucketMeta); meta != nil {
+				v = getUint(meta, keySchema)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if v == 0 || v >= m.schema {
+			continue // a new database, or one past it
+		}
+		if v < m.schema-1 {
+			if err := db.Update(func(tx *bolt.Tx) error { return migrateTo(tx, m.schema-1) }); err != nil {
+				return err
+			}
+		}
+		for next := []byte(nil); ; {
+			done := false
+			if err := db.Update(func(tx *bolt.Tx) error {
+				var err error
+				next, done, err = m.step(tx, next, migrateChunk)
+				return err
+			}); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", m.schema, err)
+			}
+			if done {
+				break
+			}
+		}
+		if err := db.Update(func(tx *bolt.Tx) error { return migrateTo(tx, m.schema) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// schemaSignatures is the schema version of migrateSignatures.
+const schemaSignatures = 11
+
+// migrateSignatures moves each article's signature out of its record into
+// the signatures bucket (moveSignatures).
+func migrateSignatures(tx *bolt.Tx) error {
+	_, _, err := moveSignatures(tx, nil, 0)
+	return err
+}
+
+// moveSignatures moves the signatures of the article records from key
+// start on (nil: the first) into the signatures bucket, at most limit of
+// them (0: all), and says where to go on from (done: nowhere). The record
+// keeps its other bytes as they were: the signature member is cut out of
+// them, which leaves what appendArticle writes for the article without a
+// signature (a record it cannot read so is decoded and written anew).
+func moveSignatures(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
+	sigs, err := tx.CreateBucketIfNotExists(bucketSignatures)
+	if err != nil {
+		return nil, false, fmt.Errorf("create bucket %s: %w", bucketSignatures, err)
+	}
+	b := tx.Bucket(bucketArticles)
+	c := b.Cursor()
+	k, v := c.First()
+	if start != nil {
+		k, v = c.Seek(start)
+	}
+	for moved := 0; k != nil; k, v = c.Next() {
+		if limit > 0 && moved == limit {
+			return bytes.Clone(k), false, nil
+		}
+		if !bytes.Contains(v, []byte(`"signature"`)) {
+			continue
+		}
+		id := string(k)
+		rec, sig, err := withoutSignature(id, v)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(sig) > 0 {
+			if err := sigs.Put([]byte(id), sig); err != nil {
+				return nil, false, err
+			}
+		}
+		// A put moves the cursor's page: seek back to the key.
+		if err := b.Put([]byte(id), rec); err != nil {
+			return nil, false, err
+		}
+		if k, _ = c.Seek([]byte(id)); string(k) != id {
+			return nil, false, fmt.Errorf("article %s: lost by the cursor", id)
+		}
+		moved++
+	}
+	return nil, true, nil
+}
+
+// withoutSignature returns article record v without its signature member,
+// and the signature.
+func withoutSignature(id string, v []byte) (rec, sig []byte, err error) {
+	const key = `,"signature":"`
+	if i := bytes.LastIndex(v, []byte(key)); i >= 0 {
+		if j := bytes.IndexByte(v[i+len(key):], '"'); j >= 0 {
+			end := i + len(key) + j + 1
+			if sig, err := base64.StdEncoding.DecodeString(string(v[i+len(key) : end-1])); err == nil {
+				return append(slices.Clip(v[:i:i]), v[end:]...), sig, nil
+			}
+		}
+	}
+	a, err := decodeJSON[newsmon.Article]("article", id, v) // not as appendArticle writes it
+	if err != nil {
+		return nil, nil, err
+	}
+	sig, a.Signature = a.Signature, nil
+	rec, err = marshal(nil, &a, appendArticle)
+	if err != nil {
+		return nil, nil, fmt.Errorf("article %s: %w", id, err)
+	}
+	return rec, sig, nil
 }

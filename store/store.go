@@ -55,7 +55,8 @@ const readBatch = 256
 
 var (
 	bucketMeta          = []byte("meta")           // schema version and counters
-	bucketArticles      = []byte("articles")       // id -> JSON newsmon.Article
+	bucketArticles      = []byte("articles")       // id -> JSON newsmon.Article, without its signature
+	bucketSignatures    = []byte("signatures")     // article id -> its near-duplicate signature (newsmon.Article.Signature)
 	bucketArticleTime   = []byte("article_time")   // timeKey(FetchedAt)+id -> nil
 	bucketURLs          = []byte("urls")           // URL -> article id
 	bucketHashes        = []byte("hashes")         // content hash -> article id
@@ -124,7 +125,7 @@ func open(path string) (*Store, error) {
 	}
 	db.AllocSize = 1 << 20
 	s := &Store{db: db, path: path}
-	if err := migrateIncidentStateChunks(db); err != nil {
+	if err := migrateChunked(db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
