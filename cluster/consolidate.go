@@ -45,18 +45,18 @@ func (c *Clusterer) Consolidate() error {
 			if err := c.ensure(near.from.Add(-w), near.to.Add(w)); err != nil {
 				return err
 			}
-			other, sim := c.bestMerge(in, near)
-			if other == nil || sim < c.mergeThreshold(in, other) {
-				continue
+			if other, sim := c.bestMerge(in, near); other != nil && sim >= c.mergeThreshold(in, other) {
+				keep, gone := in, other
+				if olderFirst(gone, keep) < 0 {
+					keep, gone = gone, keep
+				}
+				c.merge(keep, gone)
 			}
-			keep, gone := in, other
-			if olderFirst(gone, keep) < 0 {
-				keep, gone = gone, keep
-			}
-			c.merge(keep, gone)
+			// The incidents brought back for this one may go again: a batch
+			// of articles from many times would otherwise hold them all.
+			c.evict()
 		}
 	}
-	c.evict()
 	return nil
 }
 

@@ -147,52 +147,25 @@ const schemaIncidentState = 9
 // start on (nil: the first) into incident_state, at most limit of them (0:
 // all), and says where to go on from (done: nowhere).
 func moveIncidentStates(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
-	states, err := tx.CreateBucketIfNotExists(bucketIncidentState)
-	if err != nil {
-		return nil, false, fmt.Errorf("create bucket %s: %w", bucketIncidentState, err)
-	}
-	b := tx.Bucket(bucketIncidents)
-	c := b.Cursor()
-	k, v := c.First()
-	if start != nil {
-		k, v = c.Seek(start)
-	}
-	for moved := 0; k != nil; k, v = c.Next() {
-		if limit > 0 && moved == limit {
-			return slices.Clone(k), false, nil
-		}
+	return moveOut(tx, bucketIncidents, bucketIncidentState, start, limit, func(id string, v []byte) (rec, out []byte, err error) {
 		var old struct {
 			Centroid map[string]float64 `json:"centroid"`
 		}
 		if err := json.Unmarshal(v, &old); err != nil {
-			return nil, false, fmt.Errorf("incident %s: %w", k, err)
+			return nil, nil, fmt.Errorf("incident %s: %w", id, err)
 		}
 		if old.Centroid == nil {
-			continue
+			return nil, nil, nil
 		}
-		id := string(k)
-		rec, err := withoutCentroid(id, v)
-		if err != nil {
-			return nil, false, err
+		if rec, err = withoutCentroid(id, v); err != nil {
+			return nil, nil, err
 		}
 		st := legacyState(old.Centroid)
-		data, err := marshal(nil, &st, appendIncidentState)
-		if err != nil {
-			return nil, false, fmt.Errorf("incident state %s: %w", id, err)
+		if out, err = marshal(nil, &st, appendIncidentState); err != nil {
+			return nil, nil, fmt.Errorf("incident state %s: %w", id, err)
 		}
-		if err := states.Put([]byte(id), data); err != nil {
-			return nil, false, err
-		}
-		// A put moves the cursor's page: seek back to the key.
-		if err := b.Put([]byte(id), rec); err != nil {
-			return nil, false, err
-		}
-		if k, _ = c.Seek([]byte(id)); string(k) != id {
-			return nil, false, fmt.Errorf("incident %s: lost by the cursor", id)
-		}
-		moved++
-	}
-	return nil, true, nil
+		return rec, out, nil
+	})
 }
 
 // withoutCentroid returns incident record v without its centroid member.

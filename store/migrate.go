@@ -214,11 +214,25 @@ func migrateSignatures(tx *bolt.Tx) error {
 // them, which leaves what appendArticle writes for the article without a
 // signature (a record it cannot read so is decoded and written anew).
 func moveSignatures(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
-	sigs, err := tx.CreateBucketIfNotExists(bucketSignatures)
+	return moveOut(tx, bucketArticles, bucketSignatures, start, limit, func(id string, v []byte) (rec, out []byte, err error) {
+		if !bytes.Contains(v, []byte(`"signature"`)) {
+			return nil, nil, nil
+		}
+		return withoutSignature(id, v)
+	})
+}
+
+// moveOut moves a part of the records of bucket from, from key start on
+// (nil: the first), into bucket to, at most limit records (0: all), and
+// says where to go on from (done: nowhere). split returns a record's new
+// bytes and the part for to under the same key (nil: none), or a nil
+// record for one that has nothing to move.
+func moveOut(tx *bolt.Tx, from, to, start []byte, limit int, split func(id string, v []byte) (rec, out []byte, err error)) (next []byte, done bool, err error) {
+	dst, err := tx.CreateBucketIfNotExists(to)
 	if err != nil {
-		return nil, false, fmt.Errorf("create bucket %s: %w", bucketSignatures, err)
+		return nil, false, fmt.Errorf("create bucket %s: %w", to, err)
 	}
-	b := tx.Bucket(bucketArticles)
+	b := tx.Bucket(from)
 	c := b.Cursor()
 	k, v := c.First()
 	if start != nil {
@@ -228,16 +242,16 @@ func moveSignatures(tx *bolt.Tx, start []byte, limit int) (next []byte, done boo
 		if limit > 0 && moved == limit {
 			return bytes.Clone(k), false, nil
 		}
-		if !bytes.Contains(v, []byte(`"signature"`)) {
-			continue
-		}
 		id := string(k)
-		rec, sig, err := withoutSignature(id, v)
+		rec, out, err := split(id, v)
 		if err != nil {
 			return nil, false, err
 		}
-		if len(sig) > 0 {
-			if err := sigs.Put([]byte(id), sig); err != nil {
+		if rec == nil {
+			continue
+		}
+		if len(out) > 0 {
+			if err := dst.Put([]byte(id), out); err != nil {
 				return nil, false, err
 			}
 		}
@@ -246,7 +260,7 @@ func moveSignatures(tx *bolt.Tx, start []byte, limit int) (next []byte, done boo
 			return nil, false, err
 		}
 		if k, _ = c.Seek([]byte(id)); string(k) != id {
-			return nil, false, fmt.Errorf("article %s: lost by the cursor", id)
+			return nil, false, fmt.Errorf("%s %s: lost by the cursor", from, id)
 		}
 		moved++
 	}
