@@ -97,6 +97,7 @@ type Clusterer struct {
 	active   map[string]*incident // the incidents in memory
 	posting  map[string][]posting // term -> incidents in memory with its centroid weight
 	loaded   map[int64]bool       // days (dayOf) whose stored incidents are all in memory
+	dayUse   map[int64]uint64     // days (dayOf) asked for: use when last asked for (ensure)
 	dirty    map[*incident]bool   // changed since the last Changes: not to be dropped from memory
 	pending  map[*incident]span   // changed since the last Consolidate, and the times of the changes
 	merges   []Merge              // since the last Changes
@@ -155,6 +156,7 @@ func New(opts Options) *Clusterer {
 		active:  map[string]*incident{},
 		posting: map[string][]posting{},
 		loaded:  map[int64]bool{},
+		dayUse:  map[int64]uint64{},
 		dirty:   map[*incident]bool{},
 		pending: map[*incident]span{},
 		alias:   map[string]string{},
@@ -176,6 +178,7 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.active = map[string]*incident{}
 	c.posting = map[string][]posting{}
 	c.loaded = map[int64]bool{}
+	c.dayUse = map[int64]uint64{}
 	c.dirty = map[*incident]bool{}
 	c.pending = map[*incident]span{}
 	c.merges, c.alias = nil, map[string]string{}

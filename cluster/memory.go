@@ -3,6 +3,7 @@ package cluster
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,13 @@ import (
 // persisted are dropped, and the days they touch are no longer loaded. So
 // memory follows the budget, and which incidents an article can join does
 // not.
+//
+// An incident is as recently used as the most recently asked-for of the
+// days it touches (or its own last change, if later): the articles of a
+// crawl come from a few stretches of time at once (sitemaps and sources
+// interleaved, a backfill), and an incident of those stretches that an
+// article merely came near must stay, or dropping it would unload its days
+// and the next article of that time would read them all again.
 
 const daySeconds = 24 * 60 * 60
 
@@ -36,6 +44,10 @@ func (c *Clusterer) ensure(from, to time.Time) error {
 		return nil
 	}
 	first, last := dayOf(from), dayOf(to)
+	c.use++
+	for d := first; d <= last; d++ {
+		c.dayUse[d] = c.use
+	}
 	for d := first; d <= last; d++ {
 		if c.loaded[d] {
 			continue
@@ -75,23 +87,39 @@ func (c *Clusterer) evict() {
 	if c.opts.Store == nil || len(c.active) <= c.opts.MaxOpen {
 		return
 	}
-	var clean []*incident
-	for _, in := range c.active {
-		if !c.dirty[in] {
-			clean = append(clean, in)
-		}
+	type aged struct {
+		in   *incident
+		used uint64
 	}
-	slices.SortFunc(clean, func(a, b *incident) int { return cmp.Compare(a.used, b.used) })
+	var clean []aged
+	for _, in := range c.active {
+		if c.dirty[in] {
+			continue
+		}
+		used := in.used
+		for d := dayOf(in.inc.FirstSeen); d <= dayOf(in.inc.LastSeen); d++ {
+			used = max(used, c.dayUse[d])
+		}
+		clean = append(clean, aged{in, used})
+	}
+	slices.SortFunc(clean, func(a, b aged) int {
+		if a.used != b.used {
+			return cmp.Compare(a.used, b.used)
+		}
+		return strings.Compare(a.in.inc.ID, b.in.inc.ID)
+	})
 	target := c.opts.MaxOpen - c.opts.MaxOpen/8
-	for _, in := range clean {
+	for _, a := range clean {
 		if len(c.active) <= target {
 			break
 		}
+		in := a.in
 		c.unindex(in)
 		delete(c.active, in.inc.ID)
 		delete(c.pending, in)
 		for d := dayOf(in.inc.FirstSeen); d <= dayOf(in.inc.LastSeen); d++ {
 			delete(c.loaded, d)
+			delete(c.dayUse, d)
 		}
 	}
 }

@@ -200,3 +200,68 @@ func TestLongStoryLoadsAroundItsNews(t *testing.T) {
 		t.Errorf("%d incidents in memory after one report (a fortnight of news is about 15)", len(c.active))
 	}
 }
+
+// TestStretchesInUseStayLoaded: a crawl's articles come from a few
+// stretches of time at once. While articles keep coming from two of them,
+// the incidents around those times stay in memory, though the articles
+// join only one of them and a scattered backfill keeps bringing other
+// incidents in past the budget: an incident is as recent as the latest
+// article that came near its days. Before, the incidents of the stretches
+// were dropped as least recently used, and each article of a stretch read
+// its days from the store again.
+func TestStretchesInUseStayLoaded(t *testing.T) {
+	day := 24 * time.Hour
+	a0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	b0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	histA, histB, histC := distinct(60, a0, 11), distinct(60, b0, 12), distinct(300, c0, 13)
+	for i := range histB {
+		histB[i].ID = "b" + histB[i].ID
+	}
+	for i := range histC {
+		histC[i].ID = "c" + histC[i].ID
+	}
+	s := newMemStore()
+	opts := Options{MaxOpen: 64}
+	s.run(t, opts, slices.Concat(histA, histB, histC), 10, 0)
+
+	c := s.open(opts) // a new process
+	again := func(a newsmon.Article, n int) newsmon.Article {
+		a.ID = fmt.Sprintf("%s-again-%d", a.ID, n)
+		a.Published = a.Published.Add(time.Hour)
+		return a
+	}
+	inStretch := func(r span) bool {
+		meets := func(from time.Time) bool { return !r.to.Before(from) && !r.from.After(from.Add(60*day)) }
+		return meets(a0) || meets(b0)
+	}
+	reads := 0
+	for round := range 20 {
+		s.asked = nil
+		batch := []newsmon.Article{again(histA[30], round), again(histB[30], round), histC[15*round%300]}
+		batch[2].ID = fmt.Sprintf("c-backfill-%d", round)
+		batch[2].Published = batch[2].Published.Add(2 * time.Hour)
+		ids, err := c.AddBatch(batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.sync(c)
+		if ids[0] != IncidentID(histA[30].ID) || ids[1] != IncidentID(histB[30].ID) {
+			t.Fatalf("round %d: the reports went to %s and %s, not their stretches' incidents", round, ids[0], ids[1])
+		}
+		if round == 0 {
+			continue // the stretches are read once
+		}
+		for _, r := range s.asked {
+			if inStretch(r) {
+				reads++
+			}
+		}
+	}
+	if len(c.active) > opts.MaxOpen {
+		t.Errorf("%d incidents in memory, budget %d", len(c.active), opts.MaxOpen)
+	}
+	if reads > 0 {
+		t.Errorf("the two stretches' days were read from the store %d times after the first round, want none", reads)
+	}
+}
