@@ -52,11 +52,12 @@ func (c *Clusterer) Consolidate() error {
 				}
 				c.merge(keep, gone)
 			}
-			// The incidents brought back for this one may go again: a batch
-			// of articles from many times would otherwise hold them all.
-			c.evict()
 		}
 	}
+	// Not after each incident: a batch whose articles come from more times
+	// than the budget holds would read the same incidents again for each
+	// one (a 60,000-page crawl did little else).
+	c.evict()
 	return nil
 }
 

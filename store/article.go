@@ -82,7 +82,9 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 			return err
 		}
 		if len(sig) > 0 {
-			if err := tx.Bucket(bucketSignatures).Put(id, sig); err != nil {
+			sigs := tx.Bucket(bucketSignatures)
+			sigs.FillPercent = signatureFill
+			if err := sigs.Put(id, sig); err != nil {
 				return err
 			}
 		}

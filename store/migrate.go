@@ -232,6 +232,9 @@ func moveOut(tx *bolt.Tx, from, to, start []byte, limit int, split func(id strin
 	if err != nil {
 		return nil, false, fmt.Errorf("create bucket %s: %w", to, err)
 	}
+	if bytes.Equal(to, bucketSignatures) {
+		dst.FillPercent = signatureFill
+	}
 	b := tx.Bucket(from)
 	c := b.Cursor()
 	k, v := c.First()
