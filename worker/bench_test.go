@@ -3,10 +3,12 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,7 +19,9 @@ import (
 	"github.com/newsmon/newsmon/config"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 	"github.com/newsmon/newsmon/internal/natstest"
+	"github.com/newsmon/newsmon/pipeline"
 	"github.com/newsmon/newsmon/queue"
+	"github.com/newsmon/newsmon/store"
 	"github.com/newsmon/newsmon/worker"
 )
 
@@ -41,13 +45,35 @@ func (q *countingQueue) PublishArticle(ctx context.Context, id string, data []by
 	return q.Queue.PublishArticle(ctx, id, data)
 }
 
+// committedQueue counts the articles whose batch the daemon committed and
+// closes done when all are.
+type committedQueue struct {
+	*queue.Queue
+	total int64
+	got   atomic.Int64
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (q *committedQueue) ConsumeArticles(ctx context.Context, limit int, handle func(ctx context.Context, batch [][]byte) error) error {
+	return q.Queue.ConsumeArticles(ctx, limit, func(ctx context.Context, batch [][]byte) error {
+		err := handle(ctx, batch)
+		if err == nil && q.got.Add(int64(len(batch))) >= q.total {
+			q.once.Do(func() { close(q.done) })
+		}
+		return err
+	})
+}
+
 // BenchmarkWorkers: 48 hosts (127.0.0.1-48) whose pages take 50 ms to
 // answer, crawl.per_host_delay 50 ms (a host is asked at most every
 // 100 ms: latency plus delay), crawl.parallelism 4 per worker, 5 pages of
-// each host a round, all rounds queued at the start; articles consumed and
-// acknowledged without a store. The latency dominates: one worker's
-// ceiling is 4 / 50 ms = 80 pages/s, three workers' 240, the hosts'
-// politeness 48 / 100 ms = 480, so pages/s should grow with the workers.
+// each host a round, all rounds queued at the start; the articles
+// consumed by the daemon's path (pipeline.ConsumeArticles: dedup, a bbolt
+// store, clustering), a page counted when its batch is committed. The
+// latency dominates: one worker's ceiling is 4 / 50 ms = 80 pages/s, three
+// workers' 240, the hosts' politeness 48 / 100 ms = 480, so pages/s should
+// grow with the workers.
 // It reports the largest article backlog seen (pending and unacknowledged
 // articles of the daemon's consumer, sampled every 100 ms) and the share
 // of pages the busiest worker fetched.
@@ -72,8 +98,10 @@ func BenchmarkWorkers(b *testing.B) {
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(latency) // the network's latency, not synchronisation
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			// Every page its own article: the daemon stores each as new.
+			seed := int(crc32.ChecksumIEEE([]byte(r.URL.Path)))&0xffffff + h<<24
 			fmt.Fprintf(w, `<!DOCTYPE html><html><head><title>页面 %s</title></head><body><article><h1>页面 %s</h1><p>%s</p><p>%s</p></article></body></html>`,
-				r.URL.Path, r.URL.Path, fakeweb.Filler(h, 0, 200), fakeweb.Filler(h, 1, 200))
+				r.URL.Path, r.URL.Path, fakeweb.Filler(seed, 0, 200), fakeweb.Filler(seed, 1, 200))
 		}))
 		srv.Listener.Close()
 		srv.Listener = ln
@@ -94,16 +122,25 @@ func BenchmarkWorkers(b *testing.B) {
 			}
 			defer qd.Close()
 			total := int64(b.N * hosts * pages)
-			var got atomic.Int64
-			done := make(chan struct{})
+			st, err := store.Open(filepath.Join(b.TempDir(), "newsmon.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			pipe, err := pipeline.New(cfg, st, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// The daemon's article path: dedup, store commit, clustering;
+			// a batch counts once it is committed.
+			aq := &committedQueue{Queue: qd, total: total, done: make(chan struct{})}
+			done := aq.done
+			consumed := make(chan struct{})
 			go func() {
-				_ = qd.ConsumeArticles(ctx, 64, func(_ context.Context, batch [][]byte) error {
-					if got.Add(int64(len(batch))) == total {
-						close(done)
-					}
-					return nil
-				})
+				defer close(consumed)
+				_ = pipe.ConsumeArticles(ctx, aq)
 			}()
+			defer func() { <-consumed }()
 			var wg sync.WaitGroup
 			defer wg.Wait()
 			defer cancel()
@@ -168,7 +205,7 @@ func BenchmarkWorkers(b *testing.B) {
 			select {
 			case <-done:
 			case <-time.After(10 * time.Minute):
-				b.Fatalf("%d of %d pages after 10 minutes", got.Load(), total)
+				b.Fatalf("%d of %d articles committed after 10 minutes", aq.got.Load(), total)
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "pages/s")
@@ -179,6 +216,9 @@ func BenchmarkWorkers(b *testing.B) {
 				most = max(most, q.n.Load())
 			}
 			b.ReportMetric(float64(most)/float64(total), "busiest-share")
+			if n, _, err := st.Stats(); err != nil || int64(n) != total {
+				b.Errorf("%d articles stored (%v), want %d", n, err, total)
+			}
 		})
 	}
 }
