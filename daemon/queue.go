@@ -14,11 +14,13 @@ import (
 
 // Queue is what the daemon needs of the queue to fetch workers
 // (queue.Queue): it publishes fetch jobs, consumes the articles the
-// workers extract and reports the consumers' state.
+// workers extract and reports the consumers' state: the job partitions',
+// the articles' and the partition tokens'.
 type Queue interface {
 	PublishJob(ctx context.Context, j queue.Job) (duplicate bool, err error)
 	ConsumeArticles(ctx context.Context, limit int, handle func(ctx context.Context, batch [][]byte) error) error
 	Stats(ctx context.Context) ([]queue.ConsumerStats, error)
+	PartitionStats(ctx context.Context) (queue.ConsumerStats, error)
 }
 
 // useQueue makes the pipeline's cycles publish article URLs as jobs and
@@ -45,11 +47,11 @@ type queueCollector struct{ q Queue }
 
 var (
 	queuePending = prometheus.NewDesc("newsmon_queue_pending",
-		"Messages waiting for a consumer: per job partition and for the daemon's article consumer.", []string{"consumer"}, nil)
+		"Messages waiting for a consumer: per job partition, for the daemon's article consumer, and partition tokens never taken (newsmon-partitions).", []string{"consumer"}, nil)
 	queueInFlight = prometheus.NewDesc("newsmon_queue_in_flight",
-		"Messages delivered and not yet acknowledged.", []string{"consumer"}, nil)
+		"Messages delivered and not yet acknowledged (newsmon-partitions: tokens held by a process or handed back with a delay).", []string{"consumer"}, nil)
 	queueRedelivered = prometheus.NewDesc("newsmon_queue_redelivered",
-		"Messages delivered more than once and not yet acknowledged.", []string{"consumer"}, nil)
+		"Messages delivered more than once and not yet acknowledged (newsmon-partitions: tokens that changed hands).", []string{"consumer"}, nil)
 )
 
 func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -66,7 +68,12 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(queuePending, err)
 		return
 	}
-	for _, s := range st {
+	tokens, err := c.q.PartitionStats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(queuePending, err)
+		return
+	}
+	for _, s := range append(st, tokens) {
 		ch <- prometheus.MustNewConstMetric(queuePending, prometheus.GaugeValue, float64(s.Pending), s.Name)
 		ch <- prometheus.MustNewConstMetric(queueInFlight, prometheus.GaugeValue, float64(s.InFlight), s.Name)
 		ch <- prometheus.MustNewConstMetric(queueRedelivered, prometheus.GaugeValue, float64(s.Redelivered), s.Name)

@@ -98,11 +98,7 @@ func TestDaemonWithWorkers(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, m := range []string{`newsmon_queue_pending{consumer="newsmon-daemon"} 0`, `newsmon_queue_in_flight{consumer="newsmon-jobs-00"} 0`} {
-		if !strings.Contains(string(body), m) {
-			t.Errorf("/metrics lacks %s", m)
-		}
-	}
+	checkQueueMetrics(t, string(body), 4)
 	// Per worker: the new articles of w1 and w2 add up to all of them.
 	newByWorkers := 0.0
 	for _, line := range strings.Split(string(body), "\n") {
@@ -225,4 +221,60 @@ func TestDaemonKilledWithWorkers(t *testing.T) {
 	cancel()
 	wg.Wait()
 	checkStoredOnce(t, web, exportArticles(t, cfgPath))
+}
+
+// checkQueueMetrics checks the queue's figures on the daemon's /metrics
+// once the queue is drained: every consumer's pending, in-flight and
+// redelivered gauges are there; the job partitions' and the articles' are
+// empty; the partition tokens are all accounted for (each never taken or
+// taken: pending + in flight = partitions) and none changed hands more
+// than there are tokens.
+func checkQueueMetrics(t *testing.T, body string, partitions int) {
+	t.Helper()
+	values := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(line, "newsmon_queue_") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		var v float64
+		if _, err := fmt.Sscanf(val, "%g", &v); !ok || err != nil {
+			t.Errorf("metric line %q: %v", line, err)
+			continue
+		}
+		values[name] = v
+	}
+	consumers := []string{queue.ArticleConsumer}
+	for p := range partitions {
+		consumers = append(consumers, fmt.Sprintf("%s%02d", queue.JobConsumerPrefix, p))
+	}
+	for _, c := range consumers {
+		for _, m := range []string{"pending", "in_flight", "redelivered"} {
+			name := fmt.Sprintf(`newsmon_queue_%s{consumer=%q}`, m, c)
+			v, ok := values[name]
+			switch {
+			case !ok:
+				t.Errorf("/metrics lacks %s", name)
+			case m != "redelivered" && v != 0:
+				t.Errorf("%s = %g on a drained queue, want 0", name, v)
+			case v < 0:
+				t.Errorf("%s = %g", name, v)
+			}
+		}
+	}
+	tok := func(m string) float64 {
+		name := fmt.Sprintf(`newsmon_queue_%s{consumer=%q}`, m, queue.PartitionConsumer)
+		v, ok := values[name]
+		if !ok {
+			t.Errorf("/metrics lacks %s", name)
+		}
+		return v
+	}
+	pending, inFlight, redelivered := tok("pending"), tok("in_flight"), tok("redelivered")
+	if pending < 0 || inFlight < 1 || pending+inFlight != float64(partitions) {
+		t.Errorf("partition tokens: %g pending + %g in flight, want %d together, at least one taken", pending, inFlight, partitions)
+	}
+	if redelivered < 0 || redelivered > float64(partitions) {
+		t.Errorf("partition tokens: %g redelivered, want 0 to %d", redelivered, partitions)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -39,32 +40,94 @@ func (p *Pipeline) handleArticle(ctx context.Context, src newsmon.Source, page n
 			p.mu.Unlock()
 			return outcomeKnown, nil
 		}
-		first, err := f.FetchPage(ctx, pg.First)
-		if err != nil {
-			return 0, fmt.Errorf("first page of %s: %w", page.URL, err)
-		}
-		fa, fpg, err := p.extractPage(ctx, src, first)
-		if err != nil {
-			return 0, fmt.Errorf("first page of %s: %w", page.URL, err)
-		}
-		if slices.ContainsFunc(fpg.Next, func(u string) bool {
-			c := canonical(src, u)
-			return c == canonical(src, pageURL(page)) || c == canonical(src, page.URL)
-		}) {
-			page, a, pg = first, fa, fpg
-		}
 	}
-	var parts []string
-	if len(pg.Next) > 0 && f != nil {
-		if a.Body, parts, err = p.readPages(ctx, src, page, a.Body, pg, f); err != nil {
-			return 0, err
-		}
+	r := pageReader{log: p.log, extract: p.extractPage}
+	page, a, parts, err := r.whole(ctx, src, page, a, pg, f)
+	if err != nil {
+		return 0, err
 	}
 	if err := p.acquire(ctx); err != nil {
 		return 0, err
 	}
 	defer p.release()
 	return p.storeArticle(src, page, a, parts)
+}
+
+// ExtractWhole is Extract for an article that may be split over pages,
+// read the way the crawl in one process reads it (handleArticle, one piece
+// of code): a continuation page is read from its first page, and the
+// continuation pages are fetched with f (crawler.FetcherFrom of the page
+// handler's context) and joined under the first page's URL, their URLs
+// among the article's. Unlike handleArticle it does not look the first
+// page up in the store (a fetch worker has none): the daemon finds the
+// article known by its URL. An error fetching a page is a
+// *crawler.FetchError (Temporary: worth another try later); any other
+// error is the extraction's. f nil: Extract. log nil: discarded.
+func ExtractWhole(ctx context.Context, src newsmon.Source, page newsmon.Page, f crawler.PageFetcher, log *slog.Logger) (Extracted, error) {
+	if f == nil {
+		return Extract(src, page)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := pageReader{log: log, extract: func(_ context.Context, src newsmon.Source, page newsmon.Page) (newsmon.Article, extract.Pages, error) {
+		return extract.ExtractPaged(extractInput(src, page))
+	}}
+	a, pg, err := r.extract(ctx, src, page)
+	if err != nil {
+		return Extracted{}, err
+	}
+	page, a, parts, err := r.whole(ctx, src, page, a, pg, f)
+	if err != nil {
+		return Extracted{}, err
+	}
+	return prepare(src, page, a, parts)
+}
+
+// pageReader reads the pages of an article: extract reads one (in the
+// daemon holding a worker slot), log tells of pages left out.
+type pageReader struct {
+	log     *slog.Logger
+	extract func(ctx context.Context, src newsmon.Source, page newsmon.Page) (newsmon.Article, extract.Pages, error)
+}
+
+// whole reads the article a (pagination pg) of page whole: from its first
+// page when page is a later one that the first page links to, then its
+// continuation pages. It returns the page the article is stored under,
+// the article with the joined body, and the continuation URLs read. f nil
+// reads page alone.
+func (r pageReader) whole(ctx context.Context, src newsmon.Source, page newsmon.Page, a newsmon.Article, pg extract.Pages, f pageFetcher) (newsmon.Page, newsmon.Article, []string, error) {
+	if f == nil {
+		return page, a, nil, nil
+	}
+	var given *newsmon.Page // the page in hand when the article is read from its first
+	if pg.First != "" {
+		first, err := f.FetchPage(ctx, pg.First)
+		if err != nil {
+			return page, a, nil, fmt.Errorf("first page of %s: %w", page.URL, err)
+		}
+		fa, fpg, err := r.extract(ctx, src, first)
+		if err != nil {
+			return page, a, nil, fmt.Errorf("first page of %s: %w", page.URL, err)
+		}
+		if slices.ContainsFunc(fpg.Next, func(u string) bool {
+			c := canonical(src, u)
+			return c == canonical(src, pageURL(page)) || c == canonical(src, page.URL)
+		}) {
+			in := page
+			given = &in
+			page, a, pg = first, fa, fpg
+		}
+	}
+	if len(pg.Next) == 0 {
+		return page, a, nil, nil
+	}
+	body, parts, err := r.readPages(ctx, src, page, a.Body, pg, f, given)
+	if err != nil {
+		return page, a, nil, err
+	}
+	a.Body = body
+	return page, a, parts, nil
 }
 
 // readPages fetches the continuation pages of the article on page, from
@@ -74,7 +137,9 @@ func (p *Pipeline) handleArticle(ctx context.Context, src newsmon.Source, page n
 // read, the first included, are at most extract.MaxPages. A page that
 // cannot be read for good (gone, no text) ends the article there; a
 // temporary failure fails the article, to be read again next crawl.
-func (p *Pipeline) readPages(ctx context.Context, src newsmon.Source, page newsmon.Page, body string, pg extract.Pages, f pageFetcher) (string, []string, error) {
+// given, if not nil, is a continuation page already fetched: it is read
+// from there, not fetched again.
+func (r pageReader) readPages(ctx context.Context, src newsmon.Source, page newsmon.Page, body string, pg extract.Pages, f pageFetcher, given *newsmon.Page) (string, []string, error) {
 	seen := map[string]bool{canonical(src, pageURL(page)): true, canonical(src, page.URL): true}
 	bodies := []string{body}
 	var parts []string
@@ -86,10 +151,16 @@ func (p *Pipeline) readPages(ctx context.Context, src newsmon.Source, page newsm
 			continue
 		}
 		seen[canonical(src, u)] = true
-		next, err := f.FetchPage(ctx, u)
+		var next newsmon.Page
+		var err error
+		if given != nil && (canonical(src, u) == canonical(src, given.URL) || canonical(src, u) == canonical(src, pageURL(*given))) {
+			next = *given
+		} else {
+			next, err = f.FetchPage(ctx, u)
+		}
 		if err != nil {
 			if fe := (*crawler.FetchError)(nil); errors.As(err, &fe) && !fe.Temporary {
-				p.log.Warn("continuation page not read", "url", u, "article", page.URL, "err", err)
+				r.log.Warn("continuation page not read", "url", u, "article", page.URL, "err", err)
 				break
 			}
 			return "", nil, fmt.Errorf("continuation %s of %s: %w", u, page.URL, err)
@@ -97,9 +168,9 @@ func (p *Pipeline) readPages(ctx context.Context, src newsmon.Source, page newsm
 		if fin := canonical(src, pageURL(next)); fin != canonical(src, u) && seen[fin] {
 			continue // redirected to a page already read
 		}
-		na, npg, err := p.extractPage(ctx, src, next)
+		na, npg, err := r.extract(ctx, src, next)
 		if err != nil || strings.TrimSpace(na.Body) == "" {
-			p.log.Warn("continuation page without text", "url", u, "article", page.URL, "err", err)
+			r.log.Warn("continuation page without text", "url", u, "article", page.URL, "err", err)
 			break
 		}
 		seen[canonical(src, pageURL(next))] = true

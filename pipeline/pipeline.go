@@ -663,8 +663,8 @@ type WorkerMetrics interface {
 }
 
 // Extract turns a fetched page of src into an article: the half of a
-// page's way that needs no store, run by fetch workers (one page: a fetch
-// worker does not follow an article's continuation pages).
+// page's way that needs no store, one page alone (ExtractWhole, which
+// fetch workers run, also reads an article's other pages).
 func Extract(src newsmon.Source, page newsmon.Page) (Extracted, error) {
 	a, err := extract.Extract(extractInput(src, page))
 	if err != nil {

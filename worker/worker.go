@@ -1,7 +1,9 @@
 // Package worker is `newsmon worker`: a fetch worker takes fetch jobs from
 // the queue (package queue), fetches each article page with the crawler's
 // manners (robots.txt, per-host delay, Crawl-delay, retries, the
-// private-network guard), extracts the article (pipeline.Extract) and
+// private-network guard), extracts the article (pipeline.ExtractWhole: an
+// article split over pages is read whole, its first page and continuation
+// pages fetched by the job's crawl, as in one process) and
 // publishes it for the daemon, which alone deduplicates, stores and
 // clusters. Any number of workers may run on any machines; they read the
 // same configuration file as the daemon (sources and crawl settings).
@@ -178,10 +180,21 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 	one.Articles = []string{j.URL}
 
 	result := resultFailed
-	var pubErr error
+	var retryErr error
 	stats, err := w.crawler.CrawlWith(ctx, []newsmon.Source{one}, crawler.Hooks{
 		OnPage: func(ctx context.Context, page newsmon.Page) error {
-			ex, err := pipeline.Extract(src, page)
+			// An article split over pages is read whole, its first page
+			// and continuations fetched by this job's crawl, paced with
+			// its other requests.
+			ex, err := pipeline.ExtractWhole(ctx, src, page, crawler.FetcherFrom(ctx), w.log)
+			if fe := (*crawler.FetchError)(nil); errors.As(err, &fe) {
+				if fe.Temporary {
+					retryErr = err // handed back: read again later
+					return err
+				}
+				w.log.Warn("page of a multi-page article not read", "source", src.Name, "url", page.URL, "err", err)
+				return nil // result failed
+			}
 			if err != nil {
 				w.log.Info("no article", "source", src.Name, "url", page.URL, "err", err)
 				w.metrics.ExtractFailed(src.Name, pipeline.ExtractFailureReason(err))
@@ -195,7 +208,7 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 			}
 			dup, err := w.q.PublishArticle(ctx, ex.Article.ID, data)
 			if err != nil {
-				pubErr = err
+				retryErr = err
 				return err
 			}
 			result = resultPublished
@@ -209,10 +222,10 @@ func (w *Worker) handle(ctx context.Context, j queue.Job, info queue.JobInfo) er
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if pubErr != nil || err != nil {
+	if retryErr != nil || err != nil {
 		w.jobs.WithLabelValues(resultRetry).Inc()
-		w.log.Warn("job handed back", "source", j.Source, "url", j.URL, "delivered", info.Delivered, "err", errors.Join(pubErr, err))
-		return errors.Join(pubErr, err)
+		w.log.Warn("job handed back", "source", j.Source, "url", j.URL, "delivered", info.Delivered, "err", errors.Join(retryErr, err))
+		return errors.Join(retryErr, err)
 	}
 	if st := stats[src.Name]; st != nil && st.Failed+st.RobotsDenied > 0 {
 		w.log.Warn("fetch failed", "source", j.Source, "url", j.URL, "reasons", st.Reasons)
