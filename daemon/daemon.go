@@ -51,6 +51,12 @@ type Options struct {
 	// stores and clusters what the workers publish. nil: everything in
 	// this process.
 	Queue Queue
+	// AfterCycle, when not nil, is called on a source's loop after each
+	// of its cycles has ended and its next due time is saved, with the
+	// cycle's report (what /sources shows). The source's next cycle waits
+	// for it to return; other sources' loops do not. Tests use it to wait
+	// for a cycle's end instead of polling the log or the clock.
+	AfterCycle func(source string, report server.CycleReport)
 }
 
 // Daemon is a running service.
@@ -332,6 +338,9 @@ func (d *Daemon) loop(ctx context.Context, src newsmon.Source) {
 			report.Err = err.Error()
 		}
 		d.cycles.Store(src.Name, report)
+		if d.opts.AfterCycle != nil {
+			d.opts.AfterCycle(src.Name, report)
+		}
 		if ctx.Err() != nil {
 			return
 		}
