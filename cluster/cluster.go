@@ -98,6 +98,7 @@ type Clusterer struct {
 	posting  map[string][]posting // term -> incidents in memory with its centroid weight
 	loaded   map[int64]bool       // days (dayOf) whose stored incidents are all in memory
 	dayUse   map[int64]uint64     // days (dayOf) asked for: use when last asked for (ensure)
+	asked    uint64               // use of the last ensure: its window's incidents are not evicted
 	dirty    map[*incident]bool   // changed since the last Changes: not to be dropped from memory
 	pending  map[*incident]span   // changed since the last Consolidate, and the times of the changes
 	merges   []Merge              // since the last Changes

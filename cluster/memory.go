@@ -45,6 +45,7 @@ func (c *Clusterer) ensure(from, to time.Time) error {
 	}
 	first, last := dayOf(from), dayOf(to)
 	c.use++
+	c.asked = c.use
 	for d := first; d <= last; d++ {
 		c.dayUse[d] = c.use
 	}
@@ -99,6 +100,12 @@ func (c *Clusterer) evict() {
 		used := in.used
 		for d := dayOf(in.inc.FirstSeen); d <= dayOf(in.inc.LastSeen); d++ {
 			used = max(used, c.dayUse[d])
+		}
+		if used >= c.asked {
+			// Of the window last asked for: dropping it would unload days
+			// the next article of that time needs again. A window holding
+			// more incidents than the budget is held whole meanwhile.
+			continue
 		}
 		clean = append(clean, aged{in, used})
 	}

@@ -265,3 +265,44 @@ func TestStretchesInUseStayLoaded(t *testing.T) {
 		t.Errorf("the two stretches' days were read from the store %d times after the first round, want none", reads)
 	}
 }
+
+// TestBusyDayHeldWhole: a day with more incidents than the budget is held
+// whole while its articles come, instead of being dropped and read again
+// for each article (memory is then that day's incidents, and it falls back
+// to the budget once articles come from elsewhere).
+func TestBusyDayHeldWhole(t *testing.T) {
+	day0 := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	busy := distinct(200, day0, 21)
+	for i := range busy {
+		busy[i].Published = day0.Add(time.Duration(i) * 5 * time.Minute) // 200 in 17 hours
+	}
+	s := newMemStore()
+	opts := Options{MaxOpen: 64}
+	s.run(t, opts, busy[:150], 10, 0)
+
+	c := s.open(opts) // a new process
+	s.loads = 0
+	for _, a := range busy[150:] {
+		if _, err := c.AddBatch([]newsmon.Article{a}); err != nil {
+			t.Fatal(err)
+		}
+		s.sync(c)
+	}
+	if len(s.incidents) <= opts.MaxOpen {
+		t.Fatalf("%d incidents stored: the day does not exceed the budget, the test shows nothing", len(s.incidents))
+	}
+	if s.loads > 2 {
+		t.Errorf("the store was read %d times for 50 articles of one day, want at most 2 (the day once, and the next)", s.loads)
+	}
+	later := distinct(1, day0.AddDate(1, 0, 0), 22)
+	if _, err := c.AddBatch(later); err != nil {
+		t.Fatal(err)
+	}
+	s.sync(c)
+	if _, err := c.AddBatch(distinct(1, day0.AddDate(2, 0, 0), 23)); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.active) > opts.MaxOpen {
+		t.Errorf("%d incidents in memory once articles come from elsewhere, budget %d", len(c.active), opts.MaxOpen)
+	}
+}
