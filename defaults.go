@@ -25,11 +25,14 @@ func DefaultUserAgent() string {
 }
 
 // DefaultMaxOpen is the budget of incidents the clusterer holds in memory
-// unless configured (cluster.max_open): about 30 MB of centroids and their
-// index. An article brings the stored incidents within the window of its
-// time back (a fortnight of news: about 1,500 incidents at 200 articles a
-// day), so the budget bounds memory, not results.
-const DefaultMaxOpen = 5_000
+// unless configured (cluster.max_open): about 13 KB each with their index,
+// 260 MB full. An article brings the stored incidents within the window of
+// its time back, so the budget bounds memory, not results; a smaller one
+// costs reads of the store when a crawl works on several stretches of time
+// at once (at 30,000 scalebench pages, 5,000 against 20,000: 2.69 against
+// 2.55 ms of CPU a page, 620 against 665 MB peak RSS, a 313 against 282 MB
+// database; docs/benchmarks.md).
+const DefaultMaxOpen = 20_000
 
 // DefaultNearWindow is how many of the most recently stored articles a
 // new page is compared with for near copies unless configured
