@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/newsmon/newsmon"
+	"github.com/newsmon/newsmon/daemon"
 	"github.com/newsmon/newsmon/internal/cli"
 	"github.com/newsmon/newsmon/internal/fakeweb"
 )
@@ -326,5 +328,23 @@ func addArticles(t *testing.T, web *fakeweb.Web, n int) {
 			Published:  time.Date(2026, 5, 2, 9, i%60, 0, 0, fakeweb.CST),
 			Paragraphs: []string{fakeweb.Filler(i, 0, 120), fakeweb.Filler(i, 1, 120)},
 		})
+	}
+}
+
+// runInProcess runs daemon.Run with opts in this process until ctx ends and
+// returns the address it listens on, once it does, and the channel that
+// receives Run's result.
+func runInProcess(ctx context.Context, t *testing.T, opts daemon.Options) (string, <-chan error) {
+	t.Helper()
+	ready := make(chan string, 1)
+	runErr := make(chan error, 1)
+	opts.Ready = ready
+	go func() { runErr <- daemon.Run(ctx, opts, nil) }()
+	select {
+	case addr := <-ready:
+		return addr, runErr
+	case err := <-runErr:
+		t.Fatalf("daemon: %v", err)
+		return "", nil
 	}
 }

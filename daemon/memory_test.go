@@ -200,17 +200,7 @@ func TestDaemonMemoryFlat(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	runErr := make(chan error, 1)
-	go func() {
-		runErr <- daemon.Run(ctx, daemon.Options{Config: cfg, Store: st, Ready: ready, AfterCycle: afterCycle, ShutdownGrace: time.Minute}, nil)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-runErr:
-		t.Fatalf("daemon: %v", err)
-	}
+	addr, runErr := runInProcess(ctx, t, daemon.Options{Config: cfg, Store: st, AfterCycle: afterCycle, ShutdownGrace: time.Minute})
 	stopped := false
 	stop := func() {
 		if stopped {

@@ -53,18 +53,8 @@ func TestDaemonWithWorkers(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan string, 1)
-	runErr := make(chan error, 1)
 	qd := connect()
-	go func() {
-		runErr <- daemon.Run(ctx, daemon.Options{Config: cfg, Store: st, Ready: ready, Queue: qd, ShutdownGrace: time.Minute}, nil)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-runErr:
-		t.Fatalf("daemon: %v", err)
-	}
+	addr, runErr := runInProcess(ctx, t, daemon.Options{Config: cfg, Store: st, Queue: qd, ShutdownGrace: time.Minute})
 	var wg sync.WaitGroup
 	for _, name := range []string{"w1", "w2"} {
 		w, err := worker.New(worker.Options{Config: cfg, Queue: connect(), Name: name, Client: &http.Client{Transport: workerTransport{}}})
