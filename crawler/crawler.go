@@ -239,6 +239,25 @@ func (c *Crawler) settings() settings {
 	return c.set
 }
 
+// SetBorrow makes every request to a paced host (a per-host delay or a
+// Crawl-delay) wait, after this crawler's own gap, for borrow: the daemon
+// with fetch workers borrows the host from the worker holding its
+// partition (queue.Queue.Borrow), so that its listings and robots.txt
+// requests keep the gap with the workers' requests. Call it before the
+// first crawl; nil: no borrowing.
+func (c *Crawler) SetBorrow(borrow Borrow) {
+	c.tr.mu.Lock()
+	c.tr.borrow = borrow
+	c.tr.mu.Unlock()
+}
+
+// Lent records that another process (the daemon) asked host (as in a
+// URL: name, or name:port) with this one's leave and had its response at
+// at: the next request to host waits the delay from then (NotBefore).
+func (c *Crawler) Lent(host string, at time.Time) {
+	c.tr.lent(strings.TrimSuffix(strings.ToLower(host), "."), at)
+}
+
 // NotBefore returns when the next request to host (as in a URL: name, or
 // name:port) may start under the crawler's manners: per-host delay,
 // robots.txt Crawl-delay, Retry-After and backoff. A fetch worker holds a

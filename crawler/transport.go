@@ -52,7 +52,13 @@ type transport struct {
 	// private-network guard.
 	proxies map[string]bool
 	hosts   map[string]*gate
+	borrow  Borrow
 }
+
+// Borrow waits until a request to the URL's host may start under pacing
+// kept outside this process (the fetch workers', package queue) and
+// returns a release to call when the response headers arrived.
+type Borrow func(ctx context.Context, u *url.URL) (release func(), err error)
 
 // transportConf is what SetSettings may change; a request uses the conf in
 // force when it starts.
@@ -294,6 +300,24 @@ func (t *transport) notBefore(host string) time.Time {
 	return at
 }
 
+func (t *transport) borrower() Borrow {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.borrow
+}
+
+// lent records that another process asked host, by this one's leave, and
+// had its response at at: the host's next request waits the delay from
+// then.
+func (t *transport) lent(host string, at time.Time) {
+	g := t.gate(host)
+	t.mu.Lock()
+	if at.After(g.last) {
+		g.last = at
+	}
+	t.mu.Unlock()
+}
+
 // paced reports whether requests to host are spaced: a per-host delay or
 // a Crawl-delay.
 func (t *transport) paced(host string) bool {
@@ -377,9 +401,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	lent := func() {}
+	if b := t.borrower(); b != nil && t.paced(req.URL.Host) {
+		if lent, err = b(ctx, req.URL); err != nil {
+			if locked {
+				<-g.lock
+			}
+			return nil, err
+		}
+	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
+		lent()
 		if locked {
 			<-g.lock
 		}
@@ -398,6 +432,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.mu.Lock()
 	g.last = now
 	t.mu.Unlock()
+	lent()
 	if locked {
 		<-g.lock
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,13 +15,15 @@ import (
 
 // Queue is what the daemon needs of the queue to fetch workers
 // (queue.Queue): it publishes fetch jobs, consumes the articles the
-// workers extract and reports the consumers' state: the job partitions',
-// the articles' and the partition tokens'.
+// workers extract, borrows a host from its worker for the daemon's own
+// requests (listings, robots.txt) and reports the consumers' state: the
+// job partitions', the articles' and the partition tokens'.
 type Queue interface {
 	PublishJob(ctx context.Context, j queue.Job) (duplicate bool, err error)
 	ConsumeArticles(ctx context.Context, limit int, handle func(ctx context.Context, batch [][]byte) error) error
 	Stats(ctx context.Context) ([]queue.ConsumerStats, error)
 	PartitionStats(ctx context.Context) (queue.ConsumerStats, error)
+	Borrow(ctx context.Context, u *url.URL) (release func(), err error)
 }
 
 // useQueue makes the pipeline's cycles publish article URLs as jobs and
@@ -31,6 +34,10 @@ func (d *Daemon) useQueue(ctx context.Context, q Queue) (wait func()) {
 		_, err := q.PublishJob(ctx, queue.Job{Source: src.Name, URL: u, Canonical: pipeline.CanonicalURL(src, u)})
 		return err
 	})
+	// The daemon's listings and robots.txt requests are paced with the
+	// workers' requests to the same host, by the worker holding its
+	// partition.
+	d.pipe.SetBorrow(q.Borrow)
 	d.metrics.Registry().MustRegister(queueCollector{q})
 	done := make(chan struct{})
 	go func() {

@@ -400,6 +400,12 @@ func (p *Pipeline) SetDispatch(dispatch func(ctx context.Context, src newsmon.So
 	p.dispatch = dispatch
 }
 
+// SetBorrow makes the cycles' own requests (listings, robots.txt) to a
+// paced host wait for borrow (crawler.Crawler.SetBorrow): with fetch
+// workers, the daemon borrows the host from the worker holding its
+// partition (queue.Queue.Borrow). Call it before the first cycle.
+func (p *Pipeline) SetBorrow(borrow crawler.Borrow) { p.crawler.SetBorrow(borrow) }
+
 // CanonicalURL is the key by which src's article at raw is known: the
 // de-duplication id of its fetch job.
 func CanonicalURL(src newsmon.Source, raw string) string { return canonical(src, raw) }

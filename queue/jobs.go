@@ -22,6 +22,10 @@ type Job struct {
 	// Canonical is the URL's canonical form (the de-duplication key);
 	// empty means URL.
 	Canonical string `json:"canonical,omitempty"`
+	// Lend, when set, asks for no fetch: the partition's holder lends the
+	// URL's host to the process listening on this subject (the daemon's
+	// Borrow), once the host may be asked, and waits for its answer.
+	Lend string `json:"lend,omitempty"`
 }
 
 // JobInfo is what the queue knows of a delivered job.
@@ -84,6 +88,11 @@ type ConsumeOptions struct {
 	// partition given back is delivered to the next holder only after the
 	// latest of its hosts' times. nil: hosts never wait.
 	NotBefore func(host string) time.Time
+	// Lent records that the daemon asked host, lent by this process, and
+	// had its response at at (the worker's crawler.Lent), so that the
+	// host's next request here and NotBefore count the delay from then.
+	// nil: not recorded.
+	Lent func(host string, at time.Time)
 }
 
 // ConsumeJobs is ConsumeJobsUntil(ctx, ctx, opts, handle): a job in hand
@@ -122,9 +131,12 @@ func (q *Queue) ConsumeJobsUntil(pull, work context.Context, opts ConsumeOptions
 	}
 	c := &consumer{q: q, pull: pull, work: work, handle: handle, jobs: jobs,
 		busy: make(chan struct{}, max(opts.Parallelism, 1)), room: make(chan struct{}, 1),
-		notBefore: opts.NotBefore, hosts: map[string]*hostState{}}
+		notBefore: opts.NotBefore, lent: opts.Lent, hosts: map[string]*hostState{}}
 	if c.notBefore == nil {
 		c.notBefore = func(string) time.Time { return time.Time{} }
+	}
+	if c.lent == nil {
+		c.lent = func(string, time.Time) {}
 	}
 	err = c.takePartitions(tokens)
 	c.wg.Wait()
@@ -143,6 +155,7 @@ type consumer struct {
 	jobs       []jetstream.Consumer
 	busy       chan struct{} // a slot per job running
 	notBefore  func(host string) time.Time
+	lent       func(host string, at time.Time)
 	wg         sync.WaitGroup
 
 	mu sync.Mutex
@@ -376,6 +389,10 @@ func (c *consumer) run(msg jetstream.Msg, j Job, info JobInfo, host string) {
 			return
 		}
 	}
+	if j.Lend != "" {
+		c.lend(msg, j, host)
+		return
+	}
 	c.addReady(1)
 	defer c.addReady(-1)
 	select {
@@ -390,6 +407,70 @@ func (c *consumer) run(msg jetstream.Msg, j Job, info JobInfo, host string) {
 	c.mu.Unlock()
 	settle(msg, err, c.q.opts.AckWait/4)
 }
+
+// lend answers a lending job: the host may be asked now (run waited for
+// it, holding the host), so the borrower is told to go, and its answer,
+// when its response arrived, becomes the host's last request here. A
+// borrower that gave up meanwhile (no responders) asked nothing; one that
+// does not answer within lendWait is taken to have asked at the end of
+// the wait. The job is acknowledged either way: delivered again, it would
+// find no borrower.
+func (c *consumer) lend(msg jetstream.Msg, j Job, host string) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.q.lendWait())
+	_, err := c.q.nc.RequestWithContext(ctx, j.Lend, nil)
+	cancel()
+	if !errors.Is(err, nats.ErrNoResponders) {
+		c.lent(host, time.Now())
+	}
+	settle(msg, nil, 0)
+}
+
+// lendWait is how long a holder waits for a borrower's answer: longer than
+// a request takes (the borrower's crawl.timeout), shorter than the job's
+// ack wait.
+func (q *Queue) lendWait() time.Duration { return q.opts.AckWait / 2 }
+
+// Borrow waits until the fetch workers lend u's host to this process,
+// which may then ask it (the daemon's listings and robots.txt requests):
+// it publishes a lending job on the host's partition, which the
+// partition's holder answers, once the host may be asked under its pacing,
+// with a request on a subject of this connection. The caller makes its
+// request and calls release when the response headers arrived; the
+// holder's next request to the host, and the partition's handover, then
+// wait the delay from then. So a host is paced in one place, the
+// partition holder, whoever asks it. Borrow fails when no holder lends the
+// host within Options.BorrowWait (no worker running, or the host's backlog
+// of jobs ahead of the lending job takes longer) or when ctx ends.
+func (q *Queue) Borrow(ctx context.Context, u *url.URL) (release func(), err error) {
+	// Not a response inbox of the connection's request mux, whose
+	// wildcard would answer for it after it is gone.
+	inbox := nats.NewInbox()
+	sub, err := q.nc.SubscribeSync(inbox)
+	if err != nil {
+		return nil, fmt.Errorf("queue: borrow %s: %w", u.Host, err)
+	}
+	if _, err := q.PublishJob(ctx, Job{URL: u.String(), Canonical: "lend " + inbox, Lend: inbox}); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("queue: borrow %s: %w", u.Host, err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, q.opts.BorrowWait)
+	defer cancel()
+	m, err := sub.NextMsgWithContext(wctx)
+	if err != nil {
+		_ = sub.Unsubscribe()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("queue: no fetch worker lent %s within %s: %w", u.Host, q.opts.BorrowWait, ErrNotLent)
+	}
+	return func() {
+		_ = m.Respond(nil)
+		_ = sub.Unsubscribe()
+	}, nil
+}
+
+// ErrNotLent: no fetch worker lent a host within Options.BorrowWait.
+var ErrNotLent = errors.New("host not lent")
 
 // emptyRecheck is how long a partition found empty waits before a
 // process looks at it again: the longest a new job of an idle partition

@@ -77,6 +77,10 @@ const (
 	// DefaultTurn is how long a process holds a partition that keeps
 	// having jobs before it gives it back for others to take.
 	DefaultTurn = 10 * time.Second
+	// DefaultBorrowWait is how long the daemon waits for a worker to lend
+	// it a host for a listing: a host whose jobs ahead take longer has its
+	// listings skipped (failed "not lent") until they are done.
+	DefaultBorrowWait = time.Minute
 )
 
 // Options configure a connection. Partitions must be the same in every
@@ -101,6 +105,9 @@ type Options struct {
 	// Turn is how long a process holds a busy partition before it gives
 	// it back (default DefaultTurn).
 	Turn time.Duration
+	// BorrowWait is how long Borrow waits for a worker to lend a host
+	// (default DefaultBorrowWait).
+	BorrowWait time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -113,6 +120,7 @@ func (o Options) withDefaults() Options {
 	o.Lease = cmp.Or(o.Lease, DefaultLease)
 	o.JobsPerPartition = cmp.Or(o.JobsPerPartition, DefaultJobsPerPartition)
 	o.Turn = cmp.Or(o.Turn, DefaultTurn)
+	o.BorrowWait = cmp.Or(o.BorrowWait, DefaultBorrowWait)
 	return o
 }
 
@@ -134,8 +142,8 @@ func Connect(ctx context.Context, opts Options) (*Queue, error) {
 	if opts.JobsPerPartition < 1 || opts.JobsPerPartition > 1000 {
 		return nil, fmt.Errorf("queue: %d jobs per partition: want 1 to 1000", opts.JobsPerPartition)
 	}
-	if opts.AckWait < 0 || opts.ArticleAckWait < 0 || opts.Lease < 0 || opts.Turn < 0 {
-		return nil, fmt.Errorf("queue: negative ack wait, lease or turn (%s, %s, %s, %s)", opts.AckWait, opts.ArticleAckWait, opts.Lease, opts.Turn)
+	if opts.AckWait < 0 || opts.ArticleAckWait < 0 || opts.Lease < 0 || opts.Turn < 0 || opts.BorrowWait < 0 {
+		return nil, fmt.Errorf("queue: negative ack wait, lease, turn or borrow wait (%s, %s, %s, %s, %s)", opts.AckWait, opts.ArticleAckWait, opts.Lease, opts.Turn, opts.BorrowWait)
 	}
 	nopts := []nats.Option{nats.MaxReconnects(-1)}
 	if opts.Name != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -355,5 +356,58 @@ func TestDefaultsAreTheConfiguration(t *testing.T) {
 		if fmt.Sprint(tt.cfg) != fmt.Sprint(tt.want) {
 			t.Errorf("nats.%s defaults to %v in config, %v in queue", tt.key, tt.cfg, tt.want)
 		}
+	}
+}
+
+// TestBorrowWaitsForTheHolder: the daemon borrows a host from the process
+// holding its partition: it is lent only once the holder's NotBefore for
+// the host has come, the holder's handler never sees the lending job, and
+// the holder records when the borrower's request ended (Lent). Without a
+// holder, Borrow fails with ErrNotLent.
+func TestBorrowWaitsForTheHolder(t *testing.T) {
+	srv := natstest.Start(t)
+	q := connect(t, srv, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	u, _ := url.Parse("https://a.example/feed.xml")
+
+	short, err := queue.Connect(ctx, queue.Options{URL: srv.URL(), Partitions: 2, BorrowWait: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.Close()
+	if _, err := short.Borrow(ctx, u); !errors.Is(err, queue.ErrNotLent) {
+		t.Fatalf("Borrow with no worker: %v, want ErrNotLent", err)
+	}
+
+	notBefore := time.Now().Add(500 * time.Millisecond)
+	lent := make(chan time.Time, 4)
+	handled := make(chan queue.Job, 4)
+	go func() {
+		_ = q.ConsumeJobs(ctx, queue.ConsumeOptions{
+			Parallelism: 2,
+			NotBefore:   func(string) time.Time { return notBefore },
+			Lent:        func(host string, at time.Time) { lent <- at },
+		}, func(ctx context.Context, j queue.Job, _ queue.JobInfo) error {
+			handled <- j
+			return nil
+		})
+	}()
+	release, err := q.Borrow(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := time.Now(); now.Before(notBefore) {
+		t.Errorf("lent %s before the host's NotBefore", notBefore.Sub(now))
+	}
+	ended := time.Now()
+	release()
+	if at := wait(t, lent, "the holder's Lent"); at.Before(ended) {
+		t.Errorf("holder recorded the borrowed request at %s, before it ended (%s)", at, ended)
+	}
+	select {
+	case j := <-handled:
+		t.Errorf("the lending job reached the job handler: %+v", j)
+	default:
 	}
 }

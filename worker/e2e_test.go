@@ -63,9 +63,10 @@ func (k killAfterPublish) PublishArticle(ctx context.Context, id string, data []
 // three workers on one embedded NATS server crawl the fake web (two hosts).
 // One worker is killed while the server holds its request for one page;
 // another is killed after publishing an article and before acknowledging
-// its job. Every article is stored exactly once, both killed jobs are
-// fetched again by the others, and no host sees two workers' requests
-// closer than the delay (timed at the server).
+// its job. A second discovery cycle runs while the workers fetch. Every
+// article is stored exactly once, both killed jobs are fetched again by
+// the others, and no host sees two requests closer than the delay (timed
+// at the server), whether the workers' or the daemon's listings.
 func TestWorkersCrawlTheFakeWeb(t *testing.T) {
 	crawlFakeWeb(t, natstest.Start(t).URL())
 }
@@ -117,21 +118,13 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 		_, err := qd.PublishJob(ctx, queue.Job{Source: src.Name, URL: u, Canonical: pipeline.CanonicalURL(src, u)})
 		return err
 	})
+	// The daemon's own requests (listings, robots.txt) are paced with the
+	// workers', by the worker holding the host's partition.
+	p.SetBorrow(qd.Borrow)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	consumed := make(chan error, 1)
 	go func() { consumed <- p.ConsumeArticles(ctx, qd) }()
-	sum, err := p.Run(ctx, cfg.Sources, nil)
-	if err != nil {
-		t.Fatalf("discovery cycle: %v", err)
-	}
-	tot := sum.Totals()
-	if tot.Dispatched < len(want) || tot.Fetched != 0 {
-		t.Fatalf("cycle dispatched %d article URLs and fetched %d, want at least %d and none: %+v", tot.Dispatched, tot.Fetched, len(want), tot)
-	}
-	// The daemon's own requests (listings, robots.txt) are over: from now
-	// on every request is a worker's.
-	workersStart := time.Now()
 
 	// The page held open until its worker is killed.
 	held := "/articles/tech/7011.htm"
@@ -173,11 +166,34 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 			}
 		})
 	}
+
+	sum, err := p.Run(ctx, cfg.Sources, nil)
+	if err != nil {
+		t.Fatalf("discovery cycle: %v", err)
+	}
+	tot := sum.Totals()
+	if tot.Dispatched < len(want) || tot.Fetched != 0 || tot.Failed != 0 {
+		t.Fatalf("cycle dispatched %d article URLs, fetched %d and failed %d, want at least %d, none and none: %+v", tot.Dispatched, tot.Fetched, tot.Failed, len(want), tot)
+	}
+	// A second cycle while the workers fetch: its listings ask the hosts
+	// the workers are asking.
+	second := make(chan error, 1)
+	go func() {
+		sum, err := p.Run(ctx, cfg.Sources, nil)
+		if tot := sum.Totals(); err == nil && tot.Failed != 0 {
+			err = fmt.Errorf("%d failed: %v", tot.Failed, tot.Reasons)
+		}
+		second <- err
+	}()
+
 	select {
 	case name := <-killHeld:
 		cancels[name]()
 	case <-time.After(2 * time.Minute): // a hang, not a timing assertion
 		t.Fatal("the held page was never requested")
+	}
+	if err := <-second; err != nil {
+		t.Errorf("second discovery cycle: %v", err)
 	}
 
 	// Wait until every article is stored and the queue is empty.
@@ -205,12 +221,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 	web.CheckStoredArticles(t, func(fn func(newsmon.Article) error) error { return st.Articles(time.Time{}, fn) })
 
 	// Both killed jobs were fetched again.
-	var reqs []fakeweb.Request
-	for _, r := range web.Requests() {
-		if !r.Time.Before(workersStart) {
-			reqs = append(reqs, r)
-		}
-	}
+	reqs := web.Requests()
 	count := func(u string) int {
 		n := 0
 		for _, r := range reqs {
@@ -236,14 +247,25 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 		t.Error("no worker saw its publish dropped as a duplicate")
 	}
 
-	// Politeness across the workers, timed at the server.
+	// Politeness across the workers and the daemon (its requests carry no
+	// worker's name), timed at the server.
+	interleaved := false
 	for _, host := range []string{web.News.Name, web.Finance.Name} {
 		var times []time.Time
 		by := map[string]int{}
+		var firstWorker time.Time
 		for _, r := range reqs {
 			if r.Host == host {
 				times = append(times, r.Time)
 				by[r.Header.Get(workerHeader)]++
+				if r.Header.Get(workerHeader) != "" && (firstWorker.IsZero() || r.Time.Before(firstWorker)) {
+					firstWorker = r.Time
+				}
+			}
+		}
+		for _, r := range reqs {
+			if r.Host == host && r.Header.Get(workerHeader) == "" && !firstWorker.IsZero() && r.Time.After(firstWorker) {
+				interleaved = true // the daemon asked the host while workers did
 			}
 		}
 		sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
@@ -257,7 +279,10 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 				t.Errorf("%s: requests %d and %d arrived %s apart, under the delay %s", host, i-1, i, gap, delay)
 			}
 		}
-		t.Logf("%s: %d worker requests (by worker %v), shortest gap %s", host, len(times), by, shortest)
+		t.Logf("%s: %d requests (by worker, the daemon's under \"\": %v), shortest gap %s", host, len(times), by, shortest)
+	}
+	if !interleaved {
+		t.Error("no request of the daemon came after a worker's on the same host: the test shows nothing of their pacing")
 	}
 }
 

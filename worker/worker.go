@@ -15,6 +15,8 @@
 // Retry-After), and gives the partition back delayed until its crawler
 // would let the next request to each of its hosts start
 // (Crawler.NotBefore), so the next worker to ask a host keeps the same gap.
+// The daemon's own requests (listings, robots.txt) borrow the host from
+// its holder (queue.Queue.Borrow), which records them (Crawler.Lent).
 // Parallelism is per worker: crawl.parallelism jobs (requests) at once.
 package worker
 
@@ -148,7 +150,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	// The parallelism is the configuration's when Run starts; a reload
 	// changes the crawler's.
-	opts := queue.ConsumeOptions{Parallelism: w.cfg.Load().Crawl.Parallelism, NotBefore: w.crawler.NotBefore}
+	opts := queue.ConsumeOptions{Parallelism: w.cfg.Load().Crawl.Parallelism, NotBefore: w.crawler.NotBefore, Lent: w.crawler.Lent}
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = newsmon.DefaultCrawlSettings().Parallelism
 	}
