@@ -28,6 +28,10 @@ import (
 // workerHeader names, on every request, the worker that sent it.
 const workerHeader = "X-Test-Worker"
 
+// pageLatency is added to each request of a worker: pages take a
+// network's time to come.
+const pageLatency = 25 * time.Millisecond
+
 type namedTransport struct {
 	name string
 	base http.RoundTripper
@@ -36,6 +40,7 @@ type namedTransport struct {
 func (t namedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set(workerHeader, t.name)
+	time.Sleep(pageLatency) // the network's latency, not synchronisation
 	return t.base.RoundTrip(r)
 }
 
@@ -60,7 +65,8 @@ func (k killAfterPublish) PublishArticle(ctx context.Context, id string, data []
 
 // TestWorkersCrawlTheFakeWeb: the daemon's side (a pipeline whose cycle
 // publishes fetch jobs and which consumes articles into a real store) and
-// three workers on one embedded NATS server crawl the fake web (two hosts).
+// three workers on one embedded NATS server crawl the fake web (two hosts,
+// 200 articles and more pages, each worker request 25 ms late).
 // One worker is killed while the server holds its request for one page;
 // another is killed after publishing an article and before acknowledging
 // its job. A second discovery cycle runs while the workers fetch. Every
@@ -68,18 +74,20 @@ func (k killAfterPublish) PublishArticle(ctx context.Context, id string, data []
 // the others, and no host sees two requests closer than the delay (timed
 // at the server), whether the workers' or the daemon's listings.
 func TestWorkersCrawlTheFakeWeb(t *testing.T) {
+	t.Parallel()
 	crawlFakeWeb(t, natstest.Start(t).URL())
 }
 
 // TestWorkersCrawlTheFakeWebOnNATSServer is the same against a real
 // `nats-server -js` process, when one is on PATH (Debian: nats-server).
 func TestWorkersCrawlTheFakeWebOnNATSServer(t *testing.T) {
+	t.Parallel()
 	crawlFakeWeb(t, natstest.Binary(t))
 }
 
 func crawlFakeWeb(t *testing.T, natsURL string) {
 	web := fakeweb.New(t)
-	for i := range 12 {
+	for i := range 200 {
 		web.News.AddArticle(t, fakeweb.ArticleSpec{
 			Path:       fmt.Sprintf("/articles/tech/%d.htm", 7000+i),
 			Title:      fmt.Sprintf("测试新闻第%d号：分布式抓取的一篇文章", i),
@@ -88,7 +96,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 		})
 	}
 	want := web.Articles()
-	delay := 150 * time.Millisecond
+	delay := 60 * time.Millisecond
 	cfg := config.Default()
 	cfg.Sources = web.Sources()
 	cfg.Crawl.AllowPrivateNetworks = true
