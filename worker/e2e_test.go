@@ -65,8 +65,8 @@ func (k killAfterPublish) PublishArticle(ctx context.Context, id string, data []
 
 // TestWorkersCrawlTheFakeWeb: the daemon's side (a pipeline whose cycle
 // publishes fetch jobs and which consumes articles into a real store) and
-// three workers on one embedded NATS server crawl the fake web (two hosts,
-// 200 articles and more pages, each worker request 25 ms late).
+// three workers on one embedded NATS server crawl the fake web (three
+// hosts, 200 articles and more pages, each worker request 25 ms late).
 // One worker is killed while the server holds its request for one page;
 // another is killed after publishing an article and before acknowledging
 // its job. A second discovery cycle runs while the workers fetch. Every
@@ -87,18 +87,23 @@ func TestWorkersCrawlTheFakeWebOnNATSServer(t *testing.T) {
 
 func crawlFakeWeb(t *testing.T, natsURL string) {
 	web := fakeweb.New(t)
+	third, thirdSrc := web.AddNewsHost(t, "127.0.0.3", "fakenews3")
 	for i := range 200 {
-		web.News.AddArticle(t, fakeweb.ArticleSpec{
+		h := web.News
+		if i%3 == 2 {
+			h = third
+		}
+		h.AddArticle(t, fakeweb.ArticleSpec{
 			Path:       fmt.Sprintf("/articles/tech/%d.htm", 7000+i),
 			Title:      fmt.Sprintf("测试新闻第%d号：分布式抓取的一篇文章", i),
-			Published:  time.Date(2026, 5, 2, 9, i, 0, 0, fakeweb.CST),
+			Published:  time.Date(2026, 5, 2, 9, 0, 0, 0, fakeweb.CST).Add(time.Duration(i) * time.Minute),
 			Paragraphs: []string{fakeweb.Filler(100+i, 0, 120), fakeweb.Filler(100+i, 1, 120)},
 		})
 	}
 	want := web.Articles()
 	delay := 60 * time.Millisecond
 	cfg := config.Default()
-	cfg.Sources = web.Sources()
+	cfg.Sources = append(web.Sources(), thirdSrc)
 	cfg.Crawl.AllowPrivateNetworks = true
 	cfg.Crawl.MaxBodyBytes = 256 << 10
 	cfg.Crawl.PerHostDelay = delay
@@ -135,7 +140,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 	go func() { consumed <- p.ConsumeArticles(ctx, qd) }()
 
 	// The page held open until its worker is killed.
-	held := "/articles/tech/7011.htm"
+	held := "/articles/tech/7010.htm" // on News
 	killHeld := make(chan string, 1)
 	var heldOnce sync.Once
 	web.News.Handle(held, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -258,7 +263,7 @@ func crawlFakeWeb(t *testing.T, natsURL string) {
 	// Politeness across the workers and the daemon (its requests carry no
 	// worker's name), timed at the server.
 	interleaved := false
-	for _, host := range []string{web.News.Name, web.Finance.Name} {
+	for _, host := range []string{web.News.Name, web.Finance.Name, third.Name} {
 		var times []time.Time
 		by := map[string]int{}
 		var firstWorker time.Time

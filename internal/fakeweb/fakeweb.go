@@ -143,6 +143,9 @@ type Host struct {
 	Style Style
 	web   *Web
 	srv   *httptest.Server
+	// source names the Source listing the host's articles ("" : by
+	// Style, "fakenews" or "fakefinance").
+	source string
 
 	pages    map[string]*page
 	handlers map[string]http.Handler
@@ -231,19 +234,7 @@ func (w *Web) Articles() []Article {
 // Sources returns sources for the two hosts: "fakenews" (feeds, list page)
 // and "fakefinance" (sitemap index, roll API).
 func (w *Web) Sources() []newsmon.Source {
-	return []newsmon.Source{{
-		Name:        "fakenews",
-		Lang:        "zh",
-		Location:    CST,
-		Feeds:       []string{w.News.URL + "/rss.xml", w.News.URL + "/atom.xml"},
-		StartURLs:   []string{w.News.URL + "/category/tech.htm"},
-		ArticleURLs: []*regexp.Regexp{regexp.MustCompile(`/articles/\w+/\d+\.htm`)},
-		MaxDepth:    2,
-		Rules: newsmon.Rules{
-			Title: "header.title h1", Published: ".meta span", Body: ".article-content",
-			Drop: []string{".article-topic", ".article-global"},
-		},
-	}, {
+	return []newsmon.Source{newsSource("fakenews", w.News), {
 		Name:        "fakefinance",
 		Lang:        "zh",
 		Location:    CST,
@@ -257,6 +248,34 @@ func (w *Web) Sources() []newsmon.Source {
 			Drop: []string{".show_author", "#left_hzh_ad", ".appendQr_wrap"},
 		},
 	}}
+}
+
+// newsSource is the source of a cnBeta-style host: feeds and a list page.
+func newsSource(name string, h *Host) newsmon.Source {
+	return newsmon.Source{
+		Name:        name,
+		Lang:        "zh",
+		Location:    CST,
+		Feeds:       []string{h.URL + "/rss.xml", h.URL + "/atom.xml"},
+		StartURLs:   []string{h.URL + "/category/tech.htm"},
+		ArticleURLs: []*regexp.Regexp{regexp.MustCompile(`/articles/\w+/\d+\.htm`)},
+		MaxDepth:    2,
+		Rules: newsmon.Rules{
+			Title: "header.title h1", Published: ".meta span", Body: ".article-content",
+			Drop: []string{".article-topic", ".article-global"},
+		},
+	}
+}
+
+// AddNewsHost starts one more cnBeta-style host on ip (on 127.0.0.1 if ip
+// cannot be bound), with no articles yet, and returns it with its source
+// (named name: feeds and a list page, as "fakenews"). Its articles are
+// among Articles and its requests among Requests.
+func (w *Web) AddNewsHost(t testing.TB, ip, name string) (*Host, newsmon.Source) {
+	t.Helper()
+	h := w.newHost(t, ip, CnBeta)
+	h.source = name
+	return h, newsSource(name, h)
 }
 
 // Handle serves path (without query) on the host with handler; requests
@@ -297,9 +316,12 @@ func (h *Host) AddArticle(t testing.TB, spec ArticleSpec) Article {
 	for _, alt := range spec.AltPaths {
 		a.URLs = append(a.URLs, h.URL+alt)
 	}
-	if h.Style == CnBeta {
+	switch {
+	case h.source != "":
+		a.Source = h.source
+	case h.Style == CnBeta:
 		a.Source = "fakenews"
-	} else {
+	default:
 		a.Source = "fakefinance"
 	}
 	for _, p := range append([]string{spec.Path}, spec.AltPaths...) {
