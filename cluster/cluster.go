@@ -85,6 +85,9 @@ type Options struct {
 // implementation resolves them through persisted merges.
 type Review interface {
 	Refuses(incidentID, articleID string) bool
+	// Reviewed reports whether a reviewer decided anything about the
+	// incident (a status, a note, a merge): Settle leaves it as it is.
+	Reviewed(incidentID string) bool
 }
 
 // Clusterer assigns articles to incidents. It is not safe for concurrent use.
@@ -114,6 +117,17 @@ type Clusterer struct {
 	an       analyzer             // scratch buffers of analyze
 	titleAn  analyzer             // the same for incident titles, into titleBag
 	titleBag bag
+
+	// Settle's: the incidents changed since it last ran and the times of
+	// the changes (by id: an incident may be dropped from memory
+	// meanwhile), the texts of the articles added since (when the Store
+	// cannot read them back), the near copies counted in each incident in
+	// memory, and the articles it moved since the last Changes.
+	unsettled map[string]span
+	texts     map[string]newsmon.Article
+	sketches  map[string]sketch
+	copies    map[string][]newsmon.Article
+	moves     []Move
 }
 
 // incident is the in-memory state of an incident.
@@ -161,6 +175,11 @@ func New(opts Options) *Clusterer {
 		dirty:   map[*incident]bool{},
 		pending: map[*incident]span{},
 		alias:   map[string]string{},
+
+		unsettled: map[string]span{},
+		texts:     map[string]newsmon.Article{},
+		sketches:  map[string]sketch{},
+		copies:    map[string][]newsmon.Article{},
 	}
 	c.an = analyzer{lx: lx, acc: &c.acc}
 	c.titleAn, c.titleBag = analyzer{lx: lx}, bag{}
@@ -176,6 +195,7 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 		c.vocab.set(k, n)
 	}
 	c.docs = docs
+	clear(c.idfMemo[:])
 	c.active = map[string]*incident{}
 	c.posting = map[string][]posting{}
 	c.loaded = map[int64]bool{}
@@ -183,6 +203,8 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.dirty = map[*incident]bool{}
 	c.pending = map[*incident]span{}
 	c.merges, c.alias = nil, map[string]string{}
+	c.unsettled, c.copies, c.moves = map[string]span{}, map[string][]newsmon.Article{}, nil
+	c.texts, c.sketches = map[string]newsmon.Article{}, map[string]sketch{}
 }
 
 // norms recomputes the centroid norms. The squares are summed in fixed
@@ -236,7 +258,14 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	if err := c.ensure(t.Add(-c.opts.Window), t.Add(c.opts.Window)); err != nil {
 		return "", err
 	}
-	vec := c.analyzeArticle(a)
+	vec := c.analyzeArticle(a, true)
+	if _, ok := c.opts.Store.(ArticleReader); !ok {
+		if len(c.texts) >= settleSketches {
+			clear(c.texts) // their neighbourhoods are left as they are
+		}
+		c.texts[a.ID] = analysed(a)
+	}
+	c.keepSketch(a, t, vec)
 	best := c.best(vec, t, a.ID)
 	if best == nil {
 		best = c.open(a, t)
@@ -246,9 +275,9 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	return best.inc.ID, nil
 }
 
-// analyzeArticle counts a's terms in the document frequencies and returns
-// its vector.
-func (c *Clusterer) analyzeArticle(a newsmon.Article) vec {
+// analyzeArticle returns a's vector, first counting its terms in the
+// document frequencies if count is set.
+func (c *Clusterer) analyzeArticle(a newsmon.Article, count bool) vec {
 	lead, rest := splitLead(a.Body)
 	hanDoc := isHanDoc(a.Title, lead, rest)
 	c.acc.reset()
@@ -258,7 +287,7 @@ func (c *Clusterer) analyzeArticle(a newsmon.Article) vec {
 	}
 	c.an.analyze(nil, lead, leadWeight, hanDoc)
 	c.an.analyze(nil, rest, bodyWeight, hanDoc)
-	return c.vector()
+	return c.vector(count)
 }
 
 // Copy is a near copy of an article (its representative) that
@@ -346,6 +375,17 @@ func (c *Clusterer) addCopy(id string, a newsmon.Article) error {
 	if in == nil {
 		return nil
 	}
+	if len(c.copies[id]) < settleCopies {
+		c.copies[id] = append(c.copies[id], analysed(a))
+	}
+	c.copyInto(in, a, true)
+	return nil
+}
+
+// copyInto counts copy a in incident in (and in the document frequencies
+// if count is set).
+func (c *Clusterer) copyInto(in *incident, a newsmon.Article, count bool) {
+	t := articleTime(a)
 	c.touch(in, span{t, t})
 	if t.Before(in.inc.FirstSeen) {
 		in.inc.FirstSeen = t
@@ -353,9 +393,16 @@ func (c *Clusterer) addCopy(id string, a newsmon.Article) error {
 	if t.After(in.inc.LastSeen) {
 		in.inc.LastSeen = t
 	}
-	c.addTerms(in, c.analyzeArticle(a))
+	c.addTerms(in, c.analyzeArticle(a, count))
 	c.describe(in)
-	return nil
+}
+
+// analysed is a with only the part of its body that analysis reads (the
+// lead and the rest that splitLead keeps), as Settle keeps it.
+func analysed(a newsmon.Article) newsmon.Article {
+	lead, rest := splitLead(a.Body)
+	a.Body = a.Body[:len(lead)+len(rest)]
+	return a
 }
 
 // Resolve follows the merges since the last Changes from id to the
@@ -391,8 +438,8 @@ func (c *Clusterer) Changes() Changes {
 		}
 	}
 	slices.SortFunc(ch.Incidents, func(a, b Snapshot) int { return strings.Compare(a.Incident.ID, b.Incident.ID) })
-	ch.Merges = c.merges
-	c.merges, c.alias = nil, map[string]string{}
+	ch.Merges, ch.Moves = c.merges, c.moves
+	c.merges, c.alias, c.moves = nil, map[string]string{}, nil
 	clear(c.dirty)
 	c.evict()
 	return ch
@@ -469,7 +516,8 @@ func byWeight(a, b term) int {
 // vec is an article's L2-normalised TF-IDF vector, heaviest terms first.
 type vec struct {
 	terms []term
-	normX float64 // |translingual part|
+	normX float64   // |translingual part|
+	tf    []float64 // the terms' damped frequencies (before idf and normalising)
 }
 
 // cand is one weighted term of the article being analysed: its place p in
@@ -523,24 +571,39 @@ var log1pTable = func() (t [256]float64) {
 	return t
 }()
 
-// vector counts the article's terms (in c.acc) in the document frequencies
-// and returns its vector.
-func (c *Clusterer) vector() vec {
-	c.docs++
-	clear(c.idfMemo[:])
+// vector returns the vector of the article's terms (in c.acc), first
+// counting them in the document frequencies if count is set.
+func (c *Clusterer) vector(count bool) vec {
+	if count {
+		c.docs++
+		clear(c.idfMemo[:])
+	}
 	acc := &c.acc
 	cands := c.cands[:0]
 	for p, k := range acc.keys {
-		df := c.vocab.count(k, acc.words[p])
+		var df int
+		if count {
+			df = c.vocab.count(k, acc.words[p])
+		} else {
+			df = max(1, c.vocab.lookup(k)) // counted when it was added
+		}
 		cands = append(cands, cand{w: tfWeight(acc.tf[p]) * c.idf(df), p: int32(p)})
 	}
 	top := c.heaviest(cands, articleTerms)
-	v := vec{terms: make([]term, len(top))}
+	v := vec{terms: make([]term, len(top)), tf: make([]float64, len(top))}
 	for i, cd := range top {
 		// Centroids keep the text: it must not point into the article.
 		v.terms[i] = term{acc.ownText(cd.p), cd.w}
+		v.tf[i] = tfWeight(acc.tf[cd.p])
 	}
 	c.cands = cands[:0]
+	normalise(&v)
+	return v
+}
+
+// normalise scales v's weights to unit length and sets its translingual
+// norm.
+func normalise(v *vec) {
 	var n, x float64
 	for _, t := range v.terms {
 		n += t.w * t.w
@@ -550,13 +613,12 @@ func (c *Clusterer) vector() vec {
 	}
 	n = math.Sqrt(n)
 	if n == 0 {
-		return v
+		return
 	}
 	for i := range v.terms {
 		v.terms[i].w /= n
 	}
 	v.normX = math.Sqrt(x) / n
-	return v
 }
 
 // heaviest reorders ts so that its k heaviest candidates come first,
@@ -958,9 +1020,27 @@ func (c *Clusterer) touch(in *incident, s span) {
 	in.used = c.use
 	c.dirty[in] = true
 	if old, ok := c.pending[in]; ok {
+		c.pending[in] = old.union(s)
+	} else {
+		c.pending[in] = s
+	}
+	if old, ok := c.unsettled[in.inc.ID]; ok {
 		s = old.union(s)
 	}
-	c.pending[in] = s
+	c.unsettled[in.inc.ID] = s
+}
+
+// unsettle moves what Settle has to revisit of incident from to into.
+func (c *Clusterer) unsettle(from, into string) {
+	s, ok := c.unsettled[from]
+	if !ok {
+		return
+	}
+	delete(c.unsettled, from)
+	if old, ok := c.unsettled[into]; ok {
+		s = old.union(s)
+	}
+	c.unsettled[into] = s
 }
 
 // span is a closed interval of time.

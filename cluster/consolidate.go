@@ -98,6 +98,25 @@ func (c *Clusterer) bestMerge(in *incident, near span) (*incident, float64) {
 	if in.norm == 0 {
 		return nil, 0
 	}
+	var best *incident
+	bestSim := 0.0
+	for _, o := range c.nearby(in, near) {
+		if c.refusesMerge(in, o) {
+			continue
+		}
+		s := centroidSimilarity(in, o)
+		if best == nil || s > bestSim || (s == bestSim && o.inc.ID < best.inc.ID) {
+			best, bestSim = o, s
+		}
+	}
+	return best, bestSim
+}
+
+// nearby returns the incidents in memory whose spans come within the
+// window of near and whose similarity to in over its heaviest terms makes
+// them candidates to be the same event, at most maxCandidates, the most
+// similar first.
+func (c *Clusterer) nearby(in *incident, near span) []*incident {
 	// The centroid's heaviest terms (and all its translingual ones) find
 	// the candidates, as an article's do.
 	probe := make([]term, 0, len(in.terms))
@@ -135,18 +154,11 @@ func (c *Clusterer) bestMerge(in *incident, near span) (*incident, float64) {
 	if len(cands) > maxCandidates {
 		cands = cands[:maxCandidates]
 	}
-	var best *incident
-	bestSim := 0.0
-	for _, cd := range cands {
-		if c.refusesMerge(in, cd.in) {
-			continue
-		}
-		s := centroidSimilarity(in, cd.in)
-		if best == nil || s > bestSim || (s == bestSim && cd.in.inc.ID < best.inc.ID) {
-			best, bestSim = cd.in, s
-		}
+	out := make([]*incident, len(cands))
+	for i, cd := range cands {
+		out[i] = cd.in
 	}
-	return best, bestSim
+	return out
 }
 
 // refuses reports whether Options.Review refuses article id a place in
@@ -231,6 +243,9 @@ func (c *Clusterer) merge(keep, gone *incident) {
 	delete(c.pending, gone)
 	c.merges = append(c.merges, Merge{From: gone.inc.ID, Into: keep.inc.ID})
 	c.alias[gone.inc.ID] = keep.inc.ID
+	c.unsettle(gone.inc.ID, keep.inc.ID)
+	c.copies[keep.inc.ID] = append(c.copies[keep.inc.ID], c.copies[gone.inc.ID]...)
+	delete(c.copies, gone.inc.ID)
 
 	k, g := &keep.inc, &gone.inc
 	if g.FirstSeen.Before(k.FirstSeen) {

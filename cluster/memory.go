@@ -124,6 +124,7 @@ func (c *Clusterer) evict() {
 		c.unindex(in)
 		delete(c.active, in.inc.ID)
 		delete(c.pending, in)
+		delete(c.copies, in.inc.ID)
 		for d := dayOf(in.inc.FirstSeen); d <= dayOf(in.inc.LastSeen); d++ {
 			delete(c.loaded, d)
 			delete(c.dayUse, d)

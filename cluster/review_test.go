@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +13,10 @@ import (
 type refusals map[string]string
 
 func (r refusals) Refuses(incidentID, articleID string) bool { return r[articleID] == incidentID }
+
+func (r refusals) Reviewed(incidentID string) bool {
+	return slices.Contains(slices.Collect(maps.Values(r)), incidentID)
+}
 
 // TestReviewRefuses: an article a reviewer moved out of an incident does
 // not join it again, and consolidation does not merge the incident it is

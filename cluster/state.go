@@ -40,6 +40,7 @@ type Loader interface {
 type Changes struct {
 	Incidents []Snapshot
 	Merges    []Merge
+	Moves     []Move // articles Settle moved to another incident (already in its ArticleIDs)
 }
 
 // snapshot returns a copy of in for the caller.

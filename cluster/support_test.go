@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -30,12 +31,30 @@ type memStore struct {
 	alias     map[string]string
 	df        map[string]int
 	docs      int
-	loads     int    // IncidentsBetween calls
-	asked     []span // the range of each IncidentsBetween call
+	articles  map[string]newsmon.Article // as a store keeps them: with their incident
+	loads     int                        // IncidentsBetween calls
+	asked     []span                     // the range of each IncidentsBetween call
 }
 
 func newMemStore() *memStore {
-	return &memStore{incidents: map[string]Snapshot{}, alias: map[string]string{}, df: map[string]int{}}
+	return &memStore{incidents: map[string]Snapshot{}, alias: map[string]string{}, df: map[string]int{}, articles: map[string]newsmon.Article{}}
+}
+
+// Article is the stored article id (ArticleReader).
+func (s *memStore) Article(id string) (newsmon.Article, error) {
+	a, ok := s.articles[id]
+	if !ok {
+		return a, fmt.Errorf("article %s not stored", id)
+	}
+	return a, nil
+}
+
+// save stores arts with the incidents ids that AddBatch gave them.
+func (s *memStore) save(arts []newsmon.Article, ids []string) {
+	for i, a := range arts {
+		a.IncidentID = ids[i]
+		s.articles[a.ID] = a
+	}
 }
 
 func (s *memStore) IncidentsBetween(from, to time.Time, skip func(string) bool, fn func(Snapshot) error) error {
@@ -64,6 +83,11 @@ func (s *memStore) sync(c *Clusterer) Changes {
 	for _, m := range ch.Merges {
 		delete(s.incidents, m.From)
 		s.alias[m.From] = m.Into
+	}
+	for _, m := range ch.Moves {
+		a := s.articles[m.Article]
+		a.IncidentID = m.Into
+		s.articles[m.Article] = a
 	}
 	terms, counts, docs := c.DocFreqChanges()
 	for i, k := range terms {
@@ -94,14 +118,24 @@ func (s *memStore) open(opts Options) *Clusterer {
 }
 
 // run clusters arts in batches of `batch` (AddBatch, then sync), with a
-// fresh clusterer restored from s every `restart` batches (0: never), and
-// returns each article's incident at the end.
+// fresh clusterer restored from s every `restart` batches (0: never), each
+// process ending with Settle as a crawl does, and returns each article's
+// incident at the end.
 func (s *memStore) run(t testing.TB, opts Options, arts []newsmon.Article, batch, restart int) map[string]string {
 	t.Helper()
 	var c *Clusterer
-	assigned := map[string]string{}
+	settle := func() {
+		if c == nil {
+			return
+		}
+		if err := c.Settle(); err != nil {
+			t.Fatal(err)
+		}
+		s.sync(c)
+	}
 	for n, i := 0, 0; i < len(arts); n, i = n+1, i+batch {
 		if c == nil || (restart > 0 && n%restart == 0) {
+			settle()
 			c = s.open(opts)
 		}
 		part := arts[i:min(i+batch, len(arts))]
@@ -109,20 +143,19 @@ func (s *memStore) run(t testing.TB, opts Options, arts []newsmon.Article, batch
 		if err != nil {
 			t.Fatal(err)
 		}
-		for j, a := range part {
-			assigned[a.ID] = ids[j]
-		}
+		s.save(part, ids)
 		s.sync(c)
 	}
+	settle()
 	out := map[string]string{}
 	for _, sn := range s.incidents {
 		for _, a := range sn.Incident.ArticleIDs {
 			out[a] = sn.Incident.ID
 		}
 	}
-	for id, inc := range assigned {
-		if got := s.resolve(inc); out[id] != got {
-			t.Fatalf("article %s: assigned %s (now %s), stored under %s", id, inc, got, out[id])
+	for id, a := range s.articles {
+		if got := s.resolve(a.IncidentID); out[id] != got {
+			t.Fatalf("article %s: stored with %s (now %s), its incident lists it under %s", id, a.IncidentID, got, out[id])
 		}
 	}
 	return out

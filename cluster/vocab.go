@@ -122,6 +122,15 @@ func (v *vocab) count(k uint64, s string) int {
 	return int(d & maxDF)
 }
 
+// lookup returns the document frequency of term k (0: unknown).
+func (v *vocab) lookup(k uint64) int {
+	i, ok := v.slot(k)
+	if !ok {
+		return 0
+	}
+	return int(v.df[i] & maxDF)
+}
+
 // set gives term s its document frequency n, as restored.
 func (v *vocab) set(s string, n int) {
 	k := termKey(s)

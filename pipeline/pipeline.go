@@ -327,6 +327,8 @@ func (p *Pipeline) newClusterer(cfg *config.Config) (*cluster.Clusterer, error) 
 // incidentLoader is the store as the clusterer reads it.
 type incidentLoader struct{ st *store.Store }
 
+func (l incidentLoader) Article(id string) (newsmon.Article, error) { return l.st.Article(id) }
+
 func (l incidentLoader) IncidentsBetween(from, to time.Time, skip func(string) bool, fn func(cluster.Snapshot) error) error {
 	return l.st.IncidentsBetweenExcept(from, to, skip, func(inc newsmon.Incident, st newsmon.IncidentState) error {
 		return fn(cluster.Snapshot{Incident: inc, State: st})
@@ -371,6 +373,15 @@ func (p *Pipeline) reviewRules() (cluster.Review, error) {
 type reviewRules struct {
 	st *store.Store
 	r  *store.Reviews
+}
+
+func (rr reviewRules) Reviewed(incidentID string) bool {
+	cur, err := rr.st.ResolveIncident(incidentID)
+	if err != nil {
+		return true // unsure: keep the reviewer's decisions
+	}
+	st := rr.r.Of(cur)
+	return st.Status != newsmon.StatusNew || len(st.Notes) > 0 || len(st.MergedIDs) > 0
 }
 
 func (rr reviewRules) Refuses(incidentID, articleID string) bool {
@@ -588,6 +599,9 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	stats, err := p.crawler.CrawlWith(ctx, sources, hooks)
 	stopFlusher()
 	ferr := p.Flush()
+	if ferr == nil {
+		ferr = p.Settle()
+	}
 	p.mu.Lock()
 	commitFailed := p.commitFailures != failuresBefore
 	p.mu.Unlock()
@@ -1083,6 +1097,12 @@ func (p *Pipeline) cluster(batch *pending) ([]store.Write, error) {
 	for i, a := range batch.arts {
 		a.IncidentID = ids[i]
 	}
+	return p.clusterWrites(), nil
+}
+
+// clusterWrites returns the writes of what the clusterer changed since it
+// was last asked. Call with p.commitMu held.
+func (p *Pipeline) clusterWrites() []store.Write {
 	ch := p.clusterer.Changes()
 	var writes []store.Write
 	for _, m := range ch.Merges {
@@ -1091,11 +1111,37 @@ func (p *Pipeline) cluster(batch *pending) ([]store.Write, error) {
 	for _, sn := range ch.Incidents {
 		writes = append(writes, store.Write{Incident: &sn.Incident, State: &sn.State})
 	}
+	for _, m := range ch.Moves {
+		writes = append(writes, store.Write{Move: &store.MoveWrite{Article: m.Article, Into: m.Into}})
+	}
 	terms, counts, docs := p.clusterer.DocFreqChanges()
 	if len(terms) > 0 {
 		writes = append(writes, store.Write{DocFreq: &store.DocFreqWrite{Terms: terms, Counts: counts, Docs: docs}})
 	}
-	return writes, nil
+	return writes
+}
+
+// Settle regroups the incidents the cycle changed, with their neighbours,
+// as their articles would be grouped arriving in time order
+// (cluster.Clusterer.Settle), and commits what changed. Run calls it at
+// the end of each crawl, once its articles are committed.
+func (p *Pipeline) Settle() error {
+	p.commitMu.Lock()
+	defer p.commitMu.Unlock()
+	err := p.clusterer.Settle()
+	if err == nil {
+		if writes := p.clusterWrites(); len(writes) > 0 {
+			_, err = p.store.SaveBatch(writes)
+		}
+	}
+	if err != nil {
+		// The clusterer holds what was not stored: read it anew.
+		if c, rerr := p.newClusterer(p.cfg); rerr == nil {
+			p.clusterer = c
+		}
+		return fmt.Errorf("settle incidents: %w", err)
+	}
+	return nil
 }
 
 // startFlusher commits the open batch when it is full or every flushEvery,

@@ -163,3 +163,30 @@ func migrateMaxSpan(tx *bolt.Tx) error {
 		return raiseMaxSpan(tx, inc.FirstSeen, inc.LastSeen)
 	})
 }
+
+// MoveWrite says that stored article Article is now part of incident Into
+// (the clusterer regrouped its incident's neighbourhood, or a reviewer
+// moved it); the caller writes the incidents' new versions in the same
+// batch.
+type MoveWrite struct {
+	Article, Into string
+}
+
+// moveArticle sets the incident of a stored article (ErrNotFound when it
+// is not stored).
+func moveArticle(tx *bolt.Tx, w MoveWrite) error {
+	if w.Article == "" || w.Into == "" {
+		return fmt.Errorf("move of article %q into %q: article and incident required", w.Article, w.Into)
+	}
+	articles := tx.Bucket(bucketArticles)
+	a, err := getArticle(articles, w.Article)
+	if err != nil {
+		return fmt.Errorf("move article %s: %w", w.Article, err)
+	}
+	a.IncidentID = w.Into
+	data, err := json.Marshal(&a)
+	if err != nil {
+		return fmt.Errorf("move article %s: %w", a.ID, err)
+	}
+	return articles.Put([]byte(a.ID), data)
+}

@@ -78,6 +78,46 @@ func TestMergeIncident(t *testing.T) {
 	}
 }
 
+// TestMoveArticle: a move files a stored article under another incident
+// (and through its merges); an article not stored is refused with
+// ErrNotFound without failing the batch, and a move without an incident
+// fails it.
+func TestMoveArticle(t *testing.T) {
+	s := openTest(t)
+	day := time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC)
+	a, b := newsmon.Incident{ID: "inc-a", FirstSeen: day, LastSeen: day}, newsmon.Incident{ID: "inc-b", FirstSeen: day, LastSeen: day}
+	w1, w2 := testArticle(1), testArticle(2)
+	w1.Incident, w2.Incident = &a, &b
+	if _, err := s.SaveBatch([]Write{{Article: &w1}, {Article: &w2}}); err != nil {
+		t.Fatal(err)
+	}
+	id := w1.Article.ID
+	b.ArticleIDs = []string{w2.Article.ID, id}
+	errs, err := s.SaveBatch([]Write{
+		{Incident: &b},
+		{Move: &MoveWrite{Article: id, Into: "inc-b"}},
+		{Move: &MoveWrite{Article: "no-such-article", Into: "inc-b"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[1] != nil || !errors.Is(errs[2], ErrNotFound) {
+		t.Errorf("errs = %v; want nil for the stored article, ErrNotFound for the other", errs)
+	}
+	if got, err := s.Article(id); err != nil || got.IncidentID != "inc-b" {
+		t.Errorf("moved article's incident = %q, %v; want inc-b", got.IncidentID, err)
+	}
+	if _, err := s.SaveBatch([]Write{{Merge: &MergeWrite{From: "inc-b", Into: "inc-a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Article(id); err != nil || got.IncidentID != "inc-a" {
+		t.Errorf("after inc-b was merged into inc-a: incident %q, %v; want inc-a", got.IncidentID, err)
+	}
+	if _, err := s.SaveBatch([]Write{{Move: &MoveWrite{Article: id}}}); err == nil {
+		t.Error("a move without its incident was accepted")
+	}
+}
+
 // TestIncidentsBetweenSpans: IncidentsBetween finds an incident that began
 // before the range and was last seen long after it (its reading is bounded
 // by the longest span stored), also in a database written before that

@@ -39,18 +39,8 @@ func appendReview(tx *bolt.Tx, w ReviewWrite) error {
 		if e.Article == "" || e.Into == "" {
 			return fmt.Errorf("review move of %q: article and destination required", e.Article)
 		}
-		articles := tx.Bucket(bucketArticles)
-		a, err := getArticle(articles, e.Article)
-		if err != nil {
+		if err := moveArticle(tx, MoveWrite{Article: e.Article, Into: e.Into}); err != nil {
 			return fmt.Errorf("review move: %w", err)
-		}
-		a.IncidentID = e.Into
-		data, err := json.Marshal(&a)
-		if err != nil {
-			return fmt.Errorf("review move: article %s: %w", a.ID, err)
-		}
-		if err := articles.Put([]byte(a.ID), data); err != nil {
-			return err
 		}
 	}
 	data, err := json.Marshal(&e)

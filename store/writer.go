@@ -144,6 +144,7 @@ type Write struct {
 	// id (incident_state.go); nil leaves the stored state as it is.
 	State  *newsmon.IncidentState
 	Merge  *MergeWrite
+	Move   *MoveWrite   // a stored article now part of another incident
 	Review *ReviewWrite // a reviewer's decision, appended to the review log
 }
 
@@ -183,6 +184,8 @@ func (s *Store) SaveBatch(writes []Write) (errs []error, err error) {
 				if err := mergeIncident(tx, *w.Merge); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)
 				}
+			case w.Move != nil:
+				werr = moveArticle(tx, *w.Move)
 			case w.Review != nil:
 				if err := appendReview(tx, *w.Review); err != nil {
 					return fmt.Errorf("write %d: %w", i, err)

@@ -109,6 +109,9 @@ func Run(ctx context.Context, items []clustereval.Item, o Order, dir string) (ma
 			if err != nil {
 				return fmt.Errorf("incident %s: article %s: %w", inc.ID, id, err)
 			}
+			if a.IncidentID != inc.ID {
+				return fmt.Errorf("order %s: article %s is stored as part of incident %s, and incident %s lists it", o.Name, id, a.IncidentID, inc.ID)
+			}
 			urls := []string{a.URL}
 			for _, d := range a.Duplicates {
 				urls = append(urls, d.URL)

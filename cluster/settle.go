@@ -1,0 +1,505 @@
+package cluster
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/newsmon/newsmon"
+)
+
+// Settling. Joining and consolidation decide with what has arrived: the
+// incident's members so far and the document frequencies of the moment,
+// so a report near the threshold joins or not depending on which reports
+// came before it, and early vectors (few documents counted) are flatter
+// than late ones. Settle, at the end of a crawl or cycle, revisits each
+// incident changed since its last call together with its nearest
+// neighbours (the neighbourhood): their members are grouped again as they
+// would be arriving in time order (then by id), with the document
+// frequencies of now, by the same join and merge tests. When that grouping
+// differs from the incidents as they are, the neighbourhood is rebuilt
+// from it: a group keeps the id of the incident most of its members come
+// from (each id once), an incident whose id no group keeps is reported
+// merged into the group that took most of its members, an article that
+// changed incident is reported in Changes.Moves. So the grouping of a
+// neighbourhood is a function of its members and the corpus, whatever the
+// order they came in.
+//
+// The tests are eased by settleJoinSlack and settleMergeSlack: with the
+// corpus's document frequencies common words weigh less than when the
+// first reports of an event arrived, and same-event reports' cosines are
+// lower (the three reports of one BASIL event: 0.19-0.41 pairwise among
+// few documents, 0.08-0.19 among all 156).
+
+const (
+	settleNear       = 3      // neighbours regrouped with a changed incident
+	settleLow        = 0.06   // the centroid similarity a neighbour needs
+	settleMembers    = 32     // neighbourhoods with more members are left as they are
+	settleJoinSlack  = 0.04   // the join test's ease in settling
+	settleMergeSlack = 0.08   // the merge test's ease in settling
+	settleSketches   = 16_384 // articles whose terms are kept for Settle (about 2 KB each)
+	// A sketch made when the corpus had less than 1/sketchGrowth of its
+	// documents now is made again from the text: its terms were chosen by
+	// weights unlike today's (with few documents, common words weigh
+	// almost as much as rare ones), not only weighted by them.
+	sketchGrowth = 2
+	settleCopies = 8 // near copies of an incident kept to count again when it is rebuilt
+)
+
+// ArticleReader is what Settle asks of the Loader, when it has it: a stored
+// article by id. Without it, the clusterer keeps the text of the articles
+// added since the last Settle itself.
+type ArticleReader interface {
+	Article(id string) (newsmon.Article, error)
+}
+
+// Move says that article Article is now part of incident Into.
+type Move struct {
+	Article, Into string
+}
+
+// sketch is an article as Settle weighs it: its id, time, and heaviest
+// terms with their damped frequencies (vec.tf), to be weighted with the
+// document frequencies of now.
+type sketch struct {
+	id   string
+	t    time.Time
+	v    vec
+	docs int // documents counted when it was made
+}
+
+// member is an article of a neighbourhood being settled: its sketch,
+// weighted now, and the incident it is in.
+type member struct {
+	sketch
+	from *incident
+}
+
+// Settle regroups the neighbourhoods of the incidents changed since its
+// last call (see above), then consolidates. Call it at the end of a crawl
+// or cycle, when the articles it added are stored.
+func (c *Clusterer) Settle() error {
+	todo := slices.SortedFunc(maps.Keys(c.unsettled), func(a, b string) int {
+		sa, sb := c.unsettled[a], c.unsettled[b]
+		if d := sa.from.Compare(sb.from); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	spans := c.unsettled
+	c.unsettled = map[string]span{}
+	w := c.opts.Window
+	// First each changed incident's centroid is weighed anew, so that
+	// neighbours are found by today's weights (an incident of reports that
+	// came among the first few documents has weights unlike today's).
+	type change struct {
+		in *incident
+		at span
+	}
+	var ins []change
+	for _, id := range todo {
+		s := spans[id]
+		if err := c.ensure(s.from.Add(-w), s.to.Add(w)); err != nil {
+			return err
+		}
+		if in := c.active[c.Resolve(id)]; in != nil {
+			ok, err := c.reweigh(in)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ins = append(ins, change{in, s})
+			}
+		}
+	}
+	for _, ch := range ins {
+		in, s := ch.in, ch.at
+		if c.active[in.inc.ID] != in {
+			continue // rebuilt meanwhile
+		}
+		if err := c.ensure(s.from.Add(-w), s.to.Add(w)); err != nil {
+			return err
+		}
+		if err := c.settle(in, s); err != nil {
+			return err
+		}
+	}
+	if err := c.Consolidate(); err != nil {
+		return err
+	}
+	clear(c.unsettled) // what Settle itself changed is settled
+	clear(c.texts)
+	return nil
+}
+
+// reweigh sets in's centroid to the sum of its members' (and copies')
+// vectors weighted now; false when a member cannot be had.
+func (c *Clusterer) reweigh(in *incident) (bool, error) {
+	terms := make(map[string]float64, len(in.terms))
+	for _, id := range in.inc.ArticleIDs {
+		sk, ok, err := c.sketchOf(id)
+		if err != nil || !ok {
+			return false, err
+		}
+		for _, tm := range sk.v.terms {
+			terms[tm.k] += tm.w
+		}
+	}
+	for _, a := range c.copies[in.inc.ID] {
+		for _, tm := range c.analyzeArticle(a, false).terms {
+			terms[tm.k] += tm.w
+		}
+	}
+	pruneTerms(terms, nil)
+	c.unindex(in)
+	in.terms = terms
+	in.norms()
+	c.index(in)
+	c.dirty[in] = true
+	return true, nil
+}
+
+// settle regroups in's neighbourhood if its grouping differs.
+func (c *Clusterer) settle(in *incident, near span) error {
+	hood := []*incident{in}
+	n := len(in.inc.ArticleIDs)
+	for _, o := range c.neighbours(in, near) {
+		if k := len(o.inc.ArticleIDs); n+k <= settleMembers {
+			hood, n = append(hood, o), n+k
+		}
+	}
+	if len(hood) == 1 && n < 2 || n > settleMembers || c.reviewed(hood) {
+		return nil
+	}
+	ms := make([]member, 0, n)
+	for _, h := range hood {
+		for _, id := range h.inc.ArticleIDs {
+			sk, ok, err := c.sketchOf(id)
+			if err != nil || !ok {
+				return err
+			}
+			ms = append(ms, member{sketch: sk, from: h})
+		}
+	}
+	slices.SortFunc(ms, func(x, y member) int {
+		if d := x.t.Compare(y.t); d != 0 {
+			return d
+		}
+		return strings.Compare(x.id, y.id)
+	})
+	groups := c.regroup(ms)
+	if samePartition(ms, groups, len(hood)) {
+		return nil
+	}
+	return c.rebuild(hood, ms, groups)
+}
+
+// keepSketch keeps article a's sketch (its vector as Add made it) for
+// Settle, within settleSketches.
+func (c *Clusterer) keepSketch(a newsmon.Article, t time.Time, v vec) {
+	if len(c.sketches) >= settleSketches {
+		clear(c.sketches) // the older ones are analysed again if needed
+	}
+	c.sketches[a.ID] = sketch{id: a.ID, t: t, v: v, docs: c.docs}
+}
+
+// sketchOf returns article id's sketch weighted with today's document
+// frequencies; false when it is not kept and its text cannot be had
+// (not kept either, and the Store is no ArticleReader).
+func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
+	sk, ok := c.sketches[id]
+	if !ok || sk.docs*sketchGrowth < c.docs {
+		a, ok, err := c.article(id)
+		if err != nil || !ok {
+			return sketch{}, false, err
+		}
+		sk = sketch{id: id, t: articleTime(a), v: c.analyzeArticle(a, false)}
+		c.keepSketch(a, sk.t, sk.v)
+		return sk, true, nil
+	}
+	v := vec{terms: make([]term, len(sk.v.terms))}
+	for i, tm := range sk.v.terms {
+		v.terms[i] = term{tm.k, sk.v.tf[i] * c.idf(max(1, c.vocab.lookup(termKey(tm.k))))}
+	}
+	normalise(&v)
+	sk.v = v
+	return sk, true, nil
+}
+
+// article returns stored article id: kept since the last Settle, else read
+// through the Store if it is an ArticleReader.
+func (c *Clusterer) article(id string) (newsmon.Article, bool, error) {
+	if a, ok := c.texts[id]; ok {
+		return a, true, nil
+	}
+	r, ok := c.opts.Store.(ArticleReader)
+	if !ok {
+		return newsmon.Article{}, false, nil
+	}
+	a, err := r.Article(id)
+	if err != nil {
+		return a, false, fmt.Errorf("settle: article %s: %w", id, err)
+	}
+	return a, true, nil
+}
+
+// reviewed reports whether a reviewer decided about an incident of hood,
+// or refused any of its articles a place in another of them: such a
+// neighbourhood is left as it is.
+func (c *Clusterer) reviewed(hood []*incident) bool {
+	if c.opts.Review == nil {
+		return false
+	}
+	for _, a := range hood {
+		if c.opts.Review.Reviewed(a.inc.ID) {
+			return true
+		}
+		for _, b := range hood {
+			if a != b && c.refusesMerge(a, b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// neighbours returns up to settleNear incidents in memory most similar to
+// in (at least settleLow), among those whose spans come within the window
+// of near.
+func (c *Clusterer) neighbours(in *incident, near span) []*incident {
+	if in.norm == 0 {
+		return nil
+	}
+	type cand struct {
+		in    *incident
+		score float64
+	}
+	var cands []cand
+	for _, o := range c.nearby(in, near) {
+		if s := centroidSimilarity(in, o); s >= settleLow {
+			cands = append(cands, cand{o, s})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return strings.Compare(a.in.inc.ID, b.in.inc.ID)
+	})
+	out := make([]*incident, 0, settleNear)
+	for i := 0; i < len(cands) && i < settleNear; i++ {
+		out = append(out, cands[i].in)
+	}
+	return out
+}
+
+// samePartition reports whether groups (indexes into ms) are the incidents
+// the members come from, n of them.
+func samePartition(ms []member, groups [][]int, n int) bool {
+	if len(groups) != n {
+		return false
+	}
+	seen := make(map[*incident]bool, n)
+	for _, g := range groups {
+		f := ms[g[0]].from
+		if seen[f] {
+			return false
+		}
+		seen[f] = true
+		for _, i := range g {
+			if ms[i].from != f {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// regroup groups ms (in time order, analysed) as the clusterer would were
+// they to arrive in that order with today's document frequencies: each
+// joins the most similar group it passes the join test with, else opens
+// one; then groups merge as Consolidate merges incidents. It returns the
+// groups as indexes into ms, each in time order, ordered by their first
+// member.
+func (c *Clusterer) regroup(ms []member) [][]int {
+	type group struct {
+		in      *incident // centroid, span and article count only
+		members []int
+	}
+	var gs []*group
+	add := func(g *group, i int) {
+		m := ms[i]
+		g.members = append(g.members, i)
+		g.in.inc.ArticleIDs = append(g.in.inc.ArticleIDs, m.id)
+		if m.t.Before(g.in.inc.FirstSeen) {
+			g.in.inc.FirstSeen = m.t
+		}
+		if m.t.After(g.in.inc.LastSeen) {
+			g.in.inc.LastSeen = m.t
+		}
+		for _, tm := range m.v.terms {
+			g.in.terms[tm.k] += tm.w
+		}
+		pruneTerms(g.in.terms, nil)
+		g.in.norms()
+	}
+	for i, m := range ms {
+		var best *group
+		bestSim := 0.0
+		for _, g := range gs {
+			if !c.accepts(g.in, m.t) {
+				continue
+			}
+			s := similarity(m.v, g.in)
+			if s >= c.joinTest(len(m.v.terms), g.in)-settleJoinSlack && (best == nil || s > bestSim) {
+				best, bestSim = g, s
+			}
+		}
+		if best == nil {
+			best = &group{in: &incident{terms: map[string]float64{}, inc: newsmon.Incident{FirstSeen: m.t, LastSeen: m.t}}}
+			gs = append(gs, best)
+		}
+		add(best, i)
+	}
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(gs) && !merged; i++ {
+			a := gs[i]
+			var best *group
+			bestSim := 0.0
+			for j, b := range gs {
+				if j == i || !c.meets(b.in, span{a.in.inc.FirstSeen, a.in.inc.LastSeen}) {
+					continue
+				}
+				s := centroidSimilarity(a.in, b.in)
+				if s >= c.mergeThreshold(a.in, b.in)-settleMergeSlack && (best == nil || s > bestSim) {
+					best, bestSim = b, s
+				}
+			}
+			if best != nil {
+				for _, k := range best.members {
+					add(a, k)
+				}
+				gs = slices.DeleteFunc(gs, func(g *group) bool { return g == best })
+				merged = true
+			}
+		}
+	}
+	out := make([][]int, len(gs))
+	for i, g := range gs {
+		out[i] = slices.Sorted(slices.Values(g.members))
+	}
+	slices.SortFunc(out, func(x, y []int) int { return cmp.Compare(x[0], y[0]) })
+	return out
+}
+
+// rebuild replaces the incidents of hood by groups of their members (see
+// Settle for the ids).
+func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error {
+	arts := make([]newsmon.Article, len(ms))
+	for i, m := range ms {
+		a, ok, err := c.article(m.id)
+		if err != nil || !ok {
+			return err // not kept: the neighbourhood stays as it is
+		}
+		arts[i] = a
+	}
+	// Each group takes the id of the incident most of its members come
+	// from, unless an earlier group took it; the others a new one.
+	taken := map[*incident]int{} // incident -> group keeping its id
+	ids := make([]string, len(groups))
+	for gi, g := range groups {
+		count := map[*incident]int{}
+		for _, i := range g {
+			count[ms[i].from]++
+		}
+		var pick *incident
+		for _, h := range hood { // hood order: ties go to the changed incident, then the nearest
+			if _, ok := taken[h]; ok || count[h] == 0 {
+				continue
+			}
+			if pick == nil || count[h] > count[pick] {
+				pick = h
+			}
+		}
+		if pick != nil {
+			taken[pick] = gi
+			ids[gi] = pick.inc.ID
+		}
+	}
+	for gi, g := range groups {
+		if ids[gi] == "" {
+			ids[gi] = c.freshID(ms[g[0]].id)
+		}
+	}
+	// Where each incident's members went: its own group, else the group
+	// that took most of them (its id resolves there, its copies go there).
+	home := map[*incident]int{}
+	for _, h := range hood {
+		if gi, ok := taken[h]; ok {
+			home[h] = gi
+			continue
+		}
+		count := make([]int, len(groups))
+		for gi, g := range groups {
+			for _, i := range g {
+				if ms[i].from == h {
+					count[gi]++
+				}
+			}
+		}
+		home[h] = 0
+		for gi := range groups {
+			if count[gi] > count[home[h]] {
+				home[h] = gi
+			}
+		}
+	}
+	copies := make([][]newsmon.Article, len(groups))
+	for _, h := range hood {
+		c.unindex(h)
+		delete(c.active, h.inc.ID)
+		delete(c.dirty, h)
+		delete(c.pending, h)
+		copies[home[h]] = append(copies[home[h]], c.copies[h.inc.ID]...)
+		delete(c.copies, h.inc.ID)
+		if _, ok := taken[h]; !ok {
+			into := ids[home[h]]
+			c.merges = append(c.merges, Merge{From: h.inc.ID, Into: into})
+			c.alias[h.inc.ID] = into
+			c.unsettle(h.inc.ID, into)
+		}
+	}
+	for gi, g := range groups {
+		in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1}
+		first := ms[g[0]]
+		in.inc = newsmon.Incident{ID: ids[gi], FirstSeen: first.t, LastSeen: first.t}
+		c.active[in.inc.ID] = in
+		for _, i := range g {
+			m := ms[i]
+			c.join(in, arts[i], m.t, c.analyzeArticle(arts[i], false)) // the analysis leaves the article's terms for its topic evidence
+			if m.from.inc.ID != in.inc.ID {
+				c.moves = append(c.moves, Move{Article: m.id, Into: in.inc.ID})
+			}
+		}
+		for _, a := range copies[gi] {
+			c.copyInto(in, a, false)
+		}
+	}
+	return nil
+}
+
+// freshID is the id of an incident split off by Settle whose first
+// article is article: derived from it, as IncidentID is, but not that id,
+// which an incident the article was first in has or had.
+func (c *Clusterer) freshID(article string) string {
+	for n := 2; ; n++ {
+		id := IncidentID(fmt.Sprintf("%s\x00%d", article, n))
+		if c.active[id] == nil && c.alias[id] == "" {
+			return id
+		}
+	}
+}
