@@ -260,7 +260,7 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	}
 	vec := c.analyzeArticle(a, true)
 	if _, ok := c.opts.Store.(ArticleReader); !ok {
-		if len(c.texts) >= settleSketches {
+		if len(c.texts) >= c.opts.MaxOpen {
 			clear(c.texts) // their neighbourhoods are left as they are
 		}
 		c.texts[a.ID] = analysed(a)

@@ -127,9 +127,20 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 		for j, a := range part {
 			byArticle[a.ID] = ids[j]
 		}
+		s.save(part, ids)
 		s.sync(c)
 		peak = max(peak, len(c.active))
+		if len(c.sketches) > budget || len(c.texts) > budget {
+			t.Fatalf("%d sketches and %d texts kept for Settle, budget %d", len(c.sketches), len(c.texts), budget)
+		}
 	}
+	if err := c.Settle(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range s.sync(c).Moves {
+		byArticle[m.Article] = m.Into
+	}
+	peak = max(peak, len(c.active))
 	if peak > budget {
 		t.Errorf("%d incidents in memory at the peak, budget %d", peak, budget)
 	}

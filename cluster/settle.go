@@ -40,7 +40,6 @@ const (
 	settleMembers    = 32     // neighbourhoods with more members are left as they are
 	settleJoinSlack  = 0.04   // the join test's ease in settling
 	settleMergeSlack = 0.08   // the merge test's ease in settling
-	settleSketches   = 16_384 // articles whose terms are kept for Settle (about 2 KB each)
 	// A sketch made when the corpus had less than 1/sketchGrowth of its
 	// documents now is made again from the text: its terms were chosen by
 	// weights unlike today's (with few documents, common words weigh
@@ -198,9 +197,10 @@ func (c *Clusterer) settle(in *incident, near span) error {
 }
 
 // keepSketch keeps article a's sketch (its vector as Add made it) for
-// Settle, within settleSketches.
+// Settle: as many as the budget of incidents in memory (Options.MaxOpen),
+// about 2 KB each.
 func (c *Clusterer) keepSketch(a newsmon.Article, t time.Time, v vec) {
-	if len(c.sketches) >= settleSketches {
+	if len(c.sketches) >= c.opts.MaxOpen {
 		clear(c.sketches) // the older ones are analysed again if needed
 	}
 	c.sketches[a.ID] = sketch{id: a.ID, t: t, v: v, docs: c.docs}
