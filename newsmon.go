@@ -133,6 +133,7 @@ type IncidentState struct {
 	TitleLang string             `json:"title_lang,omitempty"` // the language of the incident's title
 	Central   float64            `json:"central,omitempty"`    // similarity of the title's article to the centroid when it was chosen
 	Evidence  []string           `json:"evidence,omitempty"`   // topic phrases found in the members, "topic:kind:phrase", sorted
+	Weighed   int                `json:"weighed,omitempty"`    // documents counted when the oldest of Terms' weights were set (0: not known)
 }
 
 // Topic says what makes an incident worth review: terms and harms in any

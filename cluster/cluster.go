@@ -126,6 +126,7 @@ type Clusterer struct {
 	unsettled map[string]span
 	texts     map[string]newsmon.Article
 	sketches  map[string]sketch
+	now       map[string]sketch // during Settle: sketches weighted with today's document frequencies
 	copies    map[string][]newsmon.Article
 	moves     []Move
 }
@@ -142,6 +143,7 @@ type incident struct {
 	// evidence holds the topic phrases found in the incident (evidenceKey).
 	evidence map[string]bool
 	used     uint64 // Clusterer.use when last used
+	weighed  int    // documents counted when the oldest of terms' weights were set (0: not known)
 
 	// Scratch of best: the partial dot products with the vector of round.
 	round     uint64
@@ -179,6 +181,7 @@ func New(opts Options) *Clusterer {
 		unsettled: map[string]span{},
 		texts:     map[string]newsmon.Article{},
 		sketches:  map[string]sketch{},
+		now:       map[string]sketch{},
 		copies:    map[string][]newsmon.Article{},
 	}
 	c.an = analyzer{lx: lx, acc: &c.acc}
@@ -933,7 +936,7 @@ func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
 	if id == "" {
 		id = a.URL + "\x00" + a.Title
 	}
-	in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1}
+	in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
 	in.inc = newsmon.Incident{ID: IncidentID(id), FirstSeen: t, LastSeen: t}
 	if old := c.active[in.inc.ID]; old != nil {
 		// The same first article again (a replay): start afresh.

@@ -264,6 +264,7 @@ func (c *Clusterer) merge(keep, gone *incident) {
 	for l, n := range gone.langs {
 		keep.langs[l] += n
 	}
+	keep.weighed = min(keep.weighed, gone.weighed)
 	for t, w := range gone.terms {
 		keep.terms[t] += w
 	}
@@ -285,21 +286,41 @@ func (c *Clusterer) merge(keep, gone *incident) {
 	c.describe(keep)
 }
 
-// pruneTerms keeps the centroidTerms heaviest terms of a centroid, calling
-// drop (when not nil) with each term it removes.
+// pruneTerms keeps the centroidTerms heaviest terms of a centroid (of equal
+// weights, the first by key), calling drop (when not nil) with each term it
+// removes. The cut's weight is selected in linear time; only terms of
+// exactly that weight are sorted.
 func pruneTerms(terms map[string]float64, drop func(string)) {
 	if len(terms) <= centroidTerms {
 		return
 	}
-	all := make([]term, 0, len(terms))
-	for k, w := range terms {
-		all = append(all, term{k, w})
+	ws := make([]float64, 0, len(terms))
+	for _, w := range terms {
+		ws = append(ws, w)
 	}
-	slices.SortFunc(all, byWeight)
-	for _, tm := range all[centroidTerms:] {
-		delete(terms, tm.k)
-		if drop != nil {
-			drop(tm.k)
+	kth := kthLargest(ws, centroidTerms)
+	heavier := 0
+	var tied []string
+	for k, w := range terms {
+		switch {
+		case w > kth:
+			heavier++
+		case w == kth:
+			tied = append(tied, k)
+		default:
+			delete(terms, k)
+			if drop != nil {
+				drop(k)
+			}
+		}
+	}
+	if keep := centroidTerms - heavier; len(tied) > keep {
+		slices.Sort(tied)
+		for _, k := range tied[keep:] {
+			delete(terms, k)
+			if drop != nil {
+				drop(k)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -104,15 +105,20 @@ func (c *Clusterer) Settle() error {
 		if err := c.ensure(s.from.Add(-w), s.to.Add(w)); err != nil {
 			return err
 		}
-		if in := c.active[c.Resolve(id)]; in != nil {
+		in := c.active[c.Resolve(id)]
+		if in == nil {
+			continue
+		}
+		if in.weighed*sketchGrowth < c.docs {
 			ok, err := c.reweigh(in)
 			if err != nil {
 				return err
 			}
-			if ok {
-				ins = append(ins, change{in, s})
+			if !ok {
+				continue // a member cannot be had: left as it is
 			}
 		}
+		ins = append(ins, change{in, s})
 	}
 	for _, ch := range ins {
 		in, s := ch.in, ch.at
@@ -131,6 +137,7 @@ func (c *Clusterer) Settle() error {
 	}
 	clear(c.unsettled) // what Settle itself changed is settled
 	clear(c.texts)
+	clear(c.now)
 	return nil
 }
 
@@ -156,6 +163,7 @@ func (c *Clusterer) reweigh(in *incident) (bool, error) {
 	c.unindex(in)
 	in.terms = terms
 	in.norms()
+	in.weighed = c.docs
 	c.index(in)
 	c.dirty[in] = true
 	return true, nil
@@ -210,6 +218,12 @@ func (c *Clusterer) keepSketch(a newsmon.Article, t time.Time, v vec) {
 // frequencies; false when it is not kept and its text cannot be had
 // (not kept either, and the Store is no ArticleReader).
 func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
+	if sk, ok := c.now[id]; ok {
+		return sk, true, nil
+	}
+	if len(c.now) >= c.opts.MaxOpen {
+		clear(c.now)
+	}
 	sk, ok := c.sketches[id]
 	if !ok || sk.docs*sketchGrowth < c.docs {
 		a, ok, err := c.article(id)
@@ -218,6 +232,7 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 		}
 		sk = sketch{id: id, t: articleTime(a), v: c.analyzeArticle(a, false)}
 		c.keepSketch(a, sk.t, sk.v)
+		c.now[id] = sk
 		return sk, true, nil
 	}
 	v := vec{terms: make([]term, len(sk.v.terms))}
@@ -226,6 +241,7 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 	}
 	normalise(&v)
 	sk.v = v
+	c.now[id] = sk
 	return sk, true, nil
 }
 
@@ -325,9 +341,13 @@ func samePartition(ms []member, groups [][]int, n int) bool {
 // groups as indexes into ms, each in time order, ordered by their first
 // member.
 func (c *Clusterer) regroup(ms []member) [][]int {
+	// A group's centroid is the plain sum of its members' vectors, not cut
+	// to centroidTerms (a neighbourhood is small), its norms kept as the
+	// terms are added, in the members' order.
 	type group struct {
 		in      *incident // centroid, span and article count only
 		members []int
+		n2, x2  float64 // squared norms
 	}
 	var gs []*group
 	add := func(g *group, i int) {
@@ -341,10 +361,16 @@ func (c *Clusterer) regroup(ms []member) [][]int {
 			g.in.inc.LastSeen = m.t
 		}
 		for _, tm := range m.v.terms {
-			g.in.terms[tm.k] += tm.w
+			old := g.in.terms[tm.k]
+			w := old + tm.w
+			g.in.terms[tm.k] = w
+			d := w*w - old*old
+			g.n2 += d
+			if translingual(tm.k) {
+				g.x2 += d
+			}
 		}
-		pruneTerms(g.in.terms, nil)
-		g.in.norms()
+		g.in.norm, g.in.normX = math.Sqrt(max(0, g.n2)), math.Sqrt(max(0, g.x2))
 	}
 	for i, m := range ms {
 		var best *group
@@ -474,7 +500,7 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 		}
 	}
 	for gi, g := range groups {
-		in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1}
+		in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
 		first := ms[g[0]]
 		in.inc = newsmon.Incident{ID: ids[gi], FirstSeen: first.t, LastSeen: first.t}
 		c.active[in.inc.ID] = in

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -117,5 +118,39 @@ func TestSettleLeavesReviewedIncidents(t *testing.T) {
 	}
 	if n := moved(allReviewed{}); n != 0 {
 		t.Errorf("Settle moved or merged %d times among reviewed incidents, want none", n)
+	}
+}
+
+// TestPruneTermsKeepsTheHeaviest: pruneTerms keeps what sorting by weight,
+// then key, and cutting after centroidTerms keeps, ties at the cut
+// included, and reports every term it drops.
+func TestPruneTermsKeepsTheHeaviest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{centroidTerms - 1, centroidTerms, centroidTerms + 1, 2 * centroidTerms, 500} {
+		for _, levels := range []int{3, 50, 1 << 30} { // few distinct weights: many ties at the cut
+			terms := map[string]float64{}
+			for i := range n {
+				terms[fmt.Sprintf("t%04d", i)] = float64(rng.IntN(levels))
+			}
+			all := make([]term, 0, n)
+			for k, w := range terms {
+				all = append(all, term{k, w})
+			}
+			slices.SortFunc(all, byWeight)
+			want := map[string]bool{}
+			for _, tm := range all[:min(n, centroidTerms)] {
+				want[tm.k] = true
+			}
+			dropped := 0
+			pruneTerms(terms, func(string) { dropped++ })
+			if len(terms) != len(want) || dropped != n-len(want) {
+				t.Fatalf("n=%d levels=%d: kept %d, dropped %d; want %d, %d", n, levels, len(terms), dropped, len(want), n-len(want))
+			}
+			for k := range terms {
+				if !want[k] {
+					t.Fatalf("n=%d levels=%d: kept %s, which the sorted cut drops", n, levels, k)
+				}
+			}
+		}
 	}
 }

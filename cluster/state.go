@@ -51,6 +51,7 @@ func (in *incident) snapshot() Snapshot {
 		TitleLang: in.tlang,
 		Central:   in.score,
 		Evidence:  slices.Sorted(maps.Keys(in.evidence)),
+		Weighed:   in.weighed,
 	}}
 	if s.State.TitleLang == "" {
 		s.State.Central = 0
@@ -61,7 +62,8 @@ func (in *incident) snapshot() Snapshot {
 // fromSnapshot is the in-memory incident of a persisted one.
 func fromSnapshot(s Snapshot) *incident {
 	in := &incident{terms: maps.Clone(s.State.Terms), langs: maps.Clone(s.State.Langs),
-		tlang: s.State.TitleLang, score: s.State.Central, evidence: make(map[string]bool, len(s.State.Evidence))}
+		tlang: s.State.TitleLang, score: s.State.Central, evidence: make(map[string]bool, len(s.State.Evidence)),
+		weighed: s.State.Weighed}
 	if in.terms == nil {
 		in.terms = map[string]float64{}
 	}

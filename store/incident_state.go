@@ -88,6 +88,9 @@ func appendIncidentState(dst []byte, st *newsmon.IncidentState, terms *[]centroi
 	if len(st.Evidence) > 0 {
 		dst = appendStrings(append(dst, `,"evidence":`...), st.Evidence)
 	}
+	if st.Weighed != 0 {
+		dst = strconv.AppendInt(append(dst, `,"weighed":`...), int64(st.Weighed), 10)
+	}
 	return append(dst, '}'), ok
 }
 
