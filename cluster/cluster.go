@@ -759,11 +759,14 @@ func similarity(v vec, in *incident) float64 {
 // returned in c.touched's buffer, which the caller clears. Terms in very
 // many incidents say little and are not used to find candidates; they
 // still count in the exact similarity of those found through rarer terms.
-// self, when not nil, is left out.
-func (c *Clusterer) probe(terms []term, self *incident) []*incident {
+// self, when not nil, is left out. limit is the most incidents a term
+// may be in to find candidates (0: probeLimit).
+func (c *Clusterer) probe(terms []term, self *incident, limit int) []*incident {
 	c.round++
 	touched := c.touched[:0]
-	limit := max(minPosting, len(c.active)/postingShare)
+	if limit == 0 {
+		limit = c.probeLimit()
+	}
 	for i, tm := range terms {
 		x := translingual(tm.k)
 		if i >= probeTerms && !x {
@@ -792,6 +795,10 @@ func (c *Clusterer) probe(terms []term, self *incident) []*incident {
 	return touched
 }
 
+// probeLimit is the most incidents a term may be in to find candidates
+// for an article or a merge.
+func (c *Clusterer) probeLimit() int { return max(minPosting, len(c.active)/postingShare) }
+
 // best finds the open incident most similar to article id at time t among
 // those it would join (joinTest), or nil.
 func (c *Clusterer) best(v vec, t time.Time, id string) *incident {
@@ -799,7 +806,7 @@ func (c *Clusterer) best(v vec, t time.Time, id string) *incident {
 		in    *incident
 		score float64
 	}
-	touched := c.probe(v.terms, nil)
+	touched := c.probe(v.terms, nil, 0)
 	cands := make([]cand, 0, len(touched))
 	for _, in := range touched {
 		if !c.accepts(in, t) {

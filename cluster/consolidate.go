@@ -100,7 +100,7 @@ func (c *Clusterer) bestMerge(in *incident, near span) (*incident, float64) {
 	}
 	var best *incident
 	bestSim := 0.0
-	for _, o := range c.nearby(in, near) {
+	for _, o := range c.nearby(in, near, 0) {
 		if c.refusesMerge(in, o) {
 			continue
 		}
@@ -115,8 +115,8 @@ func (c *Clusterer) bestMerge(in *incident, near span) (*incident, float64) {
 // nearby returns the incidents in memory whose spans come within the
 // window of near and whose similarity to in over its heaviest terms makes
 // them candidates to be the same event, at most maxCandidates, the most
-// similar first.
-func (c *Clusterer) nearby(in *incident, near span) []*incident {
+// similar first; limit is probe's.
+func (c *Clusterer) nearby(in *incident, near span, limit int) []*incident {
 	// The centroid's heaviest terms (and all its translingual ones) find
 	// the candidates, as an article's do.
 	probe := make([]term, 0, len(in.terms))
@@ -124,7 +124,7 @@ func (c *Clusterer) nearby(in *incident, near span) []*incident {
 		probe = append(probe, term{k, w})
 	}
 	slices.SortFunc(probe, byWeight)
-	touched := c.probe(probe, in)
+	touched := c.probe(probe, in, limit)
 	type cand struct {
 		in    *incident
 		score float64

@@ -294,7 +294,11 @@ func (c *Clusterer) neighbours(in *incident, near span) []*incident {
 		score float64
 	}
 	var cands []cand
-	for _, o := range c.nearby(in, near) {
+	// Neighbours are found only through terms of few incidents (minPosting):
+	// settling looks for the incidents an event's reports are split
+	// among, which share its rarer terms, and every changed incident is
+	// looked at.
+	for _, o := range c.nearby(in, near, minPosting) {
 		if s := centroidSimilarity(in, o); s >= settleLow {
 			cands = append(cands, cand{o, s})
 		}

@@ -599,7 +599,7 @@ func (p *Pipeline) Run(ctx context.Context, sources []newsmon.Source, onEvent fu
 	stats, err := p.crawler.CrawlWith(ctx, sources, hooks)
 	stopFlusher()
 	ferr := p.Flush()
-	if ferr == nil {
+	if ferr == nil && ctx.Err() == nil { // a crawl cut short is not settled
 		ferr = p.Settle()
 	}
 	p.mu.Lock()
@@ -1128,9 +1128,11 @@ func (p *Pipeline) clusterWrites() []store.Write {
 func (p *Pipeline) Settle() error {
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
+	start := time.Now()
 	err := p.clusterer.Settle()
+	var writes []store.Write
 	if err == nil {
-		if writes := p.clusterWrites(); len(writes) > 0 {
+		if writes = p.clusterWrites(); len(writes) > 0 {
 			_, err = p.store.SaveBatch(writes)
 		}
 	}
@@ -1141,6 +1143,7 @@ func (p *Pipeline) Settle() error {
 		}
 		return fmt.Errorf("settle incidents: %w", err)
 	}
+	p.log.Debug("incidents settled", "writes", len(writes), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
