@@ -280,7 +280,8 @@ func (p *page) headingBefore(content []*html.Node) (*html.Node, string) {
 // condensed returns the metadata title (og:title, JSON-LD headline,
 // twitter:title... as given, not cut at separators) that is the printed
 // headline t condensed: words left out, nothing added or reordered, the
-// same first word, at least half of t's words kept, and at most one word
+// same first word, at least half of t's words and at least four kept
+// (not a one- or two-word label), and at most one word
 // changed where words were cut (the article or verb a cut forces: "for an
 // intense sprint" -> "for a sprint"). Publishers condense the printed
 // headline for feeds and shares ("... could save you thousands" without
@@ -304,7 +305,7 @@ func condensed(t string, refs []string) string {
 			continue // cut short, not condensed
 		}
 		short := titleWords(r)
-		if len(short) <= bestN || len(short) >= len(long) || 2*len(short) < len(long) || short[0] != long[0] {
+		if len(short) <= max(bestN, 3) || len(short) >= len(long) || 2*len(short) < len(long) || short[0] != long[0] {
 			continue
 		}
 		if condenses(long, short) {
