@@ -40,12 +40,12 @@ func appendReview(tx *bolt.Tx, w ReviewWrite) error {
 			return fmt.Errorf("review move of %q: article and destination required", e.Article)
 		}
 		articles := tx.Bucket(bucketArticles)
-		a, err := getArticle(articles, e.Article)
+		a, sig, err := getArticleSig(articles, e.Article)
 		if err != nil {
 			return fmt.Errorf("review move: %w", err)
 		}
 		a.IncidentID = e.Into
-		data, err := json.Marshal(&a)
+		data, err := encodeArticle(nil, &a, sig)
 		if err != nil {
 			return fmt.Errorf("review move: article %s: %w", a.ID, err)
 		}
