@@ -113,10 +113,11 @@ func extract(in Input, wantPages bool) (newsmon.Article, Pages, error) {
 	if len(roots) == 0 {
 		roots = p.mainContent()
 	}
+	printed := art.Title
 	if art.Title == "" {
-		art.Title, head = p.chooseTitle([]string{p.meta["og:title"], ld.Headline, p.meta["headline"], p.meta["twitter:title"], p.title}, roots)
+		art.Title, printed, head = p.chooseTitle([]string{p.meta["og:title"], ld.Headline, p.meta["headline"], p.meta["twitter:title"], p.title}, roots)
 	}
-	body, bodyScript := p.body(roots, art.Title)
+	body, bodyScript := p.body(roots, printed)
 	art.Body = body
 
 	order := localeOrder(p.htmlLang, in.Lang)

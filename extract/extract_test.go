@@ -379,6 +379,135 @@ func FuzzExtract(f *testing.F) {
 	})
 }
 
+func TestTitleCondensed(t *testing.T) {
+	body := `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
+<p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div>`
+	const h1 = `<h1>City library reopens its historic reading room after a long two-year restoration</h1>`
+	tests := []struct{ name, head, want string }{
+		// The metadata's condensed form of the printed headline.
+		{"og:title leaves words out",
+			`<meta property="og:title" content="City library reopens reading room after restoration"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens reading room after restoration"},
+		{"og:title leaves the closing words out",
+			`<meta property="og:title" content="City library reopens its historic reading room"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room"},
+		{"JSON-LD headline, one word changed where words were cut",
+			`<meta property="og:title" content="City library reopens its historic reading room after a long two-year restoration"><script type="application/ld+json">{"@type":"NewsArticle","headline":"City library reopens its reading room after lengthy restoration"}</script><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its reading room after lengthy restoration"},
+		{"the longest condensed form",
+			`<meta property="og:title" content="City library reopens reading room"><meta name="twitter:title" content="City library reopens its reading room after restoration"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its reading room after restoration"},
+		// Anything else: the printed headline.
+		{"a kicker dropped is another headline",
+			`<meta property="og:title" content="Library reopens its historic reading room after a long restoration"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+		{"the <title> does not count",
+			`<title>City library reopens reading room after restoration</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+		{"words of its own",
+			`<meta property="og:title" content="City library reopens its reading room after restoration, with lamps"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+		{"two words changed",
+			`<meta property="og:title" content="City library opens its reading room after an overhaul"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+		{"a word changed with nothing cut beside it",
+			`<meta property="og:title" content="City library opens its historic reading room after restoration"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+		{"less than half the words kept",
+			`<meta property="og:title" content="City library reopens"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+		{"fewer than four words kept",
+			`<meta property="og:title" content="Library reopens"><title>Library reopens after repairs | Example Post</title></head><body><h1>Library reopens after repairs</h1>`,
+			"Library reopens after repairs"},
+		{"cut short with an ellipsis",
+			`<meta property="og:title" content="City library reopens its historic reading room after a long…"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
+			"City library reopens its historic reading room after a long two-year restoration"},
+	}
+	for _, tt := range tests {
+		page := "<html><head>" + tt.head + body + "</body></html>"
+		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if art.Title != tt.want {
+			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
+		}
+	}
+}
+
+func TestCondensedHeadlineLeavesTheBody(t *testing.T) {
+	// The printed headline opens the article container; the title is the
+	// og:title's condensed form, and the body still starts with the text.
+	page := `<html><head><meta property="og:title" content="City library reopens reading room"><title>City library reopens its historic reading room - Example Post</title></head><body>
+<div class="story"><h1>City library reopens its historic reading room</h1>
+<p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
+<p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div></body></html>`
+	art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "City library reopens reading room"; art.Title != want {
+		t.Errorf("Title = %q, want %q", art.Title, want)
+	}
+	if !strings.HasPrefix(art.Body, "The reading room reopened") {
+		t.Errorf("body does not start with the text:\n%s", art.Body)
+	}
+}
+
+func TestTitleNearestH1(t *testing.T) {
+	// The printed h1 matches no metadata title: of those that differ, the
+	// one sharing most words with it.
+	body := `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
+<p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div>`
+	tests := []struct{ name, head, want string }{
+		{"JSON-LD headline nearer the h1",
+			`<meta property="og:title" content="Readers return to the city library as its doors open again"><script type="application/ld+json">{"@type":"NewsArticle","headline":"Reading room back: city library reopens after restoration"}</script><title>Example Post</title></head><body><h1>City library reopens its reading room after restoration work</h1>`,
+			"Reading room back: city library reopens after restoration"},
+		{"og:title nearer the h1",
+			`<meta property="og:title" content="Reading room back: city library reopens after restoration"><script type="application/ld+json">{"@type":"NewsArticle","headline":"Readers return to the city library as its doors open again"}</script><title>Example Post</title></head><body><h1>City library reopens its reading room after restoration work</h1>`,
+			"Reading room back: city library reopens after restoration"},
+		{"no h1: the first metadata title",
+			`<meta property="og:title" content="Readers return to the city library as its doors open again"><script type="application/ld+json">{"@type":"NewsArticle","headline":"Reading room back: city library reopens after restoration"}</script><title>Example Post</title></head><body>`,
+			"Readers return to the city library as its doors open again"},
+	}
+	for _, tt := range tests {
+		page := "<html><head>" + tt.head + body + "</body></html>"
+		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if art.Title != tt.want {
+			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
+		}
+	}
+}
+
+func TestCondenses(t *testing.T) {
+	w := strings.Fields
+	tests := []struct {
+		long, short string
+		want        bool
+	}{
+		{"a b c d e", "a b d", true},
+		{"a b c d e", "a b c", true},    // trailing words cut
+		{"a b c d e", "a x d e", true},  // b replaced, c cut after it
+		{"a b c d e", "a b x e", true},  // c cut, d replaced after the cut
+		{"a b c d e", "a b x", true},    // c replaced, d e cut after it
+		{"a b c d e", "a x c d", false}, // b replaced, e cut: not next to it
+		{"a b c d e", "a x y e", false}, // two replaced
+		{"a b c d e", "a b d c", false}, // reordered
+		{"a b c d e", "a b c d e f", false},
+		{"a b c d e", "a b c d x", false}, // replaced, nothing cut beside it
+	}
+	for _, tt := range tests {
+		if got := condenses(w(tt.long), w(tt.short)); got != tt.want {
+			t.Errorf("condenses(%q, %q) = %v, want %v", tt.long, tt.short, got, tt.want)
+		}
+	}
+}
+
 func TestTitleFromHeadingAboveText(t *testing.T) {
 	// <title> names only the section and site; the headline is an h5 just
 	// above the text.

@@ -101,24 +101,35 @@ func metaSpelling(t string, refs []string) string {
 // white space.
 func quoteFold(s string) string {
 	return strings.Map(func(r rune) rune {
-		switch {
-		case strings.ContainsRune("‘’‚‛′`´", r):
-			return '\''
-		case strings.ContainsRune("“”„‟″", r):
-			return '"'
-		case unicode.IsSpace(r):
+		if unicode.IsSpace(r) {
 			return -1
 		}
-		return r
+		return foldQuote(r)
 	}, s)
+}
+
+// foldQuotes maps curly and typographic quotes to straight ones.
+func foldQuotes(s string) string { return strings.Map(foldQuote, s) }
+
+func foldQuote(r rune) rune {
+	switch {
+	case strings.ContainsRune("‘’‚‛′`´", r):
+		return '\''
+	case strings.ContainsRune("“”„‟″", r):
+		return '"'
+	}
+	return r
 }
 
 func spaceless(s string) string { return strings.Join(strings.Fields(s), "") }
 
 // title picks the headline: a heading or short text printed on the page
 // that the <title>/og:title/JSON-LD headline contains, else the cleaned
-// reference title.
-func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.Node) {
+// reference title. refs are the metadata titles, the page's <title> last.
+// printed is the headline as the page prints it, which the body may
+// repeat above the text: the title itself unless a condensed metadata
+// form was taken.
+func (p *page) chooseTitle(refs []string, content []*html.Node) (title, printed string, head *html.Node) {
 	var keys []string
 	clean := ""
 	for _, r := range refs {
@@ -180,14 +191,24 @@ func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.N
 			short = utf8.RuneCountInString(bestText)
 		}
 		if h, t := p.headingBefore(content); h != nil && h != best && 2*utf8.RuneCountInString(t) >= 3*short {
-			return t, h
+			return t, t, h
 		}
 	}
 	if best != nil {
-		return metaSpelling(bestText, refs), best
+		t := metaSpelling(bestText, refs)
+		// refs end with <title>, the document's title for browsers and
+		// search engines, which is often rewritten rather than condensed
+		// ("Aaron Bushnell Had Grown ..." for "Aaron Bushnell, Who
+		// Self-Immolated for Palestine, Had Grown ..."): only the
+		// metadata naming the article's headline counts.
+		if c := condensed(t, refs[:len(refs)-1]); c != "" {
+			return c, bestText, best
+		}
+		return t, t, best
 	}
 	if clean != "" {
-		return clean, nil
+		t := p.nearestH1(clean, refs)
+		return t, t, nil
 	}
 	// No reference title: the first h1, else an element named "title".
 	for _, list := range [][]*html.Node{p.headings, p.titleish} {
@@ -196,11 +217,11 @@ func (p *page) chooseTitle(refs []string, content []*html.Node) (string, *html.N
 				continue
 			}
 			if t := textOf(h); utf8.RuneCountInString(t) >= 4 && len(t) < 600 {
-				return t, h
+				return t, t, h
 			}
 		}
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // headingBefore returns the last heading (h1-h6 or an element named
@@ -254,4 +275,151 @@ func (p *page) headingBefore(content []*html.Node) (*html.Node, string) {
 		return nil, ""
 	}
 	return best, t
+}
+
+// condensed returns the metadata title (og:title, JSON-LD headline,
+// twitter:title... as given, not cut at separators) that is the printed
+// headline t condensed: words left out, nothing added or reordered, the
+// same first word, at least half of t's words and at least four kept
+// (not a one- or two-word label), and at most one word
+// changed where words were cut (the article or verb a cut forces: "for an
+// intense sprint" -> "for a sprint"). Publishers condense the printed
+// headline for feeds and shares ("... could save you thousands" without
+// "Walt", "... how to check" without the closing clause); that is the
+// same headline without its elaboration, the one a reader of the feed
+// knows. A metadata title that drops the headline's opening (a kicker or
+// label: "BUDGET 3.0 | ...", "'Ends recession debate': ...") or has words
+// of its own is another headline, and the printed one stays. Of several,
+// the longest wins. Words compare case- and quote-insensitively, without
+// the commas, colons and quotes around them. A title ending in an
+// ellipsis was cut short, not condensed.
+func condensed(t string, refs []string) string {
+	long := titleWords(t)
+	if len(long) > maxTitleWords {
+		return ""
+	}
+	best, bestN := "", 0
+	for _, r := range refs {
+		r = collapse(r)
+		if strings.HasSuffix(r, "…") || strings.HasSuffix(r, "...") {
+			continue // cut short, not condensed
+		}
+		short := titleWords(r)
+		if len(short) <= max(bestN, 3) || len(short) >= len(long) || 2*len(short) < len(long) || short[0] != long[0] {
+			continue
+		}
+		if condenses(long, short) {
+			best, bestN = r, len(short)
+		}
+	}
+	return best
+}
+
+// maxTitleWords bounds the headlines compared word by word (and so the
+// alignment's work); a headline is far shorter.
+const maxTitleWords = 80
+
+// condenses reports whether short is long with words deleted and at most
+// one word replaced next to a deletion. The alignment is a walk over
+// (position in long, position in short, replacement used, state of the
+// last step), memoised: at most 81*81*2*3 states.
+func condenses(long, short []string) bool {
+	const (
+		kept    = 0 // the last step kept or matched a word
+		cut     = 1 // the last step deleted a word
+		changed = 2 // the last step replaced a word not after a deletion: the next must delete
+	)
+	type state struct{ i, j, used, last int }
+	seen := map[state]bool{}
+	var walk func(s state) bool
+	walk = func(s state) bool {
+		if s.j == len(short) {
+			return s.last != changed || s.i < len(long) // trailing words are cut
+		}
+		if s.i == len(long) || len(long)-s.i < len(short)-s.j {
+			return false
+		}
+		if v, ok := seen[s]; ok {
+			return v
+		}
+		seen[s] = false
+		ok := false
+		if long[s.i] == short[s.j] && s.last != changed {
+			ok = walk(state{s.i + 1, s.j + 1, s.used, kept})
+		}
+		if !ok {
+			ok = walk(state{s.i + 1, s.j, s.used, cut}) // long[i] cut
+		}
+		if !ok && s.used == 0 && s.last != changed && long[s.i] != short[s.j] {
+			next := changed
+			if s.last == cut {
+				next = kept
+			}
+			ok = walk(state{s.i + 1, s.j + 1, 1, next}) // long[i] replaced by short[j]
+		}
+		seen[s] = ok
+		return ok
+	}
+	return walk(state{})
+}
+
+// titleWords splits a title into words folded for comparing headlines:
+// lower case, quotes unified, the commas, colons, quotes and brackets
+// around a word and dashes or bars standing alone dropped.
+func titleWords(s string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(foldQuotes(s))) {
+		w = strings.Trim(w, ",;:!?\"'()[]")
+		if w == "" || w == "-" || w == "–" || w == "—" || w == "|" {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// nearestH1 chooses among the cleaned reference titles when none is
+// printed on the page: the one sharing most words with the page's first
+// h1 (Dice overlap of the word sets), the printed headline being the
+// evidence which of differing metadata titles is the article's. Without
+// an h1, or when no other title is nearer it than clean (the first
+// reference), clean stays.
+func (p *page) nearestH1(clean string, refs []string) string {
+	var h1 []string
+	for _, h := range p.headings {
+		if h.DataAtom == atom.H1 {
+			h1 = titleWords(textOf(h))
+			break
+		}
+	}
+	if len(h1) < 4 || len(h1) > maxTitleWords {
+		return clean
+	}
+	set := make(map[string]bool, len(h1))
+	for _, w := range h1 {
+		set[w] = true
+	}
+	dice := func(t string) float64 {
+		ws := titleWords(t)
+		seen := make(map[string]bool, len(ws))
+		common := 0
+		for _, w := range ws {
+			if set[w] && !seen[w] {
+				common++
+			}
+			seen[w] = true
+		}
+		return 2 * float64(common) / float64(len(seen)+len(set))
+	}
+	best, bestScore := clean, dice(clean)
+	for _, r := range refs {
+		if r = collapse(r); r == "" {
+			continue
+		}
+		c := cleanTitle(r)
+		if s := dice(c); s > bestScore {
+			best, bestScore = c, s
+		}
+	}
+	return best
 }

@@ -57,9 +57,7 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 	if w.Incident != nil && a.IncidentID == "" {
 		a.IncidentID = w.Incident.ID
 	}
-	sig := a.Signature // in the signatures bucket, not the record
-	a.Signature = nil
-	data, err := marshal(wr, &a, appendArticle)
+	data, err := encodeArticle(wr, &a, a.Signature)
 	if err != nil {
 		return fmt.Errorf("save article %s: %w", a.URL, err)
 	}
@@ -81,15 +79,10 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 		if err := articles.Put(id, data); err != nil {
 			return err
 		}
-		if len(sig) > 0 {
-			sigs := tx.Bucket(bucketSignatures)
-			sigs.FillPercent = signatureFill
-			if err := sigs.Put(id, sig); err != nil {
-				return err
-			}
-		}
 		wr.key = appendTimeIDKey(wr.key[:0], a.FetchedAt, a.ID)
-		if err := tx.Bucket(bucketArticleTime).Put(wr.key, nil); err != nil {
+		times := tx.Bucket(bucketArticleTime)
+		times.FillPercent = articleTimeFill
+		if err := times.Put(wr.key, nil); err != nil {
 			return err
 		}
 		if err := indexURLs(ub, urls, id); err != nil {
@@ -147,13 +140,13 @@ type DuplicateWrite struct {
 func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, replace *newsmon.Article, wr *writer) error {
 	err := func() error {
 		articles := tx.Bucket(bucketArticles)
-		a, err := getArticle(articles, id)
+		a, sig, err := getArticleSig(articles, id)
 		if err != nil {
 			return err
 		}
 		if replace != nil && d.URL != "" && d.URL != a.URL {
 			a = replaced(a, *replace, d)
-			data, err := marshal(wr, &a, appendArticle)
+			data, err := encodeArticle(wr, &a, sig)
 			if err != nil {
 				return err
 			}
@@ -169,7 +162,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 			}
 		} else if d.URL != "" && d.URL != a.URL && !slices.ContainsFunc(a.Duplicates, func(x newsmon.Duplicate) bool { return x.URL == d.URL }) {
 			a.Duplicates = append(a.Duplicates, d)
-			data, err := marshal(wr, &a, appendArticle)
+			data, err := encodeArticle(wr, &a, sig)
 			if err != nil {
 				return err
 			}
@@ -266,13 +259,12 @@ func (s *Store) MatchSignature(ids []string, match func(sig []byte) bool) (strin
 // storedSignature is the signature of the stored article id (nil for none;
 // valid during tx), or an error matching ErrNotFound.
 func storedSignature(tx *bolt.Tx, id string) ([]byte, error) {
-	if sig := tx.Bucket(bucketSignatures).Get([]byte(id)); sig != nil {
-		return sig, nil
-	}
-	if tx.Bucket(bucketArticles).Get([]byte(id)) == nil {
+	v := tx.Bucket(bucketArticles).Get([]byte(id))
+	if v == nil {
 		return nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
 	}
-	return nil, nil
+	sig, _, _, err := splitArticle(id, v)
+	return sig, err
 }
 
 // RecentSignatures calls fn with the ID and near-duplicate signature of
@@ -307,11 +299,15 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 		var recs []rec
 		err := s.db.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucketArticleTime).Cursor()
-			sigs := tx.Bucket(bucketSignatures)
 			k, _ := c.Seek(from)
 			for ; k != nil && len(recs) < readBatch; k, _ = c.Next() {
 				id := timeIDKeyID(k)
-				if sig := sigs.Get([]byte(id)); len(sig) > 0 {
+				s.looked()
+				sig, err := storedSignature(tx, id)
+				if err != nil {
+					return err
+				}
+				if len(sig) > 0 {
 					recs = append(recs, rec{id, bytes.Clone(sig)})
 				}
 			}
@@ -336,21 +332,17 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 // readArticle is getArticle with the incident id resolved and the
 // signature read.
 func readArticle(tx *bolt.Tx, id string) (newsmon.Article, error) {
-	a, err := getArticle(tx.Bucket(bucketArticles), id)
+	a, sig, err := getArticleSig(tx.Bucket(bucketArticles), id)
 	if err != nil {
 		return a, err
 	}
 	if a.IncidentID != "" {
 		a.IncidentID = resolveIncident(tx, a.IncidentID)
 	}
-	if sig := tx.Bucket(bucketSignatures).Get([]byte(id)); sig != nil {
+	if sig != nil {
 		a.Signature = bytes.Clone(sig)
 	}
 	return a, nil
-}
-
-func getArticle(b *bolt.Bucket, id string) (newsmon.Article, error) {
-	return getJSON[newsmon.Article](b, "article", id)
 }
 
 // ArticleIDByURL returns the ID of the article stored under url (any of its

@@ -51,8 +51,8 @@ func TestMatchSignature(t *testing.T) {
 	}
 	s.db.View(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			if rec := tx.Bucket(bucketArticles).Get([]byte(id)); bytes.Contains(rec, []byte(`"signature"`)) {
-				t.Errorf("the record of %s holds its signature: %s", id, rec)
+			if js, _, err := decodeArticleValue(id, tx.Bucket(bucketArticles).Get([]byte(id))); err != nil || bytes.Contains(js, []byte(`"signature"`)) {
+				t.Errorf("the JSON of %s holds its signature: %s, %v", id, js, err)
 			}
 		}
 		return nil

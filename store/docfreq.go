@@ -172,6 +172,12 @@ type docFreqEntry struct {
 	count uint64
 }
 
+// docFreqFill is how full the docfreq bucket's pages are filled before
+// they split. A compaction puts its terms in key order: into an empty
+// bucket (the first compaction) at bbolt's default 0.5 every page was left
+// half empty, and the bucket stayed 52 % used at 20,000 articles.
+const docFreqFill = 0.9
+
 // compactDocFreq folds the docfreq log into the docfreq bucket: the latest
 // count of each term it holds, put in key order (bbolt writes sorted keys
 // fastest), and the latest document count into meta; then it empties the
@@ -198,6 +204,7 @@ func compactDocFreq(tx *bolt.Tx, ar *arena) error {
 		return strings.Compare(x.term, y.term)
 	})
 	b := tx.Bucket(bucketDocFreq)
+	b.FillPercent = docFreqFill
 	vals := ar.alloc(8 * len(entries)) // values must stay valid until the transaction ends
 	for j, e := range entries {
 		v := vals[8*j : 8*j+8 : 8*j+8]

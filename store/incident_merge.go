@@ -179,12 +179,12 @@ func moveArticle(tx *bolt.Tx, w MoveWrite) error {
 		return fmt.Errorf("move of article %q into %q: article and incident required", w.Article, w.Into)
 	}
 	articles := tx.Bucket(bucketArticles)
-	a, err := getArticle(articles, w.Article)
+	a, sig, err := getArticleSig(articles, w.Article)
 	if err != nil {
 		return fmt.Errorf("move article %s: %w", w.Article, err)
 	}
 	a.IncidentID = w.Into
-	data, err := json.Marshal(&a)
+	data, err := encodeArticle(nil, &a, sig)
 	if err != nil {
 		return fmt.Errorf("move article %s: %w", a.ID, err)
 	}

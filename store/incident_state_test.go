@@ -158,9 +158,12 @@ func TestMigrateIncidentState(t *testing.T) {
 	after, txAfter := rawContentsTx(t, path)
 	// 5 centroids moved 2 at a time and schema 9; schema 10; the signatures'
 	// moves (none in this fixture: one transaction finds none) and schema
-	// 11; open's own migration, left with nothing to do.
-	if n := txAfter - txBefore; n != 8 {
-		t.Errorf("migrated in %d transactions, want 8: 3 moving centroids, schemas 9 and 10, 1 moving no signatures, schema 11, open's", n)
+	// 11; the article records compressed 2 at a time and schema 12; open's
+	// own migration, left with nothing to do.
+	articles := len(before[string(bucketArticles)])
+	if n, want := txAfter-txBefore, 8+max(1, (articles+1)/2)+1; n != want {
+		t.Errorf("migrated in %d transactions, want %d: 3 moving centroids, schemas 9 and 10, 1 moving no signatures, schema 11, %d compressing %d articles, schema 12, open's",
+			n, want, want-9, articles)
 	}
 	if v := decodeUint([]byte(after[string(bucketMeta)][string(keySchema)])); v != SchemaVersion {
 		t.Errorf("schema %d after Open, want %d", v, SchemaVersion)
@@ -196,6 +199,16 @@ func TestMigrateIncidentState(t *testing.T) {
 			want[string(keySchema)] = after[name][string(keySchema)]
 			if !maps.Equal(after[name], want) {
 				t.Errorf("meta changed beyond the schema: %q, was %q", after[name], recs)
+			}
+		case string(bucketArticles): // schema 12: compressed, the same JSON (these have no signature)
+			for id, old := range recs {
+				js, sig, err := decodeArticleValue(id, []byte(after[name][id]))
+				if err != nil || string(js) != old || sig != nil || after[name][id][0] != recordZstd {
+					t.Errorf("article %s: record %q, signature %x, %v; want its old bytes %s compressed", id, js, sig, err, old)
+				}
+			}
+			if len(after[name]) != len(recs) {
+				t.Errorf("%d article records, want %d", len(after[name]), len(recs))
 			}
 		case string(bucketIncidentSeen): // schema 10: each entry holds its incident's first time
 			if !slices.Equal(slices.Sorted(maps.Keys(after[name])), slices.Sorted(maps.Keys(recs))) {

@@ -18,13 +18,18 @@ import (
 // again without reading the disk.
 
 // releaseLookups is how many reads of a key (URL and content-hash lookups,
-// candidates' signatures) may pass between releases of the mapping's pages
-// besides those of the commits: each visits a leaf page or two, so 4,096
-// of them (a crawl's pages look up three keys and up to 64 candidates'
-// signatures each) visit at most about 32 MB of pages, however far commits
-// fall behind. Before candidates' signatures counted, a crawl of 20,000
-// pages whose commits fell behind had all of its 181 MB file resident.
-const releaseLookups = 4096
+// candidates' signatures, incidents read back) may pass between releases
+// of the mapping's pages besides those of the commits: each visits a leaf
+// page or two, and a read fault maps the pages around it that are in the
+// page cache too (fault-around, up to 16), so 1,024 of them visit at most
+// about 64 MB of the mapping, however far commits fall behind. A release
+// costs about 0.1 ms on a 700 MB file and each page re-read after it a
+// fault: at 20,000 pages (2026-12-03), 4,096 left 140-157 MB of the file
+// resident at the peak, 1,024 104-111 MB for the same CPU a page, 512
+// 99-109 MB for 0.2-0.3 ms more a page. Before candidates' signatures
+// counted, a crawl of 20,000 pages whose commits fell behind had all of its
+// 181 MB file resident.
+const releaseLookups = 1024
 
 // looked counts a read of a key, and releases the mapping's pages every
 // releaseLookups of them.

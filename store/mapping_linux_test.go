@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -36,12 +37,18 @@ func rssFile(t *testing.T) int64 {
 func TestReleaseMapped(t *testing.T) {
 	base := rssFile(t) // before the database is mapped
 	s := openTest(t)
-	body := strings.Repeat("正文的一句话。", 400) // 8.4 KB: an overflow page per article
-	const n = 2000                         // about 20 MB of file
+	body := strings.Repeat("正文的一句话。", 400) // compressed to a few hundred bytes
+	// An 8 KB signature, stored as it is: overflow pages for each article.
+	sig := make([]byte, 8<<10)
+	for i := range sig {
+		sig[i] = byte(i*7 + i/251)
+	}
+	const n = 2000 // about 20 MB of file
 	var writes []Write
 	for i := range n {
 		w := testArticle(i)
 		w.Article.Body = body
+		w.Article.Signature = sig
 		writes = append(writes, Write{Article: &w})
 		if len(writes) == 200 || i == n-1 {
 			if _, err := s.SaveBatch(writes); err != nil {
@@ -55,8 +62,9 @@ func TestReleaseMapped(t *testing.T) {
 		got := 0
 		if err := s.db.View(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
-				if !strings.Contains(string(v), body) {
-					t.Fatalf("article %s lost its body", k)
+				js, stored, err := decodeArticleValue(string(k), v)
+				if err != nil || !strings.Contains(string(js), body) || !bytes.Equal(stored, sig) {
+					t.Fatalf("article %s lost its body or signature: %v", k, err)
 				}
 				got++
 				return nil

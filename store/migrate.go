@@ -82,6 +82,10 @@ var migrations = []func(tx *bolt.Tx) error{
 	// its record, where it was base64 text after the body (open moves them
 	// in chunks first: migrateChunked).
 	migrateSignatures, // schemaSignatures
+	// 12: each article's record compressed, its signature before it,
+	// uncompressed (record.go); the signatures bucket is dropped (open
+	// rewrites the records in chunks first: migrateChunked).
+	migrateCompressed, // schemaCompressed
 }
 
 // migrateFirstSeen writes timeKey(FirstSeen) into each incident_seen entry
@@ -149,6 +153,7 @@ var chunkedMigrations = []struct {
 }{
 	{schemaIncidentState, moveIncidentStates},
 	{schemaSignatures, moveSignatures},
+	{schemaCompressed, compressArticles},
 }
 
 // migrateChunk is how many records one transaction of migrateChunked
@@ -292,4 +297,57 @@ func withoutSignature(id string, v []byte) (rec, sig []byte, err error) {
 		return nil, nil, fmt.Errorf("article %s: %w", id, err)
 	}
 	return rec, sig, nil
+}
+
+// schemaCompressed is the schema version of migrateCompressed.
+const schemaCompressed = 12
+
+// migrateCompressed rewrites each article record that is still schema
+// 11's (compressArticles) and drops the signatures bucket.
+func migrateCompressed(tx *bolt.Tx) error {
+	if _, _, err := compressArticles(tx, nil, 0); err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bucketSignatures); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		return fmt.Errorf("drop bucket %s: %w", bucketSignatures, err)
+	}
+	return nil
+}
+
+// compressArticles rewrites the article records of schema 11 (plain JSON,
+// their signature in the signatures bucket) from key start on (nil: the
+// first) as schema 12 writes them (frameArticle: the signature, then the
+// JSON's bytes as they were, compressed), at most limit of them (0: all),
+// and says where to go on from (done: nowhere). A record rewritten
+// already is left as it is; the signatures stay in their bucket until
+// migrateCompressed drops it.
+func compressArticles(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
+	b, sigs := tx.Bucket(bucketArticles), tx.Bucket(bucketSignatures)
+	c := b.Cursor()
+	k, v := c.First()
+	if start != nil {
+		k, v = c.Seek(start)
+	}
+	for moved := 0; k != nil; k, v = c.Next() {
+		if len(v) == 0 || v[0] != '{' {
+			continue
+		}
+		if limit > 0 && moved == limit {
+			return bytes.Clone(k), false, nil
+		}
+		var sig []byte
+		if sigs != nil {
+			sig = sigs.Get(k)
+		}
+		id := string(k)
+		// A put moves the cursor's page: seek back to the key.
+		if err := b.Put([]byte(id), frameArticle(nil, v, sig)); err != nil {
+			return nil, false, fmt.Errorf("article %s: %w", id, err)
+		}
+		if k, _ = c.Seek([]byte(id)); string(k) != id {
+			return nil, false, fmt.Errorf("articles %s: lost by the cursor", id)
+		}
+		moved++
+	}
+	return nil, true, nil
 }

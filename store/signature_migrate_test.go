@@ -23,26 +23,34 @@ import (
 // signature into the signatures bucket, left each record its old bytes
 // without the signature member and changed nothing else: in one
 // transaction, in chunks, and after a crash that left the moves half done.
+// Schema 12 then rewrote each record compressed, its signature before it
+// (record.go), and dropped the signatures bucket: the records decode to
+// those bytes and signatures, also after a crash that left the rewrites
+// half done.
 func TestMigrateSignatures(t *testing.T) {
 	for _, tt := range []struct {
-		name         string
-		chunk, crash int // migrateChunk; articles moved before a crash (0: none)
+		name    string
+		chunk   int // migrateChunk
+		crash   int // signatures moved before a crash (0: none)
+		crash12 int // records compressed before a crash, after schema 11 (0: none)
 	}{
-		{"one transaction", 1 << 30, 0},
-		{"chunks of 2", 2, 0},
-		{"chunks of 1", 1, 0},
-		{"crash after 3 moves", 1 << 30, 3},
-		{"crash after 3 moves, chunks of 2", 2, 3},
+		{"one transaction", 1 << 30, 0, 0},
+		{"chunks of 2", 2, 0, 0},
+		{"chunks of 1", 1, 0, 0},
+		{"crash after 3 moves", 1 << 30, 3, 0},
+		{"crash after 3 moves, chunks of 2", 2, 3, 0},
+		{"crash after 3 compressions", 1 << 30, 0, 3},
+		{"crash after 3 compressions, chunks of 2", 2, 0, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			defer func(n int) { migrateChunk = n }(migrateChunk)
 			migrateChunk = tt.chunk
-			testMigrateSignatures(t, tt.crash)
+			testMigrateSignatures(t, tt.crash, tt.crash12)
 		})
 	}
 }
 
-func testMigrateSignatures(t *testing.T, crash int) {
+func testMigrateSignatures(t *testing.T, crash, crash12 int) {
 	path := filepath.Join(t.TempDir(), "newsmon.db")
 	gz, err := os.ReadFile("testdata/schema10.db.gz")
 	if err != nil {
@@ -101,6 +109,25 @@ func testMigrateSignatures(t *testing.T, crash int) {
 		}
 		db.Close()
 	}
+	if crash12 > 0 {
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Update(func(tx *bolt.Tx) error {
+			if err := migrateTo(tx, schemaCompressed-1); err != nil {
+				return err
+			}
+			_, done, err := compressArticles(tx, nil, crash12)
+			if done {
+				t.Errorf("compressing %d of %d records: done", crash12, len(wantRec))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -135,20 +162,17 @@ func testMigrateSignatures(t *testing.T, crash int) {
 		t.Errorf("schema %d after Open, want %d", v, SchemaVersion)
 	}
 	for id, rec := range wantRec {
-		if got := after[string(bucketArticles)][id]; got != rec {
-			t.Errorf("article %s: record\n%s\nwant\n%s", id, got, rec)
+		v := after[string(bucketArticles)][id]
+		js, sig, err := decodeArticleValue(id, []byte(v))
+		if err != nil || string(js) != rec || !bytes.Equal(sig, wantSig[id]) || v[0] != recordZstd {
+			t.Errorf("article %s: record\n%s\nsignature %x, %v; want\n%s\nsignature %x, compressed", id, js, sig, err, rec, wantSig[id])
 		}
 	}
 	if len(after[string(bucketArticles)]) != len(wantRec) {
 		t.Errorf("%d article records, want %d", len(after[string(bucketArticles)]), len(wantRec))
 	}
-	if got := after[string(bucketSignatures)]; len(got) != len(wantSig) {
-		t.Errorf("%d signatures stored, want %d", len(got), len(wantSig))
-	}
-	for id, sig := range wantSig {
-		if got := after[string(bucketSignatures)][id]; got != string(sig) {
-			t.Errorf("signatures[%s] = %x, want %x", id, got, sig)
-		}
+	if _, ok := after[string(bucketSignatures)]; ok {
+		t.Errorf("the signatures bucket is still in the file after schema 12")
 	}
 	for name, recs := range before {
 		switch name {

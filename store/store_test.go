@@ -245,7 +245,15 @@ func verify(t testing.TB, s *Store) {
 		t.Errorf("inconsistent store: "+format, args...)
 	}
 	for id, data := range articles {
-		a, err := decodeJSON[newsmon.Article]("article", id, []byte(data))
+		js, _, err := decodeArticleValue(id, []byte(data))
+		if err != nil {
+			fail("article %s: %v", id, err)
+			continue
+		}
+		if data[0] != recordZstd {
+			fail("article %s: not a compressed record", id)
+		}
+		a, err := decodeJSON[newsmon.Article]("article", id, js)
 		if err != nil {
 			fail("article %s: %v", id, err)
 			continue

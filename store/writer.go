@@ -14,7 +14,8 @@ import (
 type writer struct {
 	arena    arena          // values put in the transaction
 	enc      *json.Encoder  // writes to arena
-	buf      []byte         // a record being encoded (marshal)
+	buf      []byte         // a record being encoded (marshal, encodeArticle)
+	zbuf     []byte         // an article's value being compressed (encodeArticle)
 	terms    []centroidTerm // an incident state's centroid (appendIncidentState)
 	key      []byte
 	articles uint64 // articles saved
