@@ -36,11 +36,11 @@ import (
 // few documents, 0.08-0.19 among all 156).
 
 const (
-	settleNear       = 3      // neighbours regrouped with a changed incident
-	settleLow        = 0.06   // the centroid similarity a neighbour needs
-	settleMembers    = 32     // neighbourhoods with more members are left as they are
-	settleJoinSlack  = 0.04   // the join test's ease in settling
-	settleMergeSlack = 0.08   // the merge test's ease in settling
+	settleNear       = 3    // neighbours regrouped with a changed incident
+	settleLow        = 0.06 // the centroid similarity a neighbour needs
+	settleMembers    = 32   // neighbourhoods with more members are left as they are
+	settleJoinSlack  = 0.04 // the join test's ease in settling
+	settleMergeSlack = 0.08 // the merge test's ease in settling
 	// A sketch made when the corpus had less than 1/sketchGrowth of its
 	// documents now is made again from the text: its terms were chosen by
 	// weights unlike today's (with few documents, common words weigh
