@@ -122,7 +122,7 @@ func BenchmarkAdd(b *testing.B) {
 				b.Fatal(err)
 			}
 			if n%16 == 0 || i+batch >= len(arts) {
-				if err := c.Settle(); err != nil {
+				if err := c.Settle(nil); err != nil {
 					b.Fatal(err)
 				}
 			}

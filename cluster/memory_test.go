@@ -134,7 +134,7 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 			t.Fatalf("%d sketches and %d texts kept for Settle, budget %d", len(c.sketches), len(c.texts), budget)
 		}
 	}
-	if err := c.Settle(); err != nil {
+	if err := c.Settle(func() error { s.sync(c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range s.sync(c).Moves {

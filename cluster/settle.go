@@ -41,12 +41,15 @@ const (
 	settleMembers    = 32   // neighbourhoods with more members are left as they are
 	settleJoinSlack  = 0.04 // the join test's ease in settling
 	settleMergeSlack = 0.08 // the merge test's ease in settling
-	// A sketch made when the corpus had less than 1/sketchGrowth of its
-	// documents now is made again from the text: its terms were chosen by
-	// weights unlike today's (with few documents, common words weigh
-	// almost as much as rare ones), not only weighted by them.
-	sketchGrowth = 2
-	settleCopies = 8 // near copies of an incident kept to count again when it is rebuilt
+	// Weights set when the corpus was so much smaller that a rare term's
+	// idf has grown by more than this factor since are set again (a
+	// centroid), and the terms of an article sketched then are chosen
+	// again from its text: with few documents common words weigh almost
+	// as much as rare ones. Between 16 and 156 documents a rare term's idf
+	// grows by 80 %, between 10,000 and 20,000 by 7 %.
+	staleIDF = 1.2
+	settleCopies = 8   // near copies of an incident kept to count again when it is rebuilt
+	settleChunk  = 512 // changed incidents settled between two commits
 )
 
 // ArticleReader is what Settle asks of the Loader, when it has it: a stored
@@ -80,8 +83,11 @@ type member struct {
 
 // Settle regroups the neighbourhoods of the incidents changed since its
 // last call (see above), then consolidates. Call it at the end of a crawl
-// or cycle, when the articles it added are stored.
-func (c *Clusterer) Settle() error {
+// or cycle, when the articles it added are stored. It works through the
+// changed incidents in time order, settleChunk at a time, and after each
+// chunk calls commit (when not nil), which persists what Changes returns,
+// so that what it changed can leave memory within the budget.
+func (c *Clusterer) Settle(commit func() error) error {
 	todo := slices.SortedFunc(maps.Keys(c.unsettled), func(a, b string) int {
 		sa, sb := c.unsettled[a], c.unsettled[b]
 		if d := sa.from.Compare(sb.from); d != 0 {
@@ -91,16 +97,37 @@ func (c *Clusterer) Settle() error {
 	})
 	spans := c.unsettled
 	c.unsettled = map[string]span{}
-	w := c.opts.Window
-	// First each changed incident's centroid is weighed anew, so that
-	// neighbours are found by today's weights (an incident of reports that
-	// came among the first few documents has weights unlike today's).
-	type change struct {
-		in *incident
-		at span
+	for len(todo) > 0 {
+		chunk := todo[:min(settleChunk, len(todo))]
+		todo = todo[len(chunk):]
+		if err := c.settleChunk(chunk, spans); err != nil {
+			return err
+		}
+		if err := c.Consolidate(); err != nil {
+			return err
+		}
+		clear(c.now)
+		if commit != nil {
+			if err := commit(); err != nil {
+				return err
+			}
+			c.evict()
+		}
 	}
-	var ins []change
-	for _, id := range todo {
+	clear(c.unsettled) // what Settle itself changed is settled
+	clear(c.texts)
+	return nil
+}
+
+// settleChunk settles the incidents of ids (changed at the times of spans):
+// first each one's centroid is weighed anew, so that neighbours are found
+// by today's weights (an incident of reports that came among the first few
+// documents has weights unlike today's), then their neighbourhoods are
+// regrouped.
+func (c *Clusterer) settleChunk(ids []string, spans map[string]span) error {
+	w := c.opts.Window
+	var ok []string
+	for _, id := range ids {
 		s := spans[id]
 		if err := c.ensure(s.from.Add(-w), s.to.Add(w)); err != nil {
 			return err
@@ -109,36 +136,35 @@ func (c *Clusterer) Settle() error {
 		if in == nil {
 			continue
 		}
-		if in.weighed*sketchGrowth < c.docs {
-			ok, err := c.reweigh(in)
+		if c.stale(in.weighed) {
+			had, err := c.reweigh(in)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if !had {
 				continue // a member cannot be had: left as it is
 			}
 		}
-		ins = append(ins, change{in, s})
+		ok = append(ok, id)
 	}
-	for _, ch := range ins {
-		in, s := ch.in, ch.at
-		if c.active[in.inc.ID] != in {
-			continue // rebuilt meanwhile
-		}
+	for _, id := range ok {
+		s := spans[id]
 		if err := c.ensure(s.from.Add(-w), s.to.Add(w)); err != nil {
 			return err
 		}
-		if err := c.settle(in, s); err != nil {
-			return err
+		if in := c.active[c.Resolve(id)]; in != nil {
+			if err := c.settle(in, s); err != nil {
+				return err
+			}
 		}
 	}
-	if err := c.Consolidate(); err != nil {
-		return err
-	}
-	clear(c.unsettled) // what Settle itself changed is settled
-	clear(c.texts)
-	clear(c.now)
 	return nil
+}
+
+// stale reports whether weights set when docs documents were counted are
+// stale now (staleIDF).
+func (c *Clusterer) stale(docs int) bool {
+	return math.Log1p(float64(c.docs)) > staleIDF*math.Log1p(float64(docs))
 }
 
 // reweigh sets in's centroid to the sum of its members' (and copies')
@@ -225,7 +251,7 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 		clear(c.now)
 	}
 	sk, ok := c.sketches[id]
-	if !ok || sk.docs*sketchGrowth < c.docs {
+	if !ok || c.stale(sk.docs) {
 		a, ok, err := c.article(id)
 		if err != nil || !ok {
 			return sketch{}, false, err

@@ -107,7 +107,7 @@ func TestSettleLeavesReviewedIncidents(t *testing.T) {
 			}
 			c.Changes()
 		}
-		if err := c.Settle(); err != nil {
+		if err := c.Settle(nil); err != nil {
 			t.Fatal(err)
 		}
 		ch := c.Changes()

@@ -128,7 +128,7 @@ func (s *memStore) run(t testing.TB, opts Options, arts []newsmon.Article, batch
 		if c == nil {
 			return
 		}
-		if err := c.Settle(); err != nil {
+		if err := c.Settle(func() error { s.sync(c); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		s.sync(c)

@@ -1129,13 +1129,16 @@ func (p *Pipeline) Settle() error {
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
 	start := time.Now()
-	err := p.clusterer.Settle()
-	var writes []store.Write
-	if err == nil {
-		if writes = p.clusterWrites(); len(writes) > 0 {
-			_, err = p.store.SaveBatch(writes)
+	n := 0
+	err := p.clusterer.Settle(func() error {
+		writes := p.clusterWrites()
+		if len(writes) == 0 {
+			return nil
 		}
-	}
+		n += len(writes)
+		_, err := p.store.SaveBatch(writes)
+		return err
+	})
 	if err != nil {
 		// The clusterer holds what was not stored: read it anew.
 		if c, rerr := p.newClusterer(p.cfg); rerr == nil {
@@ -1143,7 +1146,7 @@ func (p *Pipeline) Settle() error {
 		}
 		return fmt.Errorf("settle incidents: %w", err)
 	}
-	p.log.Debug("incidents settled", "writes", len(writes), "took", time.Since(start).Round(time.Millisecond))
+	p.log.Debug("incidents settled", "writes", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
