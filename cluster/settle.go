@@ -227,7 +227,41 @@ func (c *Clusterer) settle(in *incident, near span) error {
 	if samePartition(ms, groups, len(hood)) {
 		return nil
 	}
+	if c.mergeGroups(hood, ms, groups) {
+		return nil
+	}
 	return c.rebuild(hood, ms, groups)
+}
+
+// mergeGroups applies groups by merging when each is a union of whole
+// incidents of hood (nothing moves or splits): an incident takes in the
+// others of its group as Consolidate merges, keeping the id that rebuild
+// would (most members, then hood order), with no article read again. It
+// reports whether it did.
+func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) bool {
+	of := make(map[*incident]int, len(hood)) // incident -> its group
+	for gi, g := range groups {
+		for _, i := range g {
+			if gj, ok := of[ms[i].from]; ok && gj != gi {
+				return false // split
+			}
+			of[ms[i].from] = gi
+		}
+	}
+	for gi := range groups {
+		var keep *incident
+		for _, h := range hood {
+			if of[h] == gi && (keep == nil || len(h.inc.ArticleIDs) > len(keep.inc.ArticleIDs)) {
+				keep = h
+			}
+		}
+		for _, h := range hood {
+			if of[h] == gi && h != keep {
+				c.merge(keep, h)
+			}
+		}
+	}
+	return true
 }
 
 // keepSketch keeps article a's sketch (its vector as Add made it) for
