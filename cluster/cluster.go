@@ -125,8 +125,8 @@ type Clusterer struct {
 	// memory, and the articles it moved since the last Changes.
 	unsettled map[string]span
 	texts     map[string]newsmon.Article
-	sketches  map[string]sketch
-	now       map[string]sketch // during Settle: sketches weighted with today's document frequencies
+	sketches  [2]map[string]sketch // the newer and the older generation
+	now       map[string]sketch    // during Settle: sketches weighted with today's document frequencies
 	copies    map[string][]newsmon.Article
 	moves     []Move
 }
@@ -180,7 +180,7 @@ func New(opts Options) *Clusterer {
 
 		unsettled: map[string]span{},
 		texts:     map[string]newsmon.Article{},
-		sketches:  map[string]sketch{},
+		sketches:  [2]map[string]sketch{{}, {}},
 		now:       map[string]sketch{},
 		copies:    map[string][]newsmon.Article{},
 	}
@@ -207,7 +207,7 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.pending = map[*incident]span{}
 	c.merges, c.alias = nil, map[string]string{}
 	c.unsettled, c.copies, c.moves = map[string]span{}, map[string][]newsmon.Article{}, nil
-	c.texts, c.sketches = map[string]newsmon.Article{}, map[string]sketch{}
+	c.texts, c.sketches = map[string]newsmon.Article{}, [2]map[string]sketch{{}, {}}
 }
 
 // norms recomputes the centroid norms. The squares are summed in fixed
@@ -263,7 +263,7 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	}
 	vec := c.analyzeArticle(a, true)
 	if _, ok := c.opts.Store.(ArticleReader); !ok {
-		if len(c.texts) >= c.opts.MaxOpen {
+		if len(c.texts) >= c.keep() {
 			clear(c.texts) // their neighbourhoods are left as they are
 		}
 		c.texts[a.ID] = analysed(a)

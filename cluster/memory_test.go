@@ -130,8 +130,8 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 		s.save(part, ids)
 		s.sync(c)
 		peak = max(peak, len(c.active))
-		if len(c.sketches) > budget || len(c.texts) > budget {
-			t.Fatalf("%d sketches and %d texts kept for Settle, budget %d", len(c.sketches), len(c.texts), budget)
+		if n := len(c.sketches[0]) + len(c.sketches[1]); n > budget || len(c.texts) > budget {
+			t.Fatalf("%d sketches and %d texts kept for Settle, budget %d", n, len(c.texts), budget)
 		}
 	}
 	if err := c.Settle(func() error { s.sync(c); return nil }); err != nil {

@@ -47,9 +47,13 @@ const (
 	// again from its text: with few documents common words weigh almost
 	// as much as rare ones. Between 16 and 156 documents a rare term's idf
 	// grows by 80 %, between 10,000 and 20,000 by 7 %.
-	staleIDF = 1.2
+	staleIDF     = 1.2
 	settleCopies = 8   // near copies of an incident kept to count again when it is rebuilt
 	settleChunk  = 512 // changed incidents settled between two commits
+	// Articles whose sketches are kept: those of a few settling periods
+	// of a crawl (the pipeline settles every 1,024 articles); an older one
+	// is read back and analysed again when its incident changes.
+	settleKeep = 4096
 )
 
 // ArticleReader is what Settle asks of the Loader, when it has it: a stored
@@ -161,6 +165,11 @@ func (c *Clusterer) settleChunk(ids []string, spans map[string]span) error {
 	return nil
 }
 
+// keep is how many articles' sketches (and, without an ArticleReader,
+// texts) are kept for Settle: the budget of incidents in memory, at most
+// settleKeep.
+func (c *Clusterer) keep() int { return min(c.opts.MaxOpen, settleKeep) }
+
 // stale reports whether weights set when docs documents were counted are
 // stale now (staleIDF).
 func (c *Clusterer) stale(docs int) bool {
@@ -265,13 +274,13 @@ func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) b
 }
 
 // keepSketch keeps article a's sketch (its vector as Add made it) for
-// Settle: as many as the budget of incidents in memory (Options.MaxOpen),
-// about 2 KB each.
+// Settle: the newest of at most keep() of them, about 2 KB each.
 func (c *Clusterer) keepSketch(a newsmon.Article, t time.Time, v vec) {
-	if len(c.sketches) >= c.opts.MaxOpen {
-		clear(c.sketches) // the older ones are analysed again if needed
+	if len(c.sketches[0]) >= c.keep()/2 {
+		// Two generations: the newer half of what is kept survives.
+		c.sketches[1], c.sketches[0] = c.sketches[0], make(map[string]sketch, c.keep()/2)
 	}
-	c.sketches[a.ID] = sketch{id: a.ID, t: t, v: v, docs: c.docs}
+	c.sketches[0][a.ID] = sketch{id: a.ID, t: t, v: v, docs: c.docs}
 }
 
 // sketchOf returns article id's sketch weighted with today's document
@@ -281,10 +290,13 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 	if sk, ok := c.now[id]; ok {
 		return sk, true, nil
 	}
-	if len(c.now) >= c.opts.MaxOpen {
+	if len(c.now) >= c.keep() {
 		clear(c.now)
 	}
-	sk, ok := c.sketches[id]
+	sk, ok := c.sketches[0][id]
+	if !ok {
+		sk, ok = c.sketches[1][id]
+	}
 	if !ok || c.stale(sk.docs) {
 		a, ok, err := c.article(id)
 		if err != nil || !ok {

@@ -65,7 +65,8 @@ type Pipeline struct {
 	commitFailures int
 	// commits counts the batches whose commit ended (committing set back
 	// to nil): a store read begun before one may have missed its writes.
-	commits uint64
+	commits   uint64
+	unsettled int // articles committed since the last Settle (settleEvery)
 	// near indexes the committed articles of the last near_window for
 	// near copies (dedup.Index), rebuilt from the store at New.
 	near *dedup.Index
@@ -995,9 +996,15 @@ func (p *Pipeline) commitIfFull() error {
 
 // Flush commits the open batch. The batch is written outside p.mu, so pages
 // keep being handled (into the next batch) while the disk syncs.
-func (p *Pipeline) Flush() error {
+func (p *Pipeline) Flush() (err error) {
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
+	settle := false
+	defer func() { // after p.mu is released, with commitMu held
+		if settle && err == nil {
+			err = p.settleLocked()
+		}
+	}()
 	p.mu.Lock()
 	batch := p.open
 	if len(batch.writes) == 0 {
@@ -1011,7 +1018,7 @@ func (p *Pipeline) Flush() error {
 	// document frequencies go with them, so the store always agrees.
 	clustered, cerr := p.cluster(batch)
 	var errs []error
-	err := cerr
+	err = cerr
 	if cerr == nil {
 		errs, err = p.store.SaveBatch(append(batch.writes, clustered...))
 	}
@@ -1045,6 +1052,13 @@ func (p *Pipeline) Flush() error {
 		p.open.prepend(batch)
 		p.commitFailures++
 		return fmt.Errorf("commit %d writes: %w", len(batch.writes), err)
+	}
+	// A long crawl (or a daemon fed by workers) settles as it goes, not
+	// only at its end: the work is spread and what Settle keeps stays
+	// small.
+	p.unsettled += len(batch.arts)
+	if settle = p.unsettled >= settleEvery; settle {
+		p.unsettled = 0
 	}
 	if _, n, serr := p.store.Stats(); serr == nil {
 		p.incidents = n
@@ -1121,13 +1135,23 @@ func (p *Pipeline) clusterWrites() []store.Write {
 	return writes
 }
 
-// Settle regroups the incidents the cycle changed, with their neighbours,
-// as their articles would be grouped arriving in time order
+// Settle regroups the incidents changed since it last ran, with their
+// neighbours, as their articles would be grouped arriving in time order
 // (cluster.Clusterer.Settle), and commits what changed. Run calls it at
-// the end of each crawl, once its articles are committed.
+// the end of each crawl, once its articles are committed, and Flush every
+// settleEvery articles committed.
 func (p *Pipeline) Settle() error {
 	p.commitMu.Lock()
 	defer p.commitMu.Unlock()
+	return p.settleLocked()
+}
+
+// settleEvery is how many articles apart the pipeline settles during a
+// crawl (and at its end).
+const settleEvery = 1024
+
+// settleLocked is Settle with p.commitMu held.
+func (p *Pipeline) settleLocked() error {
 	start := time.Now()
 	n := 0
 	err := p.clusterer.Settle(func() error {
