@@ -263,10 +263,31 @@ func TestTitlePrefersHeadline(t *testing.T) {
 	}
 }
 
-func TestTitleSpelling(t *testing.T) {
-	body := `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
+// titleCase is a page's head (and what opens its body) and the title
+// wanted, for checkTitles.
+type titleCase struct{ name, head, want string }
+
+// checkTitles extracts each case's page, its head followed by a short
+// story, and checks the title.
+func checkTitles(t *testing.T, tests []titleCase) {
+	t.Helper()
+	const body = `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
 <p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div>`
-	tests := []struct{ name, head, want string }{
+	for _, tt := range tests {
+		page := "<html><head>" + tt.head + body + "</body></html>"
+		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if art.Title != tt.want {
+			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
+		}
+	}
+}
+
+func TestTitleSpelling(t *testing.T) {
+	tests := []titleCase{
 		// The same headline with typographic quotes: the metadata's spelling.
 		{"curly h1, straight og:title",
 			`<meta property="og:title" content="Reader's corner: the 'quiet room' is back"><title>Reader's corner: the 'quiet room' is back | Example Post</title></head><body><h1>Reader’s corner: the ‘quiet room’ is back</h1>`,
@@ -285,17 +306,7 @@ func TestTitleSpelling(t *testing.T) {
 			`<meta property="og:title" content="阅览室重新开放:新增安静区"><title>阅览室重新开放:新增安静区_示例网</title></head><body><h1>阅览室重新开放：新增安静区</h1>`,
 			"阅览室重新开放：新增安静区"},
 	}
-	for _, tt := range tests {
-		page := "<html><head>" + tt.head + body + "</body></html>"
-		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if art.Title != tt.want {
-			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
-		}
-	}
+	checkTitles(t, tests)
 }
 
 func TestDetectLang(t *testing.T) {
@@ -380,10 +391,8 @@ func FuzzExtract(f *testing.F) {
 }
 
 func TestTitleCondensed(t *testing.T) {
-	body := `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
-<p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div>`
 	const h1 = `<h1>City library reopens its historic reading room after a long two-year restoration</h1>`
-	tests := []struct{ name, head, want string }{
+	tests := []titleCase{
 		// The metadata's condensed form of the printed headline.
 		{"og:title leaves words out",
 			`<meta property="og:title" content="City library reopens reading room after restoration"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
@@ -423,17 +432,7 @@ func TestTitleCondensed(t *testing.T) {
 			`<meta property="og:title" content="City library reopens its historic reading room after a long…"><title>City library reopens its historic reading room after a long two-year restoration | Example Post</title></head><body>` + h1,
 			"City library reopens its historic reading room after a long two-year restoration"},
 	}
-	for _, tt := range tests {
-		page := "<html><head>" + tt.head + body + "</body></html>"
-		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if art.Title != tt.want {
-			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
-		}
-	}
+	checkTitles(t, tests)
 }
 
 func TestCondensedHeadlineLeavesTheBody(t *testing.T) {
@@ -458,9 +457,7 @@ func TestCondensedHeadlineLeavesTheBody(t *testing.T) {
 func TestTitleNearestH1(t *testing.T) {
 	// The printed h1 matches no metadata title: of those that differ, the
 	// one sharing most words with it.
-	body := `<div class="story"><p>The reading room reopened this week with new lamps, longer hours and a quiet corner for people working on laptops.</p>
-<p>Staff said the number of visitors on the first day was twice that of an ordinary weekday before the closure.</p></div>`
-	tests := []struct{ name, head, want string }{
+	tests := []titleCase{
 		{"JSON-LD headline nearer the h1",
 			`<meta property="og:title" content="Readers return to the city library as its doors open again"><script type="application/ld+json">{"@type":"NewsArticle","headline":"Reading room back: city library reopens after restoration"}</script><title>Example Post</title></head><body><h1>City library reopens its reading room after restoration work</h1>`,
 			"Reading room back: city library reopens after restoration"},
@@ -471,17 +468,7 @@ func TestTitleNearestH1(t *testing.T) {
 			`<meta property="og:title" content="Readers return to the city library as its doors open again"><script type="application/ld+json">{"@type":"NewsArticle","headline":"Reading room back: city library reopens after restoration"}</script><title>Example Post</title></head><body>`,
 			"Readers return to the city library as its doors open again"},
 	}
-	for _, tt := range tests {
-		page := "<html><head>" + tt.head + body + "</body></html>"
-		art, err := Extract(Input{URL: "https://post.example.org/a", HTML: []byte(page), FetchedAt: fetched})
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if art.Title != tt.want {
-			t.Errorf("%s: Title = %q, want %q", tt.name, art.Title, tt.want)
-		}
-	}
+	checkTitles(t, tests)
 }
 
 func TestCondenses(t *testing.T) {
