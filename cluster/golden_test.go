@@ -59,8 +59,13 @@ func TestAddGolden(t *testing.T) {
 	}
 }
 
-// addDigest is the digest of TestAddGolden's stream.
-const addDigest = "10bb47614b0addd74317a1001d55f0da046c604cf4e653e53ec0de77266dc29a"
+// addDigest is the digest of TestAddGolden's stream. It changed from
+// 10bb4761… on 2026-12-03 only by the incident state's new Weighed field
+// (the documents counted when a centroid's weights were set, for Settle):
+// with Weighed left out of each snapshot the digest is 10bb4761… still, so
+// what the clusterer decides without Settle (and the linear-time
+// pruneTerms) is unchanged.
+const addDigest = "75203544b28db7ae314ddcc8ea274816094e139f35cece18b95bfcf8363509a3"
 
 // extractArticles reads the truth files of the extraction evaluation data as
 // articles (title, body, language, date when known).
