@@ -16,6 +16,12 @@
 // translingual terms only: lexicon concepts (小米 and Xiaomi both give
 // "~xiaomi"), numbers, and Latin names. The article joins the most similar
 // incident when that reaches Options.Threshold, else it opens a new one.
+// Consolidate merges, after each batch, incidents that now say they are one
+// event; Settle, at the end of a crawl (and every so many articles),
+// regroups each changed incident with its nearest neighbours as their
+// articles would be grouped arriving in time order with today's document
+// frequencies (settle.go), so that the grouping does not depend on the
+// order the articles came in.
 package cluster
 
 import (
