@@ -50,10 +50,17 @@ const (
 	staleIDF     = 1.2
 	settleCopies = 8   // near copies of an incident kept to count again when it is rebuilt
 	settleChunk  = 512 // changed incidents settled between two commits
-	// Articles whose sketches are kept: those of a few settling periods
-	// of a crawl (the pipeline settles every 1,024 articles); an older one
-	// is read back and analysed again when its incident changes.
-	settleKeep = 4096
+	// Articles whose sketches are kept (the newest added or used, about
+	// 0.9 KB each): those of the incidents a crawl's settling keeps
+	// revisiting, the neighbours included; an older one is read back and
+	// analysed again when its neighbourhood changes. 4,096 re-analysed 2.3
+	// articles for each one added at 30,000 scalebench pages; 16,384 (and
+	// keeping a sketch used) 0.5.
+	settleKeep = 16384
+	// Articles kept in a larger form: their analysed text when the Store
+	// cannot read articles back (at most 3 KB each), their sketches
+	// weighted now during a Settle (about 2 KB each).
+	wholeKeep = 4096
 )
 
 // ArticleReader is what Settle asks of the Loader, when it has it: a stored
@@ -76,6 +83,16 @@ type sketch struct {
 	t    time.Time
 	v    vec
 	docs int // documents counted when it was made
+}
+
+// kept is a sketch as kept between uses: its terms by key (termKey), with
+// their damped frequencies, 12 bytes a term instead of a vec's 32 and a
+// string's text.
+type kept struct {
+	t    time.Time
+	keys []uint64
+	tf   []float32
+	docs int
 }
 
 // member is an article of a neighbourhood being settled: its sketch,
@@ -165,9 +182,8 @@ func (c *Clusterer) settleChunk(ids []string, spans map[string]span) error {
 	return nil
 }
 
-// keep is how many articles' sketches (and, without an ArticleReader,
-// texts) are kept for Settle: the budget of incidents in memory, at most
-// settleKeep.
+// keep is how many articles' sketches are kept for Settle: the budget of
+// incidents in memory, at most settleKeep.
 func (c *Clusterer) keep() int { return min(c.opts.MaxOpen, settleKeep) }
 
 // stale reports whether weights set when docs documents were counted are
@@ -273,14 +289,36 @@ func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) b
 	return true
 }
 
-// keepSketch keeps article a's sketch (its vector as Add made it) for
-// Settle: the newest of at most keep() of them, about 2 KB each.
-func (c *Clusterer) keepSketch(a newsmon.Article, t time.Time, v vec) {
-	if len(c.sketches[0]) >= c.keep()/2 {
-		// Two generations: the newer half of what is kept survives.
-		c.sketches[1], c.sketches[0] = c.sketches[0], make(map[string]sketch, c.keep()/2)
+// keepSketch keeps article id's sketch (its vector v as made when docs
+// documents were counted) for Settle.
+func (c *Clusterer) keepSketch(id string, t time.Time, v vec, docs int) {
+	k := kept{t: t, keys: make([]uint64, len(v.terms)), tf: make([]float32, len(v.terms)), docs: docs}
+	for i, tm := range v.terms {
+		k.keys[i], k.tf[i] = termKey(tm.k), float32(v.tf[i])
 	}
-	c.sketches[0][a.ID] = sketch{id: a.ID, t: t, v: v, docs: c.docs}
+	c.keepKept(id, k)
+}
+
+// keepKept puts k among the newest sketches: at most keep() of them, in two
+// generations (when the newer is full it becomes the older, and the older is
+// dropped), so that a sketch added or used within the last keep()/2 stays.
+func (c *Clusterer) keepKept(id string, k kept) {
+	if len(c.sketches[0]) >= c.keep()/2 {
+		c.sketches[1], c.sketches[0] = c.sketches[0], make(map[string]kept, c.keep()/2)
+	}
+	c.sketches[0][id] = k
+}
+
+// keptSketch returns article id's kept sketch, if it is, and makes it one
+// of the newest: a sketch in use stays.
+func (c *Clusterer) keptSketch(id string) (kept, bool) {
+	k, ok := c.sketches[0][id]
+	if !ok {
+		if k, ok = c.sketches[1][id]; ok {
+			c.keepKept(id, k)
+		}
+	}
+	return k, ok
 }
 
 // sketchOf returns article id's sketch weighted with today's document
@@ -290,31 +328,41 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 	if sk, ok := c.now[id]; ok {
 		return sk, true, nil
 	}
-	if len(c.now) >= c.keep() {
+	if len(c.now) >= min(c.keep(), wholeKeep) {
 		clear(c.now)
 	}
-	sk, ok := c.sketches[0][id]
-	if !ok {
-		sk, ok = c.sketches[1][id]
+	k, ok := c.keptSketch(id)
+	var sk sketch
+	if ok && !c.stale(k.docs) {
+		sk, ok = c.weighNow(id, k)
+	} else {
+		ok = false
 	}
-	if !ok || c.stale(sk.docs) {
+	if !ok {
 		a, ok, err := c.article(id)
 		if err != nil || !ok {
 			return sketch{}, false, err
 		}
 		sk = sketch{id: id, t: articleTime(a), v: c.analyzeArticle(a, false)}
-		c.keepSketch(a, sk.t, sk.v)
-		c.now[id] = sk
-		return sk, true, nil
+		c.keepSketch(id, sk.t, sk.v, c.docs)
 	}
-	v := vec{terms: make([]term, len(sk.v.terms))}
-	for i, tm := range sk.v.terms {
-		v.terms[i] = term{tm.k, sk.v.tf[i] * c.idf(max(1, c.vocab.lookup(termKey(tm.k))))}
-	}
-	normalise(&v)
-	sk.v = v
 	c.now[id] = sk
 	return sk, true, nil
+}
+
+// weighNow is kept sketch k of article id weighted with today's document
+// frequencies; false when the text of one of its terms is not known.
+func (c *Clusterer) weighNow(id string, k kept) (sketch, bool) {
+	v := vec{terms: make([]term, len(k.keys))}
+	for i, key := range k.keys {
+		text, ok := c.vocab.text(key)
+		if !ok {
+			return sketch{}, false
+		}
+		v.terms[i] = term{text, float64(k.tf[i]) * c.idf(max(1, c.vocab.lookup(key)))}
+	}
+	normalise(&v)
+	return sketch{id: id, t: k.t, v: v, docs: k.docs}, true
 }
 
 // article returns stored article id: kept since the last Settle, else read
@@ -499,16 +547,9 @@ func (c *Clusterer) regroup(ms []member) [][]int {
 }
 
 // rebuild replaces the incidents of hood by groups of their members (see
-// Settle for the ids).
+// Settle for the ids). An incident whose members form a group, and no
+// more, stays as it is.
 func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error {
-	arts := make([]newsmon.Article, len(ms))
-	for i, m := range ms {
-		a, ok, err := c.article(m.id)
-		if err != nil || !ok {
-			return err // not kept: the neighbourhood stays as it is
-		}
-		arts[i] = a
-	}
 	// Each group takes the id of the incident most of its members come
 	// from, unless an earlier group took it; the others a new one.
 	taken := map[*incident]int{} // incident -> group keeping its id
@@ -537,6 +578,26 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 			ids[gi] = c.freshID(ms[g[0]].id)
 		}
 	}
+	same := map[*incident]bool{}           // incidents that are their group
+	unchanged := make([]bool, len(groups)) // groups that are their incident
+	for h, gi := range taken {
+		if len(groups[gi]) == len(h.inc.ArticleIDs) && !slices.ContainsFunc(groups[gi], func(i int) bool { return ms[i].from != h }) {
+			same[h], unchanged[gi] = true, true
+		}
+	}
+	arts := make([]newsmon.Article, len(ms))
+	for gi, g := range groups {
+		if unchanged[gi] {
+			continue
+		}
+		for _, i := range g {
+			a, ok, err := c.article(ms[i].id)
+			if err != nil || !ok {
+				return err // not kept: the neighbourhood stays as it is
+			}
+			arts[i] = a
+		}
+	}
 	// Where each incident's members went: its own group, else the group
 	// that took most of them (its id resolves there, its copies go there).
 	home := map[*incident]int{}
@@ -562,6 +623,9 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 	}
 	copies := make([][]newsmon.Article, len(groups))
 	for _, h := range hood {
+		if same[h] {
+			continue
+		}
 		c.unindex(h)
 		delete(c.active, h.inc.ID)
 		delete(c.dirty, h)
@@ -576,6 +640,9 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 		}
 	}
 	for gi, g := range groups {
+		if unchanged[gi] {
+			continue
+		}
 		in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
 		first := ms[g[0]]
 		in.inc = newsmon.Incident{ID: ids[gi], FirstSeen: first.t, LastSeen: first.t}

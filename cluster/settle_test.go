@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -43,6 +44,103 @@ func TestSettleGivesOneGroupingForEveryOrder(t *testing.T) {
 	t.Logf("%d orders: %d groupings with Settle, %d without", len(orders), len(settled), len(unsettled))
 	if len(unsettled) < 2 {
 		t.Fatalf("without Settle every order gives the same grouping: the data shows nothing")
+	}
+}
+
+// TestRebuildLeavesWholeIncidents regroups a neighbourhood of three
+// incidents so that an article moves from the first to the second while
+// the third's members stay together: the third stays as it is (the same
+// incident, its articles not read back, nothing to persist), the other two
+// are rebuilt from their new members.
+func TestRebuildLeavesWholeIncidents(t *testing.T) {
+	s := newMemStore()
+	c := s.open(Options{})
+	syn := newSynth(3)
+	arts := make([]newsmon.Article, 80)
+	for i := range arts {
+		arts[i] = syn.next()
+	}
+	ids, err := c.AddBatch(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.save(arts, ids)
+	s.sync(c)
+	var hood []*incident
+	for _, id := range slices.Sorted(maps.Keys(c.active)) {
+		if in := c.active[id]; len(in.inc.ArticleIDs) >= 2 && len(hood) < 3 {
+			hood = append(hood, in)
+		}
+	}
+	if len(hood) < 3 {
+		t.Fatalf("%d incidents of two articles or more among %d, want 3", len(hood), len(c.active))
+	}
+	var ms []member
+	var groups [3][]int
+	for hi, h := range hood {
+		for j, id := range h.inc.ArticleIDs {
+			sk, ok, err := c.sketchOf(id)
+			if err != nil || !ok {
+				t.Fatalf("sketch of %s: %v %v", id, ok, err)
+			}
+			g := hi
+			if hi == 0 && j == len(h.inc.ArticleIDs)-1 {
+				g = 1 // the first incident's last article moves to the second
+			}
+			groups[g] = append(groups[g], len(ms))
+			ms = append(ms, member{sketch: sk, from: h})
+		}
+	}
+	moved := hood[0].inc.ArticleIDs[len(hood[0].inc.ArticleIDs)-1]
+	for _, g := range groups {
+		slices.Sort(g)
+	}
+	third, thirdIDs := hood[2], slices.Clone(hood[2].inc.ArticleIDs)
+	clear(s.reads)
+	if err := c.rebuild(hood, ms, groups[:]); err != nil {
+		t.Fatal(err)
+	}
+	if c.active[third.inc.ID] != third || !slices.Equal(third.inc.ArticleIDs, thirdIDs) {
+		t.Errorf("the third incident was rebuilt: %v, want %v as it was", c.active[third.inc.ID], thirdIDs)
+	}
+	for _, id := range thirdIDs {
+		if s.reads[id] != 0 {
+			t.Errorf("article %s of the unchanged incident read back %d times", id, s.reads[id])
+		}
+	}
+	ch := c.Changes()
+	changed := map[string]bool{}
+	for _, sn := range ch.Incidents {
+		changed[sn.Incident.ID] = true
+	}
+	if changed[third.inc.ID] || !changed[hood[0].inc.ID] || !changed[hood[1].inc.ID] {
+		t.Errorf("incidents to persist %v: want the first two (%s, %s), not the third (%s)", changed, hood[0].inc.ID, hood[1].inc.ID, third.inc.ID)
+	}
+	if want := []Move{{Article: moved, Into: hood[1].inc.ID}}; !slices.Equal(ch.Moves, want) {
+		t.Errorf("moves %v, want %v", ch.Moves, want)
+	}
+}
+
+// TestSketchesInUseStay keeps sketches beyond the bound: the oldest go,
+// except one used meanwhile, and never more than the bound are kept.
+func TestSketchesInUseStay(t *testing.T) {
+	c := New(Options{MaxOpen: 8}) // keep() 8: two generations of 4
+	for i := range 5 {
+		c.keepKept(fmt.Sprint("a", i), kept{})
+	}
+	if _, ok := c.keptSketch("a0"); !ok {
+		t.Fatal("a0 not kept after 5 of 8")
+	}
+	for i := 5; i < 9; i++ {
+		c.keepKept(fmt.Sprint("a", i), kept{})
+	}
+	for id, want := range map[string]bool{"a0": true, "a1": false, "a3": false, "a4": true, "a8": true} {
+		if _, ok := c.keptSketch(id); ok != want {
+			t.Errorf("%s kept: %v, want %v", id, ok, want)
+		}
+	}
+	if n := len(c.sketches[0]) + len(c.sketches[1]); n > c.keep() {
+		t.Errorf("%d sketches kept, bound %d", n, c.keep())
 	}
 }
 

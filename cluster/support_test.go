@@ -33,6 +33,7 @@ type memStore struct {
 	docs      int
 	articles  map[string]newsmon.Article // as a store keeps them: with their incident
 	loads     int                        // IncidentsBetween calls
+	reads     map[string]int             // Article calls, by id
 	asked     []span                     // the range of each IncidentsBetween call
 }
 
@@ -42,6 +43,10 @@ func newMemStore() *memStore {
 
 // Article is the stored article id (ArticleReader).
 func (s *memStore) Article(id string) (newsmon.Article, error) {
+	if s.reads == nil {
+		s.reads = map[string]int{}
+	}
+	s.reads[id]++
 	a, ok := s.articles[id]
 	if !ok {
 		return a, fmt.Errorf("article %s not stored", id)
