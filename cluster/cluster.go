@@ -1006,7 +1006,7 @@ func (c *Clusterer) addTerms(in *incident, v vec) {
 		had = append(had, ok)
 	}
 	c.had = had
-	pruneTerms(in.terms, func(k string) { c.unpost(k, in) })
+	in.terms = pruneTerms(in.terms, func(k string) { c.unpost(k, in) })
 	for i, tm := range v.terms {
 		w, ok := in.terms[tm.k]
 		switch {

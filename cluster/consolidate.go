@@ -268,7 +268,7 @@ func (c *Clusterer) merge(keep, gone *incident) {
 	for t, w := range gone.terms {
 		keep.terms[t] += w
 	}
-	pruneTerms(keep.terms, nil)
+	keep.terms = pruneTerms(keep.terms, nil)
 	keep.norms()
 	for e := range gone.evidence {
 		keep.evidence[e] = true
@@ -288,11 +288,14 @@ func (c *Clusterer) merge(keep, gone *incident) {
 
 // pruneTerms keeps the centroidTerms heaviest terms of a centroid (of equal
 // weights, the first by key), calling drop (when not nil) with each term it
-// removes. The cut's weight is selected in linear time; only terms of
-// exactly that weight are sorted.
-func pruneTerms(terms map[string]float64, drop func(string)) {
+// removes, and returns them: in terms itself when it had no more, else in a
+// map of their number (a Go map does not shrink: one grown to 164 terms and
+// cut to 100 keeps the table of 164, 6.6 KB where 100 take 3.6). The cut's
+// weight is selected in linear time; only terms of exactly that weight are
+// sorted.
+func pruneTerms(terms map[string]float64, drop func(string)) map[string]float64 {
 	if len(terms) <= centroidTerms {
-		return
+		return terms
 	}
 	ws := make([]float64, 0, len(terms))
 	for _, w := range terms {
@@ -323,4 +326,9 @@ func pruneTerms(terms map[string]float64, drop func(string)) {
 			}
 		}
 	}
+	kept := make(map[string]float64, len(terms)) // not maps.Clone: it keeps the table
+	for k, w := range terms {
+		kept[k] = w
+	}
+	return kept
 }

@@ -210,7 +210,7 @@ func (c *Clusterer) reweigh(in *incident) (bool, error) {
 			terms[tm.k] += tm.w
 		}
 	}
-	pruneTerms(terms, nil)
+	terms = pruneTerms(terms, nil)
 	c.unindex(in)
 	in.terms = terms
 	in.norms()

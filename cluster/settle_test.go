@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -219,6 +220,45 @@ func TestSettleLeavesReviewedIncidents(t *testing.T) {
 	}
 }
 
+// TestPrunedCentroidsAreCompact: centroids cut back to centroidTerms after
+// growing take the memory of maps made for that many terms, not of the
+// larger map they were (Go maps do not shrink).
+func TestPrunedCentroidsAreCompact(t *testing.T) {
+	const n = 2000
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	build := func(prune bool) uint64 {
+		before := heap()
+		ms := make([]map[string]float64, n)
+		for i := range ms {
+			m := map[string]float64{}
+			size := centroidTerms
+			if prune {
+				size += articleTerms // a centroid that takes an article's terms, then is cut
+			}
+			for j := range size {
+				m[fmt.Sprintf("t%04d", (i+j)%5000)] = float64(size - j)
+			}
+			if prune {
+				m = pruneTerms(m, nil)
+			}
+			ms[i] = m
+		}
+		used := heap() - before
+		runtime.KeepAlive(ms)
+		return used
+	}
+	fresh, pruned := build(false), build(true)
+	t.Logf("%d centroids of %d terms: %d bytes each made so, %d grown and pruned", n, centroidTerms, fresh/n, pruned/n)
+	if float64(pruned) > 1.2*float64(fresh) {
+		t.Errorf("pruned centroids take %d bytes each, %.2f× those made with their size", pruned/n, float64(pruned)/float64(fresh))
+	}
+}
+
 // TestPruneTermsKeepsTheHeaviest: pruneTerms keeps what sorting by weight,
 // then key, and cutting after centroidTerms keeps, ties at the cut
 // included, and reports every term it drops.
@@ -240,7 +280,7 @@ func TestPruneTermsKeepsTheHeaviest(t *testing.T) {
 				want[tm.k] = true
 			}
 			dropped := 0
-			pruneTerms(terms, func(string) { dropped++ })
+			terms = pruneTerms(terms, func(string) { dropped++ })
 			if len(terms) != len(want) || dropped != n-len(want) {
 				t.Fatalf("n=%d levels=%d: kept %d, dropped %d; want %d, %d", n, levels, len(terms), dropped, len(want), n-len(want))
 			}
