@@ -137,13 +137,12 @@ func (v *vocab) set(s string, n int) {
 	v.df[v.insert(k, s)] = uint32(min(max(n, 0), maxDF))
 }
 
-// text returns the text of term k; false when k is a word not counted.
-func (v *vocab) text(k uint64) (string, bool) {
+// text returns the text of term k.
+func (v *vocab) text(k uint64) string {
 	if k&wordBit != 0 {
-		s, ok := v.words[k]
-		return s, ok
+		return v.words[k]
 	}
-	return string(appendBigram(nil, k)), true
+	return string(appendBigram(nil, k))
 }
 
 // takeChanges returns the terms whose document frequency changed since the
@@ -156,8 +155,7 @@ func (v *vocab) takeChanges() (terms []string, counts []int) {
 			continue
 		}
 		v.df[i] &^= dfChanged
-		text, _ := v.text(k) // a counted word's text is kept
-		terms = append(terms, text)
+		terms = append(terms, v.text(k))
 		counts = append(counts, int(v.df[i]))
 	}
 	v.changed = v.changed[:0]
