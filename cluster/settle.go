@@ -51,7 +51,7 @@ const (
 	settleCopies = 8   // near copies of an incident kept to count again when it is rebuilt
 	settleChunk  = 512 // changed incidents settled between two commits
 	// Articles whose sketches are kept (the newest added or used, about
-	// 1.3 KB each): those of the incidents a crawl's settling keeps
+	// 0.9 KB each): those of the incidents a crawl's settling keeps
 	// revisiting, the neighbours included; an older one is read back and
 	// analysed again when its neighbourhood changes. 4,096 re-analysed 2.3
 	// articles for each one added at 30,000 scalebench pages; 16,384 (and
@@ -85,14 +85,15 @@ type sketch struct {
 	docs int // documents counted when it was made
 }
 
-// kept is a sketch as kept between uses: its terms (their texts those of
-// the article's vector, which the centroids share) and their damped
-// frequencies, 20 bytes a term instead of a vec's 32.
+// kept is a sketch as kept between uses: its terms by key (termKey), with
+// their damped frequencies, 12 bytes a term instead of a vec's 32 and a
+// string's text (a text kept would keep alive the article's terms that no
+// centroid holds: about 45 MB more peak RSS at 20,000 scalebench pages).
 type kept struct {
-	t     time.Time
-	terms []string
-	tf    []float32
-	docs  int
+	t    time.Time
+	keys []uint64
+	tf   []float32
+	docs int
 }
 
 // member is an article of a neighbourhood being settled: its sketch,
@@ -300,9 +301,9 @@ func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) b
 // keepSketch keeps article id's sketch (its vector v as made when docs
 // documents were counted) for Settle.
 func (c *Clusterer) keepSketch(id string, t time.Time, v vec, docs int) {
-	k := kept{t: t, terms: make([]string, len(v.terms)), tf: make([]float32, len(v.terms)), docs: docs}
+	k := kept{t: t, keys: make([]uint64, len(v.terms)), tf: make([]float32, len(v.terms)), docs: docs}
 	for i, tm := range v.terms {
-		k.terms[i], k.tf[i] = tm.k, float32(v.tf[i])
+		k.keys[i], k.tf[i] = termKey(tm.k), float32(v.tf[i])
 	}
 	c.keepKept(id, k)
 }
@@ -342,8 +343,11 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 	k, ok := c.keptSketch(id)
 	var sk sketch
 	if ok && !c.stale(k.docs) {
-		sk = c.weighNow(id, k)
+		sk, ok = c.weighNow(id, k)
 	} else {
+		ok = false
+	}
+	if !ok {
 		a, ok, err := c.article(id)
 		if err != nil || !ok {
 			return sketch{}, false, err
@@ -356,14 +360,18 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 }
 
 // weighNow is kept sketch k of article id weighted with today's document
-// frequencies.
-func (c *Clusterer) weighNow(id string, k kept) sketch {
-	v := vec{terms: make([]term, len(k.terms))}
-	for i, text := range k.terms {
-		v.terms[i] = term{text, float64(k.tf[i]) * c.idf(max(1, c.vocab.lookup(termKey(text))))}
+// frequencies; false when the text of one of its terms is not known.
+func (c *Clusterer) weighNow(id string, k kept) (sketch, bool) {
+	v := vec{terms: make([]term, len(k.keys))}
+	for i, key := range k.keys {
+		text, ok := c.vocab.text(key)
+		if !ok {
+			return sketch{}, false
+		}
+		v.terms[i] = term{text, float64(k.tf[i]) * c.idf(max(1, c.vocab.lookup(key)))}
 	}
 	normalise(&v)
-	return sketch{id: id, t: k.t, v: v, docs: k.docs}
+	return sketch{id: id, t: k.t, v: v, docs: k.docs}, true
 }
 
 // article returns stored article id: kept since the last Settle, else read

@@ -137,12 +137,13 @@ func (v *vocab) set(s string, n int) {
 	v.df[v.insert(k, s)] = uint32(min(max(n, 0), maxDF))
 }
 
-// text returns the text of term k.
-func (v *vocab) text(k uint64) string {
+// text returns the text of term k; false when k is a word not counted.
+func (v *vocab) text(k uint64) (string, bool) {
 	if k&wordBit != 0 {
-		return v.words[k]
+		s, ok := v.words[k]
+		return s, ok
 	}
-	return string(appendBigram(nil, k))
+	return string(appendBigram(nil, k)), true
 }
 
 // takeChanges returns the terms whose document frequency changed since the
@@ -155,7 +156,8 @@ func (v *vocab) takeChanges() (terms []string, counts []int) {
 			continue
 		}
 		v.df[i] &^= dfChanged
-		terms = append(terms, v.text(k))
+		text, _ := v.text(k) // a counted word's text is kept
+		terms = append(terms, text)
 		counts = append(counts, int(v.df[i]))
 	}
 	v.changed = v.changed[:0]
