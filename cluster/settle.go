@@ -340,12 +340,10 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 	if len(c.now) >= min(c.keep(), wholeKeep) {
 		clear(c.now)
 	}
-	k, ok := c.keptSketch(id)
 	var sk sketch
-	if ok && !c.stale(k.docs) {
+	k, ok := c.keptSketch(id)
+	if ok = ok && !c.stale(k.docs); ok {
 		sk, ok = c.weighNow(id, k)
-	} else {
-		ok = false
 	}
 	if !ok {
 		a, ok, err := c.article(id)
@@ -587,12 +585,9 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 			ids[gi] = c.freshID(ms[g[0]].id)
 		}
 	}
-	same := map[*incident]bool{}           // incidents that are their group
-	unchanged := make([]bool, len(groups)) // groups that are their incident
+	unchanged := make([]bool, len(groups)) // groups that are the incident keeping their id
 	for h, gi := range taken {
-		if len(groups[gi]) == len(h.inc.ArticleIDs) && !slices.ContainsFunc(groups[gi], func(i int) bool { return ms[i].from != h }) {
-			same[h], unchanged[gi] = true, true
-		}
+		unchanged[gi] = len(groups[gi]) == len(h.inc.ArticleIDs) && !slices.ContainsFunc(groups[gi], func(i int) bool { return ms[i].from != h })
 	}
 	arts := make([]newsmon.Article, len(ms))
 	for gi, g := range groups {
@@ -632,7 +627,7 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 	}
 	copies := make([][]newsmon.Article, len(groups))
 	for _, h := range hood {
-		if same[h] {
+		if gi, ok := taken[h]; ok && unchanged[gi] {
 			continue
 		}
 		c.unindex(h)
