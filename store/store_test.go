@@ -168,15 +168,16 @@ func TestCheck(t *testing.T) {
 	}
 	s.Close()
 
-	// corrupt: overwrite a data page (past the two meta pages and freelist)
-	// of a copy with garbage.
+	// corrupt: overwrite, in a copy, a page the database uses (the root of
+	// the articles bucket; a fixed page number may be free, and a garbled
+	// free page is no inconsistency) with garbage.
+	root, pageSize := usedPage(t, good)
 	data, err := os.ReadFile(good)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(dir, "bad.db")
-	page := os.Getpagesize()
-	for i := 4 * page; i < 5*page && i < len(data); i++ {
+	for i := root * pageSize; i < (root+1)*pageSize && i < len(data); i++ {
 		data[i] = 0xA5
 	}
 	if err := os.WriteFile(bad, data, 0o600); err != nil {
@@ -213,6 +214,28 @@ func TestCheck(t *testing.T) {
 			t.Log(err)
 		})
 	}
+}
+
+// usedPage returns the page number of the articles bucket's root in the
+// database at path, and the database's page size.
+func usedPage(t *testing.T, path string) (page, size int) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		page = int(tx.Bucket(bucketArticles).Root())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page < 2 {
+		t.Fatalf("articles bucket is inline (root %d): the test needs more articles", page)
+	}
+	return page, db.Info().PageSize
 }
 
 // contents is a database's buckets as maps, to compare snapshots.
