@@ -104,7 +104,7 @@ type Clusterer struct {
 	vocab    *vocab // document frequencies
 	docs     int
 	active   map[string]*incident // the incidents in memory
-	posting  map[string][]posting // term -> incidents in memory with its centroid weight
+	posting  map[uint64][]posting // term (its key) -> incidents in memory with its centroid weight
 	loaded   map[int64]bool       // days (dayOf) whose stored incidents are all in memory
 	dayUse   map[int64]uint64     // days (dayOf) asked for: use when last asked for (ensure)
 	asked    uint64               // use of the last ensure: its window's incidents are not evicted
@@ -140,7 +140,7 @@ type Clusterer struct {
 // incident is the in-memory state of an incident.
 type incident struct {
 	inc   newsmon.Incident
-	terms map[string]float64 // centroid term weights
+	terms map[uint64]float64 // centroid term weights, by term key (vocab)
 	norm  float64            // |terms|
 	normX float64            // |translingual terms|
 	langs map[string]int     // articles per language
@@ -177,7 +177,7 @@ func New(opts Options) *Clusterer {
 		topics:  compileTopics(lx, opts.Topics),
 		vocab:   newVocab(0),
 		active:  map[string]*incident{},
-		posting: map[string][]posting{},
+		posting: map[uint64][]posting{},
 		loaded:  map[int64]bool{},
 		dayUse:  map[int64]uint64{},
 		dirty:   map[*incident]bool{},
@@ -206,7 +206,7 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.docs = docs
 	clear(c.idfMemo[:])
 	c.active = map[string]*incident{}
-	c.posting = map[string][]posting{}
+	c.posting = map[uint64][]posting{}
 	c.loaded = map[int64]bool{}
 	c.dayUse = map[int64]uint64{}
 	c.dirty = map[*incident]bool{}
@@ -231,7 +231,7 @@ func (in *incident) norms() {
 		}
 		q := uint64(math.Round(sq * fixedOne))
 		n += q
-		if translingual(k) {
+		if crossKey(k) {
 			x += q
 		}
 	}
@@ -243,7 +243,7 @@ func (in *incident) norms() {
 	for _, k := range slices.Sorted(maps.Keys(in.terms)) {
 		sq := in.terms[k] * in.terms[k]
 		fn += sq
-		if translingual(k) {
+		if crossKey(k) {
 			fx += sq
 		}
 	}
@@ -443,7 +443,7 @@ func (c *Clusterer) Changes() Changes {
 	var ch Changes
 	for in := range c.dirty {
 		if c.active[in.inc.ID] == in {
-			ch.Incidents = append(ch.Incidents, in.snapshot())
+			ch.Incidents = append(ch.Incidents, in.snapshot(c.text))
 		}
 	}
 	slices.SortFunc(ch.Incidents, func(a, b Snapshot) int { return strings.Compare(a.Incident.ID, b.Incident.ID) })
@@ -508,10 +508,11 @@ func runeOffset(s string, n int) int {
 	return len(s)
 }
 
-// term is one weighted term of a vector.
+// term is one weighted term of a vector: its text and its key (vocab).
 type term struct {
-	k string
-	w float64
+	k   string
+	key uint64
+	w   float64
 }
 
 // byWeight orders terms heaviest first, then by key.
@@ -601,8 +602,12 @@ func (c *Clusterer) vector(count bool) vec {
 	top := c.heaviest(cands, articleTerms)
 	v := vec{terms: make([]term, len(top)), tf: make([]float64, len(top))}
 	for i, cd := range top {
-		// Centroids keep the text: it must not point into the article.
-		v.terms[i] = term{acc.ownText(cd.p), cd.w}
+		// The vocabulary's text (one string for every vector and sketch
+		// that has the term); a term re-analysed that was never counted is
+		// added to it, uncounted, so that every key has its text.
+		k := acc.keys[cd.p]
+		j := c.vocab.insert(k, acc.words[cd.p]) // may grow the table: texts after it
+		v.terms[i] = term{c.vocab.texts[j], k, cd.w}
 		v.tf[i] = tfWeight(acc.tf[cd.p])
 	}
 	c.cands = cands[:0]
@@ -616,7 +621,7 @@ func normalise(v *vec) {
 	var n, x float64
 	for _, t := range v.terms {
 		n += t.w * t.w
-		if translingual(t.k) {
+		if crossKey(t.key) {
 			x += t.w * t.w
 		}
 	}
@@ -741,12 +746,12 @@ func similarity(v vec, in *incident) float64 {
 	var dot, dotX float64
 	shared := 0
 	for _, t := range v.terms {
-		w, ok := in.terms[t.k]
+		w, ok := in.terms[t.key]
 		if !ok {
 			continue
 		}
 		dot += t.w * w
-		if translingual(t.k) {
+		if crossKey(t.key) {
 			dotX += t.w * w
 			shared++
 		}
@@ -774,11 +779,11 @@ func (c *Clusterer) probe(terms []term, self *incident, limit int) []*incident {
 		limit = c.probeLimit()
 	}
 	for i, tm := range terms {
-		x := translingual(tm.k)
+		x := crossKey(tm.key)
 		if i >= probeTerms && !x {
 			continue
 		}
-		p := c.posting[tm.k]
+		p := c.posting[tm.key]
 		if len(p) > limit {
 			continue
 		}
@@ -908,7 +913,7 @@ type posting struct {
 }
 
 // post sets the weight of term k in incident in's posting.
-func (c *Clusterer) post(k string, in *incident, w float64) {
+func (c *Clusterer) post(k uint64, in *incident, w float64) {
 	p := c.posting[k]
 	for i := range p {
 		if p[i].in == in {
@@ -920,7 +925,7 @@ func (c *Clusterer) post(k string, in *incident, w float64) {
 }
 
 // unpost removes incident in from term k's postings.
-func (c *Clusterer) unpost(k string, in *incident) {
+func (c *Clusterer) unpost(k uint64, in *incident) {
 	p := c.posting[k]
 	for i := range p {
 		if p[i].in == in {
@@ -949,7 +954,7 @@ func (c *Clusterer) open(a newsmon.Article, t time.Time) *incident {
 	if id == "" {
 		id = a.URL + "\x00" + a.Title
 	}
-	in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
+	in := &incident{terms: make(map[uint64]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
 	in.inc = newsmon.Incident{ID: IncidentID(id), FirstSeen: t, LastSeen: t}
 	if old := c.active[in.inc.ID]; old != nil {
 		// The same first article again (a replay): start afresh.
@@ -1001,23 +1006,30 @@ func (c *Clusterer) join(in *incident, a newsmon.Article, t time.Time, v vec) {
 func (c *Clusterer) addTerms(in *incident, v vec) {
 	had := c.had[:0]
 	for _, tm := range v.terms {
-		w, ok := in.terms[tm.k]
-		in.terms[tm.k] = w + tm.w
+		w, ok := in.terms[tm.key]
+		in.terms[tm.key] = w + tm.w
 		had = append(had, ok)
 	}
 	c.had = had
-	in.terms = pruneTerms(in.terms, func(k string) { c.unpost(k, in) })
+	in.terms = pruneTerms(in.terms, func(k uint64) { c.unpost(k, in) }, c.text)
 	for i, tm := range v.terms {
-		w, ok := in.terms[tm.k]
+		w, ok := in.terms[tm.key]
 		switch {
 		case !ok:
 		case had[i]:
-			c.post(tm.k, in, w)
+			c.post(tm.key, in, w)
 		default: // new to the centroid: not posted yet
-			c.posting[tm.k] = append(c.posting[tm.k], posting{in, w})
+			c.posting[tm.key] = append(c.posting[tm.key], posting{in, w})
 		}
 	}
 	in.norms()
+}
+
+// text is the text of term key k ("" if unknown, which no key of a vector
+// or centroid is: see vector and fromSnapshot).
+func (c *Clusterer) text(k uint64) string {
+	s, _ := c.vocab.text(k)
+	return s
 }
 
 // describe sets the incident's keywords and, from its evidence and what
@@ -1111,10 +1123,11 @@ func (c *Clusterer) keywords(in *incident) []string {
 	const keep = keywordCount*2 + 1
 	top := make([]term, 0, keep)
 	for k, w := range in.terms {
-		if k[0] == '#' || k[0] == '^' {
+		text := c.text(k)
+		if text == "" || text[0] == '#' || text[0] == '^' {
 			continue
 		}
-		top = pushTop(top, term{k, w}, keep)
+		top = pushTop(top, term{text, k, w}, keep)
 	}
 	var out []string
 	for _, t := range top {

@@ -222,7 +222,7 @@ func TestIncidentFields(t *testing.T) {
 	if !slices.Contains(inc.Keywords, "xiaomi") {
 		t.Errorf("keywords %v lack xiaomi", inc.Keywords)
 	}
-	st := c.active[inc.ID].snapshot().State
+	st := c.active[inc.ID].snapshot(c.text).State
 	if st.Langs["en"] != 2 || st.Langs["zh"] != 1 || len(st.Terms) > centroidTerms || len(st.Terms) == 0 {
 		t.Errorf("state: languages %v, %d terms", st.Langs, len(st.Terms))
 	}
@@ -381,12 +381,24 @@ func TestNorms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := &incident{terms: tt.terms}
+			in := &incident{terms: map[uint64]float64{}}
+			for s, w := range tt.terms {
+				in.terms[termKey(s)] = w
+			}
 			in.norms()
 			if math.Abs(in.norm-tt.norm) > 1e-6*max(1, tt.norm) || math.Abs(in.normX-tt.normTrn) > 1e-6*max(1, tt.normTrn) {
 				t.Errorf("norms = %v, %v; want %v, %v", in.norm, in.normX, tt.norm, tt.normTrn)
 			}
 		})
+	}
+}
+
+// A term's key says whether it is translingual, as its text does.
+func TestCrossKey(t *testing.T) {
+	for _, s := range []string{"~earthquake", "#2026", "^xiaomi", "earthquake", "2026", "地震", "ab~", ""} {
+		if got, want := crossKey(termKey(s)), translingual(s); got != want {
+			t.Errorf("crossKey(termKey(%q)) = %v, want %v", s, got, want)
+		}
 	}
 }
 
@@ -469,7 +481,7 @@ func TestHeaviestIsTheTopOfTheSortedTerms(t *testing.T) {
 			} else {
 				c.acc.add(wordKey(s), s, w)
 			}
-			want = append(want, term{s, w})
+			want = append(want, term{s, termKey(s), w})
 		}
 		var cands []cand
 		for p := range c.acc.keys {
@@ -480,7 +492,7 @@ func TestHeaviestIsTheTopOfTheSortedTerms(t *testing.T) {
 		want = want[:min(k, len(want))]
 		var got []term
 		for _, cd := range c.heaviest(cands, k) {
-			got = append(got, term{c.acc.text(cd.p), cd.w})
+			got = append(got, term{c.acc.text(cd.p), c.acc.keys[cd.p], cd.w})
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("case %d (k %d): got %v, want %v", n, k, got, want)

@@ -121,7 +121,7 @@ func (c *Clusterer) nearby(in *incident, near span, limit int) []*incident {
 	// the candidates, as an article's do.
 	probe := make([]term, 0, len(in.terms))
 	for k, w := range in.terms {
-		probe = append(probe, term{k, w})
+		probe = append(probe, term{c.text(k), k, w})
 	}
 	slices.SortFunc(probe, byWeight)
 	touched := c.probe(probe, in, limit)
@@ -219,7 +219,7 @@ func centroidSimilarity(a, b *incident) float64 {
 			continue
 		}
 		dot += w * v
-		if translingual(k) {
+		if crossKey(k) {
 			dotX += w * v
 			shared++
 		}
@@ -268,7 +268,7 @@ func (c *Clusterer) merge(keep, gone *incident) {
 	for t, w := range gone.terms {
 		keep.terms[t] += w
 	}
-	keep.terms = pruneTerms(keep.terms, nil)
+	keep.terms = pruneTerms(keep.terms, nil, c.text)
 	keep.norms()
 	for e := range gone.evidence {
 		keep.evidence[e] = true
@@ -292,8 +292,8 @@ func (c *Clusterer) merge(keep, gone *incident) {
 // map of their number (a Go map does not shrink: one grown to 164 terms and
 // cut to 100 keeps the table of 164, 6.6 KB where 100 take 3.6). The cut's
 // weight is selected in linear time; only terms of exactly that weight are
-// sorted.
-func pruneTerms(terms map[string]float64, drop func(string)) map[string]float64 {
+// sorted, by their texts (text).
+func pruneTerms(terms map[uint64]float64, drop func(uint64), text func(uint64) string) map[uint64]float64 {
 	if len(terms) <= centroidTerms {
 		return terms
 	}
@@ -303,7 +303,7 @@ func pruneTerms(terms map[string]float64, drop func(string)) map[string]float64 
 	}
 	kth := kthLargest(ws, centroidTerms)
 	heavier := 0
-	var tied []string
+	var tied []uint64
 	for k, w := range terms {
 		switch {
 		case w > kth:
@@ -318,7 +318,7 @@ func pruneTerms(terms map[string]float64, drop func(string)) map[string]float64 
 		}
 	}
 	if keep := centroidTerms - heavier; len(tied) > keep {
-		slices.Sort(tied)
+		slices.SortFunc(tied, func(a, b uint64) int { return strings.Compare(text(a), text(b)) })
 		for _, k := range tied[keep:] {
 			delete(terms, k)
 			if drop != nil {
@@ -326,7 +326,7 @@ func pruneTerms(terms map[string]float64, drop func(string)) map[string]float64 
 			}
 		}
 	}
-	kept := make(map[string]float64, len(terms)) // not maps.Clone: it keeps the table
+	kept := make(map[uint64]float64, len(terms)) // not maps.Clone: it keeps the table
 	for k, w := range terms {
 		kept[k] = w
 	}

@@ -63,7 +63,7 @@ func (c *Clusterer) ensure(from, to time.Time) error {
 			if inMemory(s.Incident.ID) {
 				return nil
 			}
-			in := fromSnapshot(s)
+			in := fromSnapshot(s, c.vocab)
 			c.use++
 			in.used = c.use
 			c.active[in.inc.ID] = in

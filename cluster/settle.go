@@ -204,22 +204,22 @@ func (c *Clusterer) stale(docs int) bool {
 // reweigh sets in's centroid to the sum of its members' (and copies')
 // vectors weighted now; false when a member cannot be had.
 func (c *Clusterer) reweigh(in *incident) (bool, error) {
-	terms := make(map[string]float64, len(in.terms))
+	terms := make(map[uint64]float64, len(in.terms))
 	for _, id := range in.inc.ArticleIDs {
 		sk, ok, err := c.sketchOf(id)
 		if err != nil || !ok {
 			return false, err
 		}
 		for _, tm := range sk.v.terms {
-			terms[tm.k] += tm.w
+			terms[tm.key] += tm.w
 		}
 	}
 	for _, a := range c.copies[in.inc.ID] {
 		for _, tm := range c.analyzeArticle(a, false).terms {
-			terms[tm.k] += tm.w
+			terms[tm.key] += tm.w
 		}
 	}
-	terms = pruneTerms(terms, nil)
+	terms = pruneTerms(terms, nil, c.text)
 	c.unindex(in)
 	in.terms = terms
 	in.norms()
@@ -303,7 +303,7 @@ func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) b
 func (c *Clusterer) keepSketch(id string, t time.Time, v vec, docs int) {
 	k := kept{t: t, keys: make([]uint64, len(v.terms)), tf: make([]float32, len(v.terms)), docs: docs}
 	for i, tm := range v.terms {
-		k.keys[i], k.tf[i] = termKey(tm.k), float32(v.tf[i])
+		k.keys[i], k.tf[i] = tm.key, float32(v.tf[i])
 	}
 	c.keepKept(id, k)
 }
@@ -366,7 +366,7 @@ func (c *Clusterer) weighNow(id string, k kept) (sketch, bool) {
 		if !ok {
 			return sketch{}, false
 		}
-		v.terms[i] = term{text, float64(k.tf[i]) * c.idf(max(1, c.vocab.lookup(key)))}
+		v.terms[i] = term{text, key, float64(k.tf[i]) * c.idf(max(1, c.vocab.lookup(key)))}
 	}
 	normalise(&v)
 	return sketch{id: id, t: k.t, v: v, docs: k.docs}, true
@@ -492,12 +492,12 @@ func (c *Clusterer) regroup(ms []member) [][]int {
 			g.in.inc.LastSeen = m.t
 		}
 		for _, tm := range m.v.terms {
-			old := g.in.terms[tm.k]
+			old := g.in.terms[tm.key]
 			w := old + tm.w
-			g.in.terms[tm.k] = w
+			g.in.terms[tm.key] = w
 			d := w*w - old*old
 			g.n2 += d
-			if translingual(tm.k) {
+			if crossKey(tm.key) {
 				g.x2 += d
 			}
 		}
@@ -516,7 +516,7 @@ func (c *Clusterer) regroup(ms []member) [][]int {
 			}
 		}
 		if best == nil {
-			best = &group{in: &incident{terms: map[string]float64{}, inc: newsmon.Incident{FirstSeen: m.t, LastSeen: m.t}}}
+			best = &group{in: &incident{terms: map[uint64]float64{}, inc: newsmon.Incident{FirstSeen: m.t, LastSeen: m.t}}}
 			gs = append(gs, best)
 		}
 		add(best, i)
@@ -647,7 +647,7 @@ func (c *Clusterer) rebuild(hood []*incident, ms []member, groups [][]int) error
 		if unchanged[gi] {
 			continue
 		}
-		in := &incident{terms: make(map[string]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
+		in := &incident{terms: make(map[uint64]float64, articleTerms), langs: map[string]int{}, evidence: map[string]bool{}, score: -1, weighed: c.docs}
 		first := ms[g[0]]
 		in.inc = newsmon.Incident{ID: ids[gi], FirstSeen: first.t, LastSeen: first.t}
 		c.active[in.inc.ID] = in

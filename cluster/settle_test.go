@@ -233,18 +233,18 @@ func TestPrunedCentroidsAreCompact(t *testing.T) {
 	}
 	build := func(prune bool) uint64 {
 		before := heap()
-		ms := make([]map[string]float64, n)
+		ms := make([]map[uint64]float64, n)
 		for i := range ms {
-			m := map[string]float64{}
+			m := map[uint64]float64{}
 			size := centroidTerms
 			if prune {
 				size += articleTerms // a centroid that takes an article's terms, then is cut
 			}
 			for j := range size {
-				m[fmt.Sprintf("t%04d", (i+j)%5000)] = float64(size - j)
+				m[wordKey(fmt.Sprintf("t%04d", (i+j)%5000))] = float64(size - j)
 			}
 			if prune {
-				m = pruneTerms(m, nil)
+				m = pruneTerms(m, nil, nil)
 			}
 			ms[i] = m
 		}
@@ -266,27 +266,29 @@ func TestPruneTermsKeepsTheHeaviest(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{centroidTerms - 1, centroidTerms, centroidTerms + 1, 2 * centroidTerms, 500} {
 		for _, levels := range []int{3, 50, 1 << 30} { // few distinct weights: many ties at the cut
-			terms := map[string]float64{}
+			terms := map[uint64]float64{}
+			texts := map[uint64]string{}
 			for i := range n {
-				terms[fmt.Sprintf("t%04d", i)] = float64(rng.IntN(levels))
+				s := fmt.Sprintf("t%04d", i)
+				terms[wordKey(s)], texts[wordKey(s)] = float64(rng.IntN(levels)), s
 			}
 			all := make([]term, 0, n)
 			for k, w := range terms {
-				all = append(all, term{k, w})
+				all = append(all, term{texts[k], k, w})
 			}
 			slices.SortFunc(all, byWeight)
-			want := map[string]bool{}
+			want := map[uint64]bool{}
 			for _, tm := range all[:min(n, centroidTerms)] {
-				want[tm.k] = true
+				want[tm.key] = true
 			}
 			dropped := 0
-			terms = pruneTerms(terms, func(string) { dropped++ })
+			terms = pruneTerms(terms, func(uint64) { dropped++ }, func(k uint64) string { return texts[k] })
 			if len(terms) != len(want) || dropped != n-len(want) {
 				t.Fatalf("n=%d levels=%d: kept %d, dropped %d; want %d, %d", n, levels, len(terms), dropped, len(want), n-len(want))
 			}
 			for k := range terms {
 				if !want[k] {
-					t.Fatalf("n=%d levels=%d: kept %s, which the sorted cut drops", n, levels, k)
+					t.Fatalf("n=%d levels=%d: kept %s, which the sorted cut drops", n, levels, texts[k])
 				}
 			}
 		}

@@ -43,10 +43,15 @@ type Changes struct {
 	Moves     []Move // articles Settle moved to another incident (already in its ArticleIDs)
 }
 
-// snapshot returns a copy of in for the caller.
-func (in *incident) snapshot() Snapshot {
+// snapshot returns a copy of in for the caller; text gives the terms'
+// texts.
+func (in *incident) snapshot(text func(uint64) string) Snapshot {
+	terms := make(map[string]float64, len(in.terms))
+	for k, w := range in.terms {
+		terms[text(k)] = w
+	}
 	s := Snapshot{Incident: cloneIncident(in.inc), State: newsmon.IncidentState{
-		Terms:     maps.Clone(in.terms),
+		Terms:     terms,
 		Langs:     maps.Clone(in.langs),
 		TitleLang: in.tlang,
 		Central:   in.score,
@@ -59,14 +64,16 @@ func (in *incident) snapshot() Snapshot {
 	return s
 }
 
-// fromSnapshot is the in-memory incident of a persisted one.
-func fromSnapshot(s Snapshot) *incident {
-	in := &incident{terms: maps.Clone(s.State.Terms), langs: maps.Clone(s.State.Langs),
+// fromSnapshot is the in-memory incident of a persisted one; its terms
+// are keyed by v, which learns the texts it did not know.
+func fromSnapshot(s Snapshot, v *vocab) *incident {
+	terms := make(map[uint64]float64, len(s.State.Terms))
+	for k, w := range s.State.Terms {
+		terms[v.known(k)] = w
+	}
+	in := &incident{terms: terms, langs: maps.Clone(s.State.Langs),
 		tlang: s.State.TitleLang, score: s.State.Central, evidence: make(map[string]bool, len(s.State.Evidence)),
 		weighed: s.State.Weighed}
-	if in.terms == nil {
-		in.terms = map[string]float64{}
-	}
 	if in.langs == nil {
 		in.langs = map[string]int{}
 	}

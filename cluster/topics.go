@@ -187,12 +187,12 @@ func scoreTopics(topics []topic, ev map[string]bool, minScore float64) (float64,
 // tokens is what topics are matched against: the centroid terms (not its
 // "=" meta keys) and the tokens of the title and keywords.
 type tokens struct {
-	terms map[string]float64
+	terms map[uint64]float64 // by term key
 	text  bag
 }
 
 func (t tokens) has(k string) bool {
-	if _, ok := t.terms[k]; ok && !strings.HasPrefix(k, "=") {
+	if _, ok := t.terms[termKey(k)]; ok && !strings.HasPrefix(k, "=") {
 		return true
 	}
 	_, ok := t.text[k]

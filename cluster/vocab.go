@@ -6,12 +6,20 @@ import (
 )
 
 // Terms are counted by a 64-bit key rather than by their text: a character
-// bigram is its two runes packed (bigramKey; the top bit is clear), any
-// other term a 64-bit FNV-1a hash of its text with the top bit set. Two
-// different words would share a key with a chance of about n²/2⁶⁴ for n
-// words: none in any vocabulary newsmon will see. The text of a bigram
-// follows from its key; the text of a word is kept beside it.
-const wordBit = 1 << 63
+// bigram is its two runes packed (bigramKey; the two top bits are clear),
+// any other term the low 62 bits of a 64-bit FNV-1a hash of its text with
+// the top bit set. Two different words would share a key with a chance of
+// about n²/2⁶³ for n words: none in any vocabulary newsmon will see. The
+// vocabulary keeps each term's text once (vocab.texts); centroids and
+// postings hold the key only.
+//
+// A word key also tells whether the term is translingual (crossBit, the
+// second bit), so that the norms and similarities of centroids need not
+// look texts up for it.
+const (
+	wordBit  = 1 << 63
+	crossBit = 1 << 62
+)
 
 // wordKey is the key of a term that is not a bigram.
 func wordKey(s string) uint64 {
@@ -20,8 +28,15 @@ func wordKey(s string) uint64 {
 		h ^= uint64(s[i])
 		h *= 1099511628211
 	}
-	return h | wordBit
+	h = h&^crossBit | wordBit
+	if translingual(s) {
+		h |= crossBit
+	}
+	return h
 }
+
+// crossKey reports whether key k is a translingual term's (translingual).
+func crossKey(k uint64) bool { return k&(wordBit|crossBit) == wordBit|crossBit }
 
 // termKey is the key of any term, bigram or not.
 func termKey(s string) uint64 {
@@ -40,11 +55,14 @@ func slotOf(k uint64, shift uint) int { return int(k * 0x9e3779b97f4a7c15 >> shi
 // map entry and a separate count, and is found with one multiplication and
 // (mostly) one probe.
 type vocab struct {
-	keys  []uint64 // 0: empty slot (no term has key 0)
-	df    []uint32 // documents with the term; dfChanged marks a count not yet handed out
+	keys []uint64 // 0: empty slot (no term has key 0)
+	df   []uint32 // documents with the term; dfChanged marks a count not yet handed out
+	// texts holds each term's text, made once: the centroids, postings and
+	// sketches that hold a term share this string instead of each keeping
+	// a copy of its own (a third of the clusterer's heap at 100,000 pages).
+	texts []string
 	used  int
 	shift uint
-	words map[uint64]string // the text of word keys
 	// changed lists the keys whose count changed since the last takeChanges.
 	changed []uint64
 }
@@ -55,7 +73,7 @@ const (
 )
 
 func newVocab(terms int) *vocab {
-	v := &vocab{words: map[uint64]string{}}
+	v := &vocab{}
 	v.resize(max(terms*2, 1<<12))
 	return v
 }
@@ -67,12 +85,12 @@ func (v *vocab) resize(n int) {
 	for 1<<bits < n {
 		bits++
 	}
-	keys, df := v.keys, v.df
-	v.keys, v.df, v.shift = make([]uint64, 1<<bits), make([]uint32, 1<<bits), 64-bits
+	keys, df, texts := v.keys, v.df, v.texts
+	v.keys, v.df, v.texts, v.shift = make([]uint64, 1<<bits), make([]uint32, 1<<bits), make([]string, 1<<bits), 64-bits
 	for i, k := range keys {
 		if k != 0 {
 			j, _ := v.slot(k)
-			v.keys[j], v.df[j] = k, df[i]
+			v.keys[j], v.df[j], v.texts[j] = k, df[i], texts[i]
 		}
 	}
 }
@@ -101,7 +119,9 @@ func (v *vocab) insert(k uint64, s string) int {
 		v.keys[i] = k
 		v.used++
 		if k&wordBit != 0 {
-			v.words[k] = strings.Clone(s) // s may point into an article
+			v.texts[i] = strings.Clone(s) // s may point into an article
+		} else {
+			v.texts[i] = string(appendBigram(nil, k))
 		}
 	}
 	return i
@@ -139,11 +159,21 @@ func (v *vocab) set(s string, n int) {
 
 // text returns the text of term k; false when k is a word not counted.
 func (v *vocab) text(k uint64) (string, bool) {
+	if i, ok := v.slot(k); ok {
+		return v.texts[i], true
+	}
 	if k&wordBit != 0 {
-		s, ok := v.words[k]
-		return s, ok
+		return "", false
 	}
 	return string(appendBigram(nil, k)), true
+}
+
+// known returns the key of term s, which it adds (uncounted) if it is not
+// in the vocabulary yet, so that its text can be had from its key.
+func (v *vocab) known(s string) uint64 {
+	k := termKey(s)
+	v.insert(k, s)
+	return k
 }
 
 // takeChanges returns the terms whose document frequency changed since the
@@ -156,8 +186,7 @@ func (v *vocab) takeChanges() (terms []string, counts []int) {
 			continue
 		}
 		v.df[i] &^= dfChanged
-		text, _ := v.text(k) // a counted word's text is kept
-		terms = append(terms, text)
+		terms = append(terms, v.texts[i])
 		counts = append(counts, int(v.df[i]))
 	}
 	v.changed = v.changed[:0]
@@ -239,14 +268,6 @@ func (t *termAcc) text(p int32) string {
 		return t.words[p]
 	}
 	return string(appendBigram(nil, t.keys[p]))
-}
-
-// ownText is text(p) in a string of its own, not part of the article.
-func (t *termAcc) ownText(p int32) string {
-	if t.keys[p]&wordBit != 0 {
-		return strings.Clone(t.words[p])
-	}
-	return t.text(p)
 }
 
 // head is the first 8 bytes of term p's text, big-endian and zero-padded:

@@ -132,6 +132,19 @@ func (x *Index) Add(id string, keys []string) {
 	x.cur, x.curIDs = make(map[uint32][]int32, len(x.cur)), make([]string, 0, x.segSize)
 }
 
+// A text of Candidates is its segment's number (len(sealed) for the map)
+// and its position in it; count is how many of its band and anchor keys
+// it shares with the text looked up.
+type (
+	text  struct{ seg, pos int32 }
+	count struct{ bands, anchors int32 }
+)
+
+// countsPool holds Candidates' counting maps: up to maxPerKey texts for
+// each of a hundred keys a page, made and dropped for every page otherwise
+// (with an allocation for each text counted).
+var countsPool = sync.Pool{New: func() any { return map[text]count{} }}
+
 func cmpUint32(a, b uint32) int {
 	switch {
 	case a < b:
@@ -148,7 +161,6 @@ func cmpUint32(a, b uint32) int {
 // maxPerKey texts of each key; the texts sharing the most keys first (ties:
 // the newest first), at most limit of them (no cap when limit <= 0).
 func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
-	type count struct{ bands, anchors int }
 	type lookup struct {
 		h      uint32
 		anchor bool
@@ -162,21 +174,19 @@ func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	// A text is its segment's number (len(sealed) for the map) and its
-	// position in it.
-	type text struct{ seg, pos int32 }
-	counts := map[text]*count{}
+	counts := countsPool.Get().(map[text]count)
+	defer func() {
+		clear(counts)
+		countsPool.Put(counts)
+	}()
 	hit := func(t text, anchor bool) {
 		c := counts[t]
-		if c == nil {
-			c = &count{}
-			counts[t] = c
-		}
 		if anchor {
 			c.anchors++
 		} else {
 			c.bands++
 		}
+		counts[t] = c
 	}
 	for _, l := range look {
 		// The newest maxPerKey texts of the key, newest first.
@@ -200,8 +210,8 @@ func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
 	}
 	var cands []cand
 	for t, c := range counts {
-		if c.bands > 0 || c.anchors >= minAnchors {
-			cands = append(cands, cand{t, c.bands + c.anchors})
+		if c.bands > 0 || int(c.anchors) >= minAnchors {
+			cands = append(cands, cand{t, int(c.bands + c.anchors)})
 		}
 	}
 	slices.SortFunc(cands, func(a, b cand) int {

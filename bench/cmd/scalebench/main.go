@@ -83,6 +83,7 @@ func run() error {
 	bin := flag.String("newsmon", "", "newsmon `binary` to run (default: newsmon's command line in a child of this program, profiled)")
 	profiles := flag.String("profiles", "", "`dir` for cpu.pprof and heap.pprof (default: a new temporary directory)")
 	keep := flag.Bool("keep", false, "keep the database (its path is printed)")
+	flag.StringVar(&extraConfig, "config", "", "`YAML` appended to the generated configuration (e.g. \"cluster: {max_open: 4000}\")")
 	flag.Parse()
 	if *data == "" {
 		fmt.Println("skipped: no data (set -data or NEWSMON_EXTRACT_DATA)")
@@ -144,6 +145,9 @@ func run() error {
 	return nil
 }
 
+// extraConfig is appended to the configuration crawlNewsmon writes (-config).
+var extraConfig string
+
 // crawlNewsmon runs `newsmon crawl` over w in a child process and records
 // its rate, peak RSS, CPU and (profiled) CPU by stage.
 func crawlNewsmon(res *result, w *web, par int) error {
@@ -162,7 +166,7 @@ sources:
     interval: 1h
     sitemaps: ["%s/sitemap.xml"]
     article_urls: ["^%s/news/"]
-`, filepath.Join(res.dir, "data"), par, w.n+100, w.base, w.base)
+`, filepath.Join(res.dir, "data"), par, w.n+100, w.base, w.base) + extraConfig + "\n"
 	cfgPath := filepath.Join(res.dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
