@@ -893,15 +893,40 @@ func (c *Clusterer) accepts(in *incident, t time.Time) bool {
 	return !t.After(in.inc.LastSeen.Add(w)) && !t.Before(in.inc.FirstSeen.Add(-w))
 }
 
+// index posts in's centroid terms. An incident is posted while it is in
+// memory (in active), and never twice: index is for one that is not (new,
+// loaded, or unindexed first), so it appends without looking for in in
+// lists that may hold thousands of incidents.
 func (c *Clusterer) index(in *incident) {
 	for k, w := range in.terms {
-		c.post(k, in, w)
+		c.posting[k] = append(c.posting[k], posting{in, w})
 	}
 }
 
 func (c *Clusterer) unindex(in *incident) {
 	for k := range in.terms {
 		c.unpost(k, in)
+	}
+}
+
+// unindexAll unposts the incidents of drop, going through each of their
+// terms' lists once rather than once for each incident that has the term.
+func (c *Clusterer) unindexAll(drop []*incident) {
+	gone := make(map[*incident]bool, len(drop))
+	terms := map[uint64]bool{}
+	for _, in := range drop {
+		gone[in] = true
+		for k := range in.terms {
+			terms[k] = true
+		}
+	}
+	for k := range terms {
+		p := slices.DeleteFunc(c.posting[k], func(pt posting) bool { return gone[pt.in] })
+		if len(p) == 0 {
+			delete(c.posting, k)
+		} else {
+			c.posting[k] = p
+		}
 	}
 }
 

@@ -116,12 +116,13 @@ func (c *Clusterer) evict() {
 		return strings.Compare(a.in.inc.ID, b.in.inc.ID)
 	})
 	target := c.opts.MaxOpen - c.opts.MaxOpen/8
+	var drop []*incident
 	for _, a := range clean {
 		if len(c.active) <= target {
 			break
 		}
 		in := a.in
-		c.unindex(in)
+		drop = append(drop, in)
 		delete(c.active, in.inc.ID)
 		delete(c.pending, in)
 		delete(c.copies, in.inc.ID)
@@ -130,4 +131,5 @@ func (c *Clusterer) evict() {
 			delete(c.dayUse, d)
 		}
 	}
+	c.unindexAll(drop)
 }

@@ -129,6 +129,7 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 		}
 		s.save(part, ids)
 		s.sync(c)
+		checkPostings(t, c)
 		peak = max(peak, len(c.active))
 		if n := len(c.sketches[0]) + len(c.sketches[1]); n > budget || len(c.texts) > budget {
 			t.Fatalf("%d sketches and %d texts kept for Settle, budget %d", n, len(c.texts), budget)
@@ -140,6 +141,7 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 	for _, m := range s.sync(c).Moves {
 		byArticle[m.Article] = m.Into
 	}
+	checkPostings(t, c)
 	peak = max(peak, len(c.active))
 	if peak > budget {
 		t.Errorf("%d incidents in memory at the peak, budget %d", peak, budget)
@@ -158,6 +160,33 @@ func TestMemoryFollowsTheBudget(t *testing.T) {
 		if strings.HasSuffix(id, "-again") && byArticle[id] != byArticle[strings.TrimSuffix(id, "-again")] {
 			t.Errorf("%s did not join its event", id)
 		}
+	}
+}
+
+// checkPostings fails t unless c's postings are exactly the centroid terms
+// of the incidents in memory, each posted once with its weight.
+func checkPostings(t *testing.T, c *Clusterer) {
+	t.Helper()
+	n := 0
+	for k, p := range c.posting {
+		seen := map[*incident]bool{}
+		for _, pt := range p {
+			if c.active[pt.in.inc.ID] != pt.in {
+				t.Fatalf("term %x: incident %s posted, not in memory", k, pt.in.inc.ID)
+			}
+			if w, ok := pt.in.terms[k]; !ok || w != pt.w || seen[pt.in] {
+				t.Fatalf("term %x: incident %s posted with %v (centroid: %v, %v), or twice", k, pt.in.inc.ID, pt.w, w, ok)
+			}
+			seen[pt.in] = true
+		}
+		n += len(p)
+	}
+	want := 0
+	for _, in := range c.active {
+		want += len(in.terms)
+	}
+	if n != want {
+		t.Fatalf("%d postings for the %d centroid terms of the incidents in memory", n, want)
 	}
 }
 
