@@ -55,8 +55,12 @@ const (
 	// revisiting, the neighbours included; an older one is read back and
 	// analysed again when its neighbourhood changes. 4,096 re-analysed 2.3
 	// articles for each one added at 30,000 scalebench pages; 16,384 (and
-	// keeping a sketch used) 0.5.
-	settleKeep = 16384
+	// keeping a sketch used) 0.5. At 100,000 pages, with 20,000 incidents
+	// in memory holding about 60,000 articles, 16,384 still left
+	// re-analysis 8 % of the CPU; 32,768 (in effect cluster.max_open, 20,000
+	// by default) took 6 % less CPU a page over two runs, with no more
+	// memory at the peak (docs/benchmarks.md, 2026-12-04).
+	settleKeep = 32768
 	// Articles kept in a larger form: their analysed text when the Store
 	// cannot read articles back (at most 3 KB each), their sketches
 	// weighted now during a Settle (about 2 KB each).
