@@ -366,11 +366,11 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 func (c *Clusterer) weighNow(id string, k kept) (sketch, bool) {
 	v := vec{terms: make([]term, len(k.keys))}
 	for i, key := range k.keys {
-		text, ok := c.vocab.text(key)
+		text, df, ok := c.vocab.entry(key)
 		if !ok {
 			return sketch{}, false
 		}
-		v.terms[i] = term{text, key, float64(k.tf[i]) * c.idf(max(1, c.vocab.lookup(key)))}
+		v.terms[i] = term{text, key, float64(k.tf[i]) * c.idf(max(1, df))}
 	}
 	normalise(&v)
 	return sketch{id: id, t: k.t, v: v, docs: k.docs}, true

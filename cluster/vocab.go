@@ -159,13 +159,20 @@ func (v *vocab) set(s string, n int) {
 
 // text returns the text of term k; false when k is a word not counted.
 func (v *vocab) text(k uint64) (string, bool) {
+	s, _, ok := v.entry(k)
+	return s, ok
+}
+
+// entry returns the text and document frequency of term k with one probe
+// (see text and lookup).
+func (v *vocab) entry(k uint64) (text string, df int, ok bool) {
 	if i, ok := v.slot(k); ok {
-		return v.texts[i], true
+		return v.texts[i], int(v.df[i] & maxDF), true
 	}
 	if k&wordBit != 0 {
-		return "", false
+		return "", 0, false
 	}
-	return string(appendBigram(nil, k)), true
+	return string(appendBigram(nil, k)), 0, true
 }
 
 // known returns the key of term s, which it adds (uncounted) if it is not
