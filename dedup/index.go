@@ -20,7 +20,9 @@ import (
 // oldest segment is dropped whole when the window is full, so an Index
 // holds between the window and a sixteenth more. Keys are kept as 32-bit
 // hashes: a collision only brings a text to compare that Duplicate then
-// turns down. An Index is safe for concurrent use.
+// turns down. Beside its keys, the digest of each text (Digest, 127 bytes)
+// is kept, by which Candidates passes over the texts that cannot be copies
+// of the one looked up. An Index is safe for concurrent use.
 type Index struct {
 	mu      sync.RWMutex
 	seed    maphash.Seed
@@ -29,6 +31,7 @@ type Index struct {
 	sealed  []segment // oldest first
 	cur     map[uint32][]int32
 	curIDs  []string
+	curDigs []byte // the digests of curIDs (digests)
 }
 
 // segment is a sealed part of the window: its postings sorted by key, and
@@ -40,6 +43,29 @@ type segment struct {
 	postings []posting
 	dir      []int32 // len 1<<dirBits + 1: postings of top bits b are [dir[b], dir[b+1])
 	ids      []string
+	digests  []byte // digests of ids (digests)
+}
+
+// The digests of a segment's texts are held in one array, digestLen bytes
+// a text at its position: a byte saying whether the digest is known, then
+// the digest.
+const digestLen = 1 + numHashes
+
+// appendDigest appends digest d (nil: not known) to digests.
+func appendDigest(digests []byte, d Digest) []byte {
+	if len(d) != numHashes {
+		return append(digests, make([]byte, digestLen)...)
+	}
+	return append(append(digests, 1), d...)
+}
+
+// digestAt returns the digest at position pos of digests, nil if not known.
+func digestAt(digests []byte, pos int32) Digest {
+	d := digests[int(pos)*digestLen : (int(pos)+1)*digestLen]
+	if d[0] == 0 {
+		return nil
+	}
+	return Digest(d[1:])
 }
 
 const dirBits = 16
@@ -88,12 +114,14 @@ func (x *Index) Len() int {
 
 func (x *Index) hash(k string) uint32 { return uint32(maphash.String(x.seed, k)) }
 
-// Add indexes the text id under keys (its IndexKeys).
-func (x *Index) Add(id string, keys []string) {
+// Add indexes the text id under keys (its IndexKeys), with digest d (its
+// Digest; nil when not known).
+func (x *Index) Add(id string, keys []string, d Digest) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	pos := int32(len(x.curIDs))
 	x.curIDs = append(x.curIDs, id)
+	x.curDigs = appendDigest(x.curDigs, d)
 	for _, k := range keys {
 		h := x.hash(k)
 		if l := x.cur[h]; len(l) == 0 || l[len(l)-1] != pos {
@@ -104,7 +132,7 @@ func (x *Index) Add(id string, keys []string) {
 		return
 	}
 	var s segment
-	s.ids = x.curIDs
+	s.ids, s.digests = x.curIDs, x.curDigs
 	for h, l := range x.cur {
 		for _, p := range l {
 			s.postings = append(s.postings, posting{h, p})
@@ -130,6 +158,7 @@ func (x *Index) Add(id string, keys []string) {
 		x.sealed = x.sealed[1:]
 	}
 	x.cur, x.curIDs = make(map[uint32][]int32, len(x.cur)), make([]string, 0, x.segSize)
+	x.curDigs = make([]byte, 0, x.segSize*digestLen)
 }
 
 // A text of Candidates is its segment's number (len(sealed) for the map)
@@ -159,8 +188,13 @@ func cmpUint32(a, b uint32) int {
 // are keys: those sharing a band key with it, and those sharing at least
 // minAnchors of its anchor keys (IsAnchorKey), counting the newest
 // maxPerKey texts of each key; the texts sharing the most keys first (ties:
-// the newest first), at most limit of them (no cap when limit <= 0).
-func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
+// the newest first), at most limit of them (no cap when limit <= 0), less
+// those whose digests say they are no copies of a text of digest d
+// (MayDuplicate; d nil: none left out). The texts left out are those the
+// cap would have given and Duplicate turned down, so the first copy among
+// the candidates is the same with or without the digests: about half of
+// them on scalebench's pages, which share sentences.
+func (x *Index) Candidates(keys []string, d Digest, minAnchors, limit int) []string {
 	type lookup struct {
 		h      uint32
 		anchor bool
@@ -226,13 +260,18 @@ func (x *Index) Candidates(keys []string, minAnchors, limit int) []string {
 	if limit > 0 && len(cands) > limit {
 		cands = cands[:limit]
 	}
-	ids := make([]string, len(cands))
-	for i, c := range cands {
-		if int(c.t.seg) == len(x.sealed) {
-			ids[i] = x.curIDs[c.t.pos]
-		} else {
-			ids[i] = x.sealed[c.t.seg].ids[c.t.pos]
+	ids := make([]string, 0, len(cands))
+	for _, c := range cands {
+		ss, digests := x.curIDs, x.curDigs
+		if int(c.t.seg) < len(x.sealed) {
+			ss, digests = x.sealed[c.t.seg].ids, x.sealed[c.t.seg].digests
 		}
+		if MayDuplicate(d, digestAt(digests, c.t.pos)) {
+			ids = append(ids, ss[c.t.pos])
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	return ids
 }

@@ -216,3 +216,62 @@ func BenchmarkFingerprint(b *testing.B) {
 		Fingerprint("标题", text)
 	}
 }
+
+// TestMayDuplicate: digests turn down exactly the pairs with fewer than
+// minDuplicateEq equal bytes, never a pair Duplicate accepts, and leave
+// unknown digests to the signatures.
+func TestMayDuplicate(t *testing.T) {
+	base := Sign("", zhStory)
+	// with returns a copy of base whose first eq MinHash values are base's
+	// and whose others differ from base's in their low byte.
+	with := func(eq int) Signature {
+		s := append(Signature(nil), base...)
+		for i := eq; i < numHashes; i++ {
+			s[headerLen+4*i]++ // the low byte (little-endian)
+		}
+		return s
+	}
+	for _, eq := range []int{0, 1, minDuplicateEq - 1, minDuplicateEq, minDuplicateEq + 1, numHashes / 2, numHashes} {
+		s := with(eq)
+		if got := MayDuplicate(base.Digest(), s.Digest()); got != (eq >= minDuplicateEq) {
+			t.Errorf("%d equal values: MayDuplicate = %v", eq, got)
+		}
+		if Duplicate(base, s) && !MayDuplicate(base.Digest(), s.Digest()) {
+			t.Errorf("%d equal values: Duplicate accepts what the digests turn down", eq)
+		}
+	}
+	if float64(minDuplicateEq-1)/numHashes >= minContainSim || float64(minDuplicateEq)/numHashes < minContainSim {
+		t.Errorf("minDuplicateEq %d is not the fewest equal values reaching minContainSim %.3f", minDuplicateEq, minContainSim)
+	}
+	if !MayDuplicate(nil, base.Digest()) || !MayDuplicate(base.Digest(), nil) || Signature(nil).Digest() != nil {
+		t.Error("an unknown digest must leave the pair to the signatures")
+	}
+
+	// Texts that are copies (cut, excerpted, held in a longer text) and
+	// texts that share some of their words.
+	texts := map[string]string{
+		"zh": zhStory, "zh cut": dropLine(dropLine(zhStory, 4), 0), "zh excerpt": strings.Split(zhStory, "\n")[1],
+		"zh in roundup": zhOther + "\n" + zhStory, "zh other": zhOther,
+		"en": enStory, "en cut": dropLine(enStory, 3), "en in roundup": enOther + "\n" + enStory, "en other": enOther,
+		"zh random": benchText("zh", 3000), "en random": benchText("en", 3000),
+	}
+	dups, refused := 0, 0
+	for na, a := range texts {
+		for nb, b := range texts {
+			sa, sb := Sign("", a), Sign("", b)
+			may := MayDuplicate(sa.Digest(), sb.Digest())
+			if Duplicate(sa, sb) {
+				dups++
+				if !may {
+					t.Errorf("%s / %s: copies turned down by their digests", na, nb)
+				}
+			}
+			if !may {
+				refused++
+			}
+		}
+	}
+	if dups <= len(texts) || refused == 0 {
+		t.Errorf("%d pairs of copies, %d turned down by digests: the test texts do not test both ways", dups, refused)
+	}
+}

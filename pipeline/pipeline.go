@@ -263,7 +263,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger, m Metrics) (*Pip
 	// The near-duplicate index of the articles stored last (it is not in
 	// the file: rebuilding it costs a read of their signatures).
 	err = st.RecentSignatures(cfg.Dedup.NearWindow, func(id string, sig []byte) error {
-		p.near.Add(id, dedup.Signature(sig).IndexKeys())
+		p.near.Add(id, dedup.Signature(sig).IndexKeys(), dedup.Signature(sig).Digest())
 		return nil
 	})
 	if err != nil {
@@ -818,8 +818,9 @@ func (p *Pipeline) storeMatch(urls []string, hash string, sig dedup.Signature, k
 		return p.withPublished(storeFound{id: id, exact: true})
 	}
 	// Stored texts sharing a band key may resemble this one; those sharing
-	// only anchors are compared when they share dedup.MinSharedAnchors.
-	cands := p.near.Candidates(keys, dedup.MinSharedAnchors, 64)
+	// only anchors are compared when they share dedup.MinSharedAnchors;
+	// those whose digests rule out a copy are not read.
+	cands := p.near.Candidates(keys, sig.Digest(), dedup.MinSharedAnchors, 64)
 	if len(cands) == 0 {
 		return storeFound{}, nil
 	}
@@ -1034,7 +1035,8 @@ func (p *Pipeline) Flush() (err error) {
 		}
 		for i, w := range batch.writes {
 			if w.Article != nil && errs[i] == nil {
-				p.near.Add(w.Article.Article.ID, keys[w.Article.Article])
+				a := w.Article.Article
+				p.near.Add(a.ID, keys[a], dedup.Signature(a.Signature).Digest())
 			}
 		}
 	}
