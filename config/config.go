@@ -40,7 +40,7 @@ type Cluster struct {
 // Dedup configures near-duplicate detection.
 type Dedup struct {
 	// NearWindow is how many of the most recently stored articles a new
-	// page is compared with for near copies (in memory, about 600 bytes
+	// page is compared with for near copies (in memory, about 730 bytes
 	// an article); an exact copy is found at any age by its content hash.
 	NearWindow int
 }
