@@ -326,11 +326,11 @@ func (cr *crawl) seed(src *newsmon.Source) {
 	}{{src.Feeds, kindFeed}, {src.Sitemaps, kindSitemap}, {src.StartURLs, kindList}, {src.Articles, kindArticle}}
 	for _, s := range seeds {
 		for _, u := range s.urls {
-			cr.visit(&job{src: src, typ: s.typ, url: u, seed: true})
+			cr.visit(&job{src: src, typ: s.typ, url: u, seed: true}, nil)
 		}
 	}
 	for _, jl := range src.JSONLists {
-		cr.visit(&job{src: src, typ: kindJSON, url: jl.URL, path: jl.Links, seed: true})
+		cr.visit(&job{src: src, typ: kindJSON, url: jl.URL, path: jl.Links, seed: true}, nil)
 	}
 }
 
@@ -436,9 +436,11 @@ func (cr *crawl) budget(src *newsmon.Source) int {
 	return cr.set.MaxPages
 }
 
-// visit decides whether to fetch j and queues it. It returns false when the
-// source's page budget is spent, so a listing can stop offering more.
-func (cr *crawl) visit(j *job) bool {
+// visit decides whether to fetch j and queues it: in the frontier, or, if
+// into is not nil, in *into for the caller to queue with the others of its
+// listing (frontier.pushAll). It returns false when the source's page budget
+// is spent, so a listing can stop offering more.
+func (cr *crawl) visit(j *job, into *[]*job) bool {
 	if cr.ctx.Err() != nil {
 		return false
 	}
@@ -525,7 +527,11 @@ func (cr *crawl) visit(j *job) bool {
 	}
 
 	j.host = u.Host
-	cr.front.push(j.host, j)
+	if into != nil {
+		*into = append(*into, j)
+	} else {
+		cr.front.push(j.host, j)
+	}
 	return true
 }
 

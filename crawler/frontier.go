@@ -56,6 +56,27 @@ func newFrontier(ctx context.Context, limit int, paced func(string) bool, notBef
 // push queues j for its host.
 func (f *frontier) push(host string, j *job) {
 	f.mu.Lock()
+	f.add(host, j)
+	f.mu.Unlock()
+	f.wake.Signal()
+}
+
+// pushAll queues jobs for their hosts (job.host), in order, each host's
+// after one another.
+func (f *frontier) pushAll(jobs []*job) {
+	if len(jobs) == 0 {
+		return
+	}
+	f.mu.Lock()
+	for _, j := range jobs {
+		f.add(j.host, j)
+	}
+	f.mu.Unlock()
+	f.wake.Broadcast()
+}
+
+// add queues j for host. Call with f.mu held.
+func (f *frontier) add(host string, j *job) {
 	q := f.hosts[host]
 	if q == nil {
 		q = &hostQueue{host: host}
@@ -67,8 +88,6 @@ func (f *frontier) push(host string, j *job) {
 		q.listed = true
 		f.ready = append(f.ready, q)
 	}
-	f.mu.Unlock()
-	f.wake.Signal()
 }
 
 // hold keeps the frontier open while work that may push jobs runs outside

@@ -157,3 +157,102 @@ func (s *sink) count() int {
 	}
 	return n
 }
+
+// TestListingsQueuedWhole: the sitemaps of an index, fetched side by side,
+// have their articles fetched one sitemap after another, in the order each
+// lists them, not interleaved: a sitemap usually lists a stretch of time,
+// and what is fetched together is stored and clustered together.
+func TestListingsQueuedWhole(t *testing.T) {
+	const maps, per, par = 4, 1000, 4
+	var mu sync.Mutex
+	var order []int // the sitemap of each article requested, in order
+	asked := 0
+	all := make(chan struct{}) // closed once every sitemap is asked for
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var k, i int
+		switch {
+		case r.URL.Path == "/index.xml":
+			fmt.Fprint(w, `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
+			for k := range maps {
+				fmt.Fprintf(w, "<sitemap><loc>%s/s%d.xml</loc></sitemap>", srv.URL, k)
+			}
+			fmt.Fprint(w, `</sitemapindex>`)
+		case scanPath(r.URL.Path, "/s%d.xml", &k):
+			// Every sitemap is answered at once, so that their links
+			// are read side by side.
+			mu.Lock()
+			if asked++; asked == maps {
+				close(all)
+			}
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(10 * time.Second): // a guard, not a timing
+			}
+			fmt.Fprint(w, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
+			for i := range per {
+				fmt.Fprintf(w, "<url><loc>%s/a/%d/%d.htm</loc></url>", srv.URL, k, i)
+			}
+			fmt.Fprint(w, `</urlset>`)
+		case scanPath(r.URL.Path, "/a/%d/%d.htm", &k, &i):
+			mu.Lock()
+			order = append(order, k)
+			mu.Unlock()
+			fmt.Fprintf(w, "<html><head><title>%s</title></head><body><p>text</p></body></html>", r.URL.Path)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	set := testSettings()
+	set.Parallelism, set.PerHostDelay, set.RespectRobots, set.MaxPages = par, 0, false, 2*maps*per
+	s := newSink(nil)
+	// The crawl yields as it visits each link, so that the sitemaps' links
+	// are visited side by side whatever the machine's load.
+	yielding := func(src newsmon.Source, u string) string {
+		runtime.Gosched()
+		return canonical(src, u)
+	}
+	c, err := New(Options{Settings: set, OnPage: s.onPage, Canonical: yielding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Crawl(context.Background(), []newsmon.Source{{Name: "maps", Sitemaps: []string{srv.URL + "/index.xml"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count(); n != maps*per {
+		t.Fatalf("%d pages handed over, want %d", n, maps*per)
+	}
+	// Between two sitemaps, the fetchers in flight may answer out of
+	// order: a few switches at each of the maps-1 boundaries.
+	switches := 0
+	for i := 1; i < len(order); i++ {
+		if order[i] != order[i-1] {
+			switches++
+		}
+	}
+	if limit := (maps - 1) * 2 * par; switches > limit {
+		t.Errorf("the articles of %d sitemaps were fetched with %d switches between sitemaps, want at most %d (one sitemap after another)", maps, switches, limit)
+	}
+}
+
+// scanPath reports whether p is exactly format with its integers filled in.
+func scanPath(p, format string, ns ...*int) bool {
+	if _, err := fmt.Sscanf(p, format, anys(ns)...); err != nil {
+		return false
+	}
+	vals := make([]any, len(ns))
+	for i, n := range ns {
+		vals[i] = *n
+	}
+	return fmt.Sprintf(format, vals...) == p
+}
+
+func anys(ns []*int) []any {
+	out := make([]any, len(ns))
+	for i, n := range ns {
+		out[i] = n
+	}
+	return out
+}
