@@ -50,7 +50,7 @@ func (c *Clusterer) Consolidate() error {
 				if olderFirst(gone, keep) < 0 {
 					keep, gone = gone, keep
 				}
-				c.merge(keep, gone)
+				c.merge(keep, gone, near)
 			}
 		}
 	}
@@ -234,8 +234,9 @@ func centroidSimilarity(a, b *incident) float64 {
 	return sim
 }
 
-// merge moves incident gone into keep.
-func (c *Clusterer) merge(keep, gone *incident) {
+// merge moves incident gone into keep; at is the span whose consolidation
+// or settling brought them together.
+func (c *Clusterer) merge(keep, gone *incident, at span) {
 	c.unindex(keep)
 	c.unindex(gone)
 	delete(c.active, gone.inc.ID)
@@ -280,9 +281,12 @@ func (c *Clusterer) merge(keep, gone *incident) {
 		keep.tlang, keep.score = gone.tlang, gone.score
 	}
 	c.index(keep)
-	// Both centroids changed: the merged incident is weighed against the
-	// incidents around its whole span (once per merge, not per article).
-	c.touch(keep, span{k.FirstSeen, k.LastSeen})
+	// Both centroids changed: the merged incident is weighed again against
+	// the incidents around the times that brought the two together, as
+	// bestMerge weighs a change, not around its whole span: a long story
+	// merged with a day's report would bring months of incidents into
+	// memory, and each article of those months was weighed when it came.
+	c.touch(keep, at)
 	c.describe(keep)
 }
 

@@ -64,8 +64,13 @@ func TestAddGolden(t *testing.T) {
 // (the documents counted when a centroid's weights were set, for Settle):
 // with Weighed left out of each snapshot the digest is 10bb4761… still, so
 // what the clusterer decides without Settle (and the linear-time
-// pruneTerms) is unchanged.
-const addDigest = "75203544b28db7ae314ddcc8ea274816094e139f35cece18b95bfcf8363509a3"
+// pruneTerms) is unchanged. It changed from 75203544… on 2026-12-07 when a
+// merge came to be weighed again around the times that caused it, not
+// around the merged incident's whole span: the final partition differs by
+// one article (itn:1d5852ba532d2ee7, a Thai report of the Nepal plane
+// crash, which leaves a mixed Thai group of four events), and
+// TestEvalClusterOrders' figures are the same.
+const addDigest = "2244a2485385a1345f2a993b92358fb32fda4d55f686106154e42e5d56038b59"
 
 // extractArticles reads the truth files of the extraction evaluation data as
 // articles (title, body, language, date when known).

@@ -241,6 +241,57 @@ func TestLongStoryLoadsAroundItsNews(t *testing.T) {
 	}
 }
 
+// TestMergeWeighedAroundItsCause: when a day's report is merged into a
+// story of months, the merged incident is weighed again against the
+// incidents around that day, not around the story's whole span: the store
+// is not asked for the months of incidents behind it.
+func TestMergeWeighedAroundItsCause(t *testing.T) {
+	start := time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)
+	s := newMemStore()
+	opts := Options{MaxOpen: 64}
+	c := s.open(opts)
+	const days = 120
+	arts := distinct(days+1, start.Add(12*time.Hour), 11)
+	story := make([]newsmon.Article, days)
+	for d := range story {
+		story[d] = arts[d]
+		story[d].ID = fmt.Sprintf("s%03d", d)
+		story[d].Title = fmt.Sprintf("Harbour bridge repair enters week %d", d/7)
+		story[d].Body = fmt.Sprintf("Engineers repairing the harbour bridge closed two lanes again on day %d. The harbour bridge repair, begun after cracks were found in the main span, keeps traffic on the ferry route.", d)
+	}
+	if _, err := c.AddBatch(story); err != nil {
+		t.Fatal(err)
+	}
+	s.sync(c)
+	longID := c.Resolve(IncidentID("s000"))
+	if long, ok := c.Incident(longID); !ok || len(long.ArticleIDs) != days {
+		t.Fatalf("the story is not one incident of %d articles: the test shows nothing", days)
+	}
+
+	c = s.open(opts) // a new process
+	report := arts[days]
+	report.Published = start.Add((days - 1) * 24 * time.Hour)
+	if _, err := c.AddBatch([]newsmon.Article{report}); err != nil {
+		t.Fatal(err)
+	}
+	long, gone := c.active[longID], c.active[c.Resolve(IncidentID(report.ID))]
+	if long == nil || gone == nil || long == gone {
+		t.Fatal("the story and the report are not two incidents in memory: the test shows nothing")
+	}
+	s.asked = nil
+	at := span{report.Published, report.Published}
+	c.merge(long, gone, at)
+	if err := c.Consolidate(); err != nil {
+		t.Fatal(err)
+	}
+	earliest := report.Published.Add(-DefaultWindow - 24*time.Hour) // days are loaded whole
+	for _, r := range s.asked {
+		if r.from.Before(earliest) {
+			t.Errorf("after the merge the store was asked for incidents from %s, more than the window before the report (%s)", r.from.Format(time.DateOnly), report.Published.Format(time.DateOnly))
+		}
+	}
+}
+
 // TestStretchesInUseStayLoaded: a crawl's articles come from a few
 // stretches of time at once. While articles keep coming from two of them,
 // the incidents around those times stay in memory, though the articles

@@ -265,7 +265,7 @@ func (c *Clusterer) settle(in *incident, near span) error {
 	if samePartition(ms, groups, len(hood)) {
 		return nil
 	}
-	if c.mergeGroups(hood, ms, groups) {
+	if c.mergeGroups(hood, ms, groups, near) {
 		return nil
 	}
 	return c.rebuild(hood, ms, groups)
@@ -275,8 +275,8 @@ func (c *Clusterer) settle(in *incident, near span) error {
 // incidents of hood (nothing moves or splits): an incident takes in the
 // others of its group as Consolidate merges, keeping the id that rebuild
 // would (most members, then hood order), with no article read again. It
-// reports whether it did.
-func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) bool {
+// reports whether it did; near is the span being settled.
+func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int, near span) bool {
 	of := make(map[*incident]int, len(hood)) // incident -> its group
 	for gi, g := range groups {
 		for _, i := range g {
@@ -295,7 +295,7 @@ func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int) b
 		}
 		for _, h := range hood {
 			if of[h] == gi && h != keep {
-				c.merge(keep, h)
+				c.merge(keep, h, near)
 			}
 		}
 	}
