@@ -3,6 +3,7 @@ package dedup
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"math"
 	"slices"
 )
 
@@ -184,19 +185,65 @@ func meet(x, y []byte) bool {
 
 // Duplicate reports whether a and b are signatures of copies of one story:
 // Near (they resemble each other) or Contained (one holds the other).
-//
-// A pair one of which holds the other (at least minContainRatio of its
-// size, ContainThreshold of it) resembles at least about 0.13: below
-// minContainSim the samples are not read.
+// Below the resemblance a pair of their sizes has when one holds the other
+// (containFloor) the samples are not read.
 func Duplicate(a, b Signature) bool {
 	sim := Similarity(a, b)
-	return sim >= NearThreshold || sim >= minContainSim && Contained(a, b)
+	return sim >= NearThreshold || sim >= containFloor(a.sampleSize(), b.sampleSize()) && Contained(a, b)
 }
 
-// minContainSim is the resemblance below which Duplicate does not test
-// containment: four standard deviations of the estimate below the least
-// resemblance of a contained pair.
-const minContainSim = 0.03
+// The resemblance of a contained pair. When the smaller text, r times the
+// size of the larger, has a share c of its shingles in the larger, the
+// two resemble (Jaccard) c·r / (1 + r - c·r): a pair at the limits of
+// Contained (c 0.8, r 0.2) resembles 0.15, a pair of equal sizes 0.67. So
+// texts of like sizes that merely share sentences (boilerplate, a quote:
+// a resemblance of a few hundredths) cannot be copies by containment, and
+// need not be compared by their samples, nor their signatures read from
+// the store (a digest in memory tells their resemblance, MayDuplicate):
+// on scalebench's pages, which share sentences drawn from one pool, 33
+// candidates' signatures a page were read at 30,000 pages with a floor of
+// minContainSim whatever the sizes, 4.3 with this one.
+//
+// containFloor is that resemblance, from the samples' estimates of the two
+// sizes, with room for the estimates: c and r are taken lower than the
+// limits (containSlack), and the resemblance four standard deviations of
+// the MinHash estimate lower, never below minContainSim.
+const (
+	// minContainSim is the floor at the limits: four standard deviations
+	// of the estimate below the resemblance of a pair at the limits.
+	minContainSim = 0.03
+	// containSlack scales c and r before the floor is worked out: a
+	// sample of at least minContainSamples values estimates both within
+	// about a quarter (TestEvalNearDup's syndicated copies: c 0.66-0.79
+	// measured, r 0.59-0.93).
+	containSlack = 0.75
+)
+
+// containFloor is the least resemblance (as Similarity estimates it) of
+// two texts whose samples estimate sizes sa and sb (sampleSize) for one
+// to hold the other by Contained: NearThreshold when either has no
+// sample (only Near can make them copies).
+func containFloor(sa, sb float32) float64 {
+	if sa <= 0 || sb <= 0 {
+		return NearThreshold
+	}
+	r := float64(min(sa, sb)/max(sa, sb)) * containSlack
+	c := ContainThreshold * containSlack
+	j := c * r / (1 + r - c*r)
+	return min(NearThreshold, max(minContainSim, j-4*math.Sqrt(j*(1-j)/numHashes)))
+}
+
+// sampleSize is how many distinct shingles the text behind s has, as its
+// sample estimates it, in units of 1<<sampleBits (0: no sample). It is a
+// float32, as a Digest keeps it, so that MayDuplicate and Duplicate work
+// out the same floor.
+func (s Signature) sampleSize() float32 {
+	vals, cutoff := s.sampleOf()
+	if vals == nil || !s.valid() {
+		return 0
+	}
+	return float32(float64(len(vals)/4) * (1 << 32) / (float64(cutoff) + 1))
+}
 
 // sampleKeys returns keys for the n smallest sample values, in the form of
 // the band keys (version, 0xff for "sample", the value).

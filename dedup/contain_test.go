@@ -48,3 +48,68 @@ func TestContained(t *testing.T) {
 		})
 	}
 }
+
+// TestContainFloor: the resemblance Duplicate asks of a pair before it
+// compares their samples is minContainSim for sizes at the limits of
+// Contained, rises with the smaller's share of the larger's size, stays
+// below what a pair at the limits of Contained resembles at that share,
+// and is NearThreshold when a sample is missing.
+func TestContainFloor(t *testing.T) {
+	limit := func(r float64) float64 { // a pair at the limits: c = ContainThreshold
+		c := ContainThreshold
+		return c * r / (1 + r - c*r)
+	}
+	tests := []struct {
+		name   string
+		sa, sb float32
+		lo, hi float64
+	}{
+		{"no sample", 0, 500, NearThreshold, NearThreshold},
+		{"no samples", 0, 0, NearThreshold, NearThreshold},
+		{"the limits of Contained", 100, 500, minContainSim, minContainSim},
+		{"a third", 100, 300, minContainSim, limit(1.0 / 3)},
+		{"a half", 500, 250, 0.04, limit(0.5)},
+		{"like sizes", 480, 500, 0.15, limit(0.96)},
+		{"one size", 500, 500, 0.15, limit(1)},
+	}
+	prev := 0.0
+	for _, tt := range tests {
+		got := containFloor(tt.sa, tt.sb)
+		if got < tt.lo || got > tt.hi {
+			t.Errorf("%s (%g, %g): floor %.3f, want %.3f to %.3f", tt.name, tt.sa, tt.sb, got, tt.lo, tt.hi)
+		}
+		if got != containFloor(tt.sb, tt.sa) {
+			t.Errorf("%s: the floor depends on the order of the pair", tt.name)
+		}
+		if tt.sa > 0 && tt.sb > 0 {
+			if got < prev {
+				t.Errorf("%s: floor %.3f below the smaller share's %.3f", tt.name, got, prev)
+			}
+			prev = got
+		}
+	}
+}
+
+// TestDuplicateLikeSizesSharingSentences: two texts of like size that share
+// a few sentences are no copies, and their digests say so (their
+// signatures need not be read); an excerpt of under a third of one, which
+// resembles it little more, is a copy, and its digest leaves it to the
+// signatures.
+func TestDuplicateLikeSizesSharingSentences(t *testing.T) {
+	words := strings.Fields(benchText("en", 200000))
+	text := func(from, n int) string { // sentences from..from+n-1 of 12 words
+		return strings.Join(words[12*from:12*(from+n)], " ")
+	}
+	shared := text(0, 6)
+	a := Sign("", shared+". "+text(100, 60))
+	b := Sign("", text(200, 60)+". "+shared)
+	if Duplicate(a, b) || MayDuplicate(a.Digest(), b.Digest()) {
+		t.Errorf("texts of like size sharing 6 of 66 sentences: Duplicate %v, MayDuplicate %v (similarity %.3f, floor %.3f)",
+			Duplicate(a, b), MayDuplicate(a.Digest(), b.Digest()), Similarity(a, b), containFloor(a.sampleSize(), b.sampleSize()))
+	}
+	excerpt := Sign("", text(100, 20))
+	if !Duplicate(a, excerpt) || !MayDuplicate(a.Digest(), excerpt.Digest()) {
+		t.Errorf("an excerpt of under a third: Duplicate %v, MayDuplicate %v (similarity %.3f, floor %.3f)",
+			Duplicate(a, excerpt), MayDuplicate(a.Digest(), excerpt.Digest()), Similarity(a, excerpt), containFloor(a.sampleSize(), excerpt.sampleSize()))
+	}
+}

@@ -380,52 +380,47 @@ func Similarity(a, b Signature) float64 {
 	return float64(eq) / numHashes
 }
 
-// Digest is a signature's MinHash values cut to their low byte
-// (Signature.Digest): 126 bytes a text that a near-duplicate Index keeps in
-// memory for each text of its window, by which it passes over texts that
-// cannot be copies of the one looked up (MayDuplicate) without reading
-// their signatures from the store. Nil is a digest not known.
+// Digest is a signature's MinHash values cut to their low byte, then the
+// size its sample estimates (sampleSize, a float32): 130 bytes a text that
+// a near-duplicate Index keeps in memory for each text of its window, by
+// which it passes over texts that cannot be copies of the one looked up
+// (MayDuplicate) without reading their signatures from the store. Nil is a
+// digest not known.
 type Digest []byte
+
+const digestBytes = numHashes + 4
 
 // Digest returns s's digest, nil for an empty or malformed signature.
 func (s Signature) Digest() Digest {
 	if !s.valid() {
 		return nil
 	}
-	d := make(Digest, numHashes)
+	d := make(Digest, numHashes, digestBytes)
 	for i := range d {
 		d[i] = byte(s.value(i))
 	}
-	return d
+	return binary.LittleEndian.AppendUint32(d, math.Float32bits(s.sampleSize()))
 }
-
-// minDuplicateEq is the fewest equal MinHash values of two signatures that
-// Duplicate can accept: it asks for a Similarity of at least minContainSim
-// (Near for more), computed as Similarity computes it.
-var minDuplicateEq = func() int {
-	eq := 0
-	for float64(eq)/numHashes < min(minContainSim, NearThreshold) {
-		eq++
-	}
-	return eq
-}()
 
 // MayDuplicate reports whether texts with digests a and b may be copies by
 // Duplicate. Values equal in full are equal in their low byte, so digests
-// with fewer than minDuplicateEq equal bytes are of signatures Duplicate
-// turns down: false is certain, true only possible (two unrelated texts'
-// bytes agree on one value in 256). A digest not known may be anything.
+// with too few equal bytes for the resemblance Duplicate asks of texts of
+// their sizes (containFloor) are of signatures Duplicate turns down: false
+// is certain, true only possible (two unrelated texts' bytes agree on one
+// value in 256). A digest not known may be anything.
 func MayDuplicate(a, b Digest) bool {
-	if len(a) != numHashes || len(b) != numHashes {
+	if len(a) != digestBytes || len(b) != digestBytes {
 		return true
 	}
 	eq := 0
-	for i := range a {
+	for i := range numHashes {
 		if a[i] == b[i] {
 			eq++
 		}
 	}
-	return eq >= minDuplicateEq
+	sa := math.Float32frombits(binary.LittleEndian.Uint32(a[numHashes:]))
+	sb := math.Float32frombits(binary.LittleEndian.Uint32(b[numHashes:]))
+	return float64(eq)/numHashes >= containFloor(sa, sb) // as Duplicate's Similarity, at most NearThreshold
 }
 
 // Near reports whether a and b are signatures of copies of one story:

@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -217,13 +218,15 @@ func BenchmarkFingerprint(b *testing.B) {
 	}
 }
 
-// TestMayDuplicate: digests turn down exactly the pairs with fewer than
-// minDuplicateEq equal bytes, never a pair Duplicate accepts, and leave
-// unknown digests to the signatures.
+// TestMayDuplicate: digests turn down exactly the pairs with too few equal
+// bytes for the resemblance texts of their sizes need to be copies
+// (containFloor), never a pair Duplicate accepts, and leave unknown digests
+// to the signatures.
 func TestMayDuplicate(t *testing.T) {
 	base := Sign("", zhStory)
 	// with returns a copy of base whose first eq MinHash values are base's
-	// and whose others differ from base's in their low byte.
+	// and whose others differ from base's in their low byte: a text of
+	// base's size.
 	with := func(eq int) Signature {
 		s := append(Signature(nil), base...)
 		for i := eq; i < numHashes; i++ {
@@ -231,17 +234,16 @@ func TestMayDuplicate(t *testing.T) {
 		}
 		return s
 	}
-	for _, eq := range []int{0, 1, minDuplicateEq - 1, minDuplicateEq, minDuplicateEq + 1, numHashes / 2, numHashes} {
+	floor := containFloor(base.sampleSize(), base.sampleSize())
+	least := int(math.Ceil(floor * numHashes))
+	for _, eq := range []int{0, 1, 4, least - 1, least, least + 1, numHashes / 2, numHashes} {
 		s := with(eq)
-		if got := MayDuplicate(base.Digest(), s.Digest()); got != (eq >= minDuplicateEq) {
-			t.Errorf("%d equal values: MayDuplicate = %v", eq, got)
+		if got := MayDuplicate(base.Digest(), s.Digest()); got != (eq >= least) {
+			t.Errorf("%d equal values of texts of one size: MayDuplicate = %v, want it from %d", eq, got, least)
 		}
 		if Duplicate(base, s) && !MayDuplicate(base.Digest(), s.Digest()) {
 			t.Errorf("%d equal values: Duplicate accepts what the digests turn down", eq)
 		}
-	}
-	if float64(minDuplicateEq-1)/numHashes >= minContainSim || float64(minDuplicateEq)/numHashes < minContainSim {
-		t.Errorf("minDuplicateEq %d is not the fewest equal values reaching minContainSim %.3f", minDuplicateEq, minContainSim)
 	}
 	if !MayDuplicate(nil, base.Digest()) || !MayDuplicate(base.Digest(), nil) || Signature(nil).Digest() != nil {
 		t.Error("an unknown digest must leave the pair to the signatures")
