@@ -25,14 +25,16 @@ func DefaultUserAgent() string {
 }
 
 // DefaultMaxOpen is the budget of incidents the clusterer holds in memory
-// unless configured (cluster.max_open): about 13 KB each with their index,
-// 260 MB full. An article brings the stored incidents within the window of
-// its time back, so the budget bounds memory, not results; a smaller one
-// costs reads of the store when a crawl works on several stretches of time
-// at once (at 30,000 scalebench pages, 5,000 against 20,000: 2.69 against
-// 2.55 ms of CPU a page, 620 against 665 MB peak RSS, a 313 against 282 MB
-// database; docs/benchmarks.md).
-const DefaultMaxOpen = 20_000
+// unless configured (cluster.max_open), with their index and as many
+// articles' sketches for settling (cluster/settle.go). An article brings
+// the stored incidents within the window of its time back, so the budget
+// bounds memory, not results; a smaller one costs reads of the store when
+// a crawl works on several stretches of time at once. 20,000 until
+// 2026-12-07: at 100,000 scalebench pages 5,000 gave a peak RSS of 752
+// against 1,035 MB (anonymous 420 against 719) for 3.80 against 4.17 ms
+// of CPU a page, in consecutive runs (at 30,000 pages, measured before: 2.69
+// against 2.55 ms; docs/benchmarks.md).
+const DefaultMaxOpen = 5_000
 
 // DefaultNearWindow is how many of the most recently stored articles a
 // new page is compared with for near copies unless configured
