@@ -30,10 +30,11 @@ func DefaultUserAgent() string {
 // the stored incidents within the window of its time back, so the budget
 // bounds memory, not results; a smaller one costs reads of the store when
 // a crawl works on several stretches of time at once. 20,000 until
-// 2026-12-07: at 100,000 scalebench pages 5,000 gave a peak RSS of 752
-// against 1,035 MB (anonymous 420 against 719) for 3.80 against 4.17 ms
-// of CPU a page, in consecutive runs (at 30,000 pages, measured before: 2.69
-// against 2.55 ms; docs/benchmarks.md).
+// 2026-12-07: at 100,000 scalebench pages 5,000 gave a peak RSS of 752 MB
+// in two runs against 973-1,035 MB in four (anonymous 420-468 against
+// 581-719) for 3.80-3.97 against 3.23-4.17 ms of CPU a page; at 20,000
+// pages, where 5,000 incidents are first exceeded, about 20 % less
+// throughput (docs/benchmarks.md, 2026-12-07 afternoon).
 const DefaultMaxOpen = 5_000
 
 // DefaultNearWindow is how many of the most recently stored articles a

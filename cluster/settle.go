@@ -61,7 +61,10 @@ const (
 	// by default then) took 6 % less CPU a page over two runs, with no more
 	// memory at the peak (docs/benchmarks.md, 2026-12-04). Since 2026-12-07
 	// cluster.max_open is 5,000 by default, and so are the sketches kept:
-	// 3.80 ms a page at 100,000 pages against 4.17 with 20,000.
+	// at 100,000 pages 3.80-3.97 ms a page against 3.23-4.17 with 20,000,
+	// re-analysis 10 % of the CPU; 32,768 kept whatever the budget gave
+	// 884 MB instead of 752 at the peak for no less CPU there, though more
+	// throughput at 20,000 pages.
 	settleKeep = 32768
 	// Articles kept in a larger form: their analysed text when the Store
 	// cannot read articles back (at most 3 KB each), their sketches
