@@ -71,18 +71,16 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 				return fmt.Errorf("url %s is article %s: %w", u, existing, ErrExists)
 			}
 		}
-		articles := tx.Bucket(bucketArticles)
-		if articles.Get(id) != nil {
+		ids := tx.Bucket(bucketArticleIDs)
+		if ids.Get(id) != nil {
 			existing = a.ID
 			return fmt.Errorf("id %s: %w", a.ID, ErrExists)
 		}
-		if err := articles.Put(id, data); err != nil {
+		key := appendTimeIDKey(nil, a.FetchedAt, a.ID)
+		if err := putRecord(tx, key, data); err != nil {
 			return err
 		}
-		wr.key = appendTimeIDKey(wr.key[:0], a.FetchedAt, a.ID)
-		times := tx.Bucket(bucketArticleTime)
-		times.FillPercent = articleTimeFill
-		if err := times.Put(wr.key, nil); err != nil {
+		if err := ids.Put(id, key[:timeKeyLen]); err != nil {
 			return err
 		}
 		if err := indexURLs(ub, urls, id); err != nil {
@@ -139,8 +137,7 @@ type DuplicateWrite struct {
 // wr, when not nil, is the transaction's writer.
 func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, replace *newsmon.Article, wr *writer) error {
 	err := func() error {
-		articles := tx.Bucket(bucketArticles)
-		a, sig, err := getArticleSig(articles, id)
+		a, sig, key, err := getArticleSig(tx, id)
 		if err != nil {
 			return err
 		}
@@ -150,7 +147,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 			if err != nil {
 				return err
 			}
-			if err := articles.Put([]byte(id), data); err != nil {
+			if err := putRecord(tx, key, data); err != nil {
 				return err
 			}
 			if h := replace.ContentHash; h != "" {
@@ -166,7 +163,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 			if err != nil {
 				return err
 			}
-			if err := articles.Put([]byte(id), data); err != nil {
+			if err := putRecord(tx, key, data); err != nil {
 				return err
 			}
 		}
@@ -259,9 +256,9 @@ func (s *Store) MatchSignature(ids []string, match func(sig []byte) bool) (strin
 // storedSignature is the signature of the stored article id (nil for none;
 // valid during tx), or an error matching ErrNotFound.
 func storedSignature(tx *bolt.Tx, id string) ([]byte, error) {
-	v := tx.Bucket(bucketArticles).Get([]byte(id))
-	if v == nil {
-		return nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
+	_, v, err := articleRecord(tx, id)
+	if err != nil {
+		return nil, err
 	}
 	sig, _, _, err := splitArticle(id, v)
 	return sig, err
@@ -276,7 +273,7 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 	// The first key of the n newest, walking back over the time index.
 	var from []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketArticleTime).Cursor()
+		c := tx.Bucket(bucketRecords).Cursor()
 		k, _ := c.Last()
 		for i := 1; k != nil && i < n; i++ {
 			if prev, _ := c.Prev(); prev != nil {
@@ -298,12 +295,12 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 	for from != nil {
 		var recs []rec
 		err := s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketArticleTime).Cursor()
-			k, _ := c.Seek(from)
-			for ; k != nil && len(recs) < readBatch; k, _ = c.Next() {
+			c := tx.Bucket(bucketRecords).Cursor()
+			k, v := c.Seek(from)
+			for ; k != nil && len(recs) < readBatch; k, v = c.Next() {
 				id := timeIDKeyID(k)
 				s.looked()
-				sig, err := storedSignature(tx, id)
+				sig, _, _, err := splitArticle(id, v)
 				if err != nil {
 					return err
 				}
@@ -332,7 +329,16 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 // readArticle is getArticle with the incident id resolved and the
 // signature read.
 func readArticle(tx *bolt.Tx, id string) (newsmon.Article, error) {
-	a, sig, err := getArticleSig(tx.Bucket(bucketArticles), id)
+	_, v, err := articleRecord(tx, id)
+	if err != nil {
+		return newsmon.Article{}, err
+	}
+	return loadArticle(tx, id, v)
+}
+
+// loadArticle is readArticle of article id's record v.
+func loadArticle(tx *bolt.Tx, id string, v []byte) (newsmon.Article, error) {
+	a, sig, err := decodeArticle(id, v)
 	if err != nil {
 		return a, err
 	}
@@ -379,7 +385,7 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 // during the walk may or may not be seen. An error from fn stops the walk and
 // is returned.
 func (s *Store) Articles(since time.Time, fn func(newsmon.Article) error) error {
-	return walk(s, bucketArticleTime, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Article, error) {
-		return readArticle(tx, string(k[timeKeyLen:]))
+	return walk(s, bucketRecords, timeKey(since), func(tx *bolt.Tx, k, v []byte) (newsmon.Article, error) {
+		return loadArticle(tx, timeIDKeyID(k), v)
 	}, fn)
 }

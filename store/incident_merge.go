@@ -178,8 +178,7 @@ func moveArticle(tx *bolt.Tx, w MoveWrite) error {
 	if w.Article == "" || w.Into == "" {
 		return fmt.Errorf("move of article %q into %q: article and incident required", w.Article, w.Into)
 	}
-	articles := tx.Bucket(bucketArticles)
-	a, sig, err := getArticleSig(articles, w.Article)
+	a, sig, key, err := getArticleSig(tx, w.Article)
 	if err != nil {
 		return fmt.Errorf("move article %s: %w", w.Article, err)
 	}
@@ -188,5 +187,5 @@ func moveArticle(tx *bolt.Tx, w MoveWrite) error {
 	if err != nil {
 		return fmt.Errorf("move article %s: %w", a.ID, err)
 	}
-	return articles.Put([]byte(a.ID), data)
+	return putRecord(tx, key, data)
 }
