@@ -7,6 +7,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,7 +159,8 @@ func (x *Incident) SetReview(r newsmon.IncidentReview) {
 func NewRef(a newsmon.Article) Ref {
 	var pub *time.Time
 	if !a.Published.IsZero() {
-		pub = &a.Published
+		p := a.Published // not &a.Published: that would keep all of a (its body) alive
+		pub = &p
 	}
 	return Ref{
 		ID:         a.ID,
@@ -207,14 +209,81 @@ func IncidentsReviewed(w io.Writer, incs []newsmon.Incident, lookup ArticleLooku
 // Articles writes articles with their bodies: format "json" prints one
 // ArticlesDocument, "jsonl" one Article per line.
 func Articles(w io.Writer, arts []newsmon.Article, format string) error {
-	if err := checkFormat(format); err != nil {
+	aw, err := NewArticleWriter(w, format)
+	if err != nil {
 		return err
 	}
-	out := make([]Article, len(arts))
-	for i, a := range arts {
-		out[i] = NewArticle(a)
+	for _, a := range arts {
+		if err := aw.Write(a); err != nil {
+			return err
+		}
 	}
-	return write(w, format, ArticlesDocument{SchemaVersion: SchemaVersion, Articles: out}, out)
+	return aw.Close()
+}
+
+// ArticleWriter writes articles one at a time, the bytes Articles writes
+// for all of them: an export of a whole store holds one article in
+// memory, not all of them.
+type ArticleWriter struct {
+	bw     *bufio.Writer
+	buf    bytes.Buffer // an article encoded
+	enc    *json.Encoder
+	format string
+	n      int
+}
+
+// NewArticleWriter returns an ArticleWriter to w in format (json or jsonl).
+func NewArticleWriter(w io.Writer, format string) (*ArticleWriter, error) {
+	if err := checkFormat(format); err != nil {
+		return nil, err
+	}
+	aw := &ArticleWriter{bw: bufio.NewWriter(w), format: format}
+	aw.enc = json.NewEncoder(&aw.buf)
+	aw.enc.SetEscapeHTML(false)
+	if format == JSON {
+		// As an Encoder indented by "  " writes ArticlesDocument: its
+		// articles one level in, their members two.
+		aw.enc.SetIndent("    ", "  ")
+		fmt.Fprintf(aw.bw, "{\n  \"schema_version\": %d,\n  \"articles\": [", SchemaVersion)
+	}
+	return aw, nil
+}
+
+// Write writes article a.
+func (aw *ArticleWriter) Write(a newsmon.Article) error {
+	aw.buf.Reset()
+	if err := aw.enc.Encode(NewArticle(a)); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	b := aw.buf.Bytes()
+	if aw.format == JSON {
+		sep := ",\n    "
+		if aw.n == 0 {
+			sep = "\n    "
+		}
+		aw.bw.WriteString(sep)
+		b = b[:len(b)-1] // the Encoder's newline
+	}
+	aw.n++
+	if _, err := aw.bw.Write(b); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// Close ends the document and flushes what is buffered.
+func (aw *ArticleWriter) Close() error {
+	if aw.format == JSON {
+		end := "]\n}\n"
+		if aw.n > 0 {
+			end = "\n  ]\n}\n"
+		}
+		aw.bw.WriteString(end)
+	}
+	if err := aw.bw.Flush(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
 }
 
 func checkFormat(format string) error {

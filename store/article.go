@@ -217,6 +217,7 @@ func indexURLs(b *bolt.Bucket, urls []string, id []byte) error {
 // Its IncidentID is the incident it is part of now (a merged incident's id
 // resolved to the incident it was merged into).
 func (s *Store) Article(id string) (newsmon.Article, error) {
+	s.looked() // an export of the incidents reads every article
 	var a newsmon.Article
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
@@ -385,7 +386,15 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 // during the walk may or may not be seen. An error from fn stops the walk and
 // is returned.
 func (s *Store) Articles(since time.Time, fn func(newsmon.Article) error) error {
+	// A walk over the whole file would leave all of its records resident:
+	// the mapping's pages are released every readBatch articles.
+	n := 0
 	return walk(s, bucketRecords, timeKey(since), func(tx *bolt.Tx, k, v []byte) (newsmon.Article, error) {
 		return loadArticle(tx, timeIDKeyID(k), v)
-	}, fn)
+	}, func(a newsmon.Article) error {
+		if n++; n%readBatch == 0 {
+			s.releaseMapped()
+		}
+		return fn(a)
+	})
 }

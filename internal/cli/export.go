@@ -76,15 +76,15 @@ func exportCommand(e *env) *cobra.Command {
 				w = f
 			}
 			if what == "articles" {
-				var arts []newsmon.Article
-				err := st.Articles(from, func(a newsmon.Article) error {
-					arts = append(arts, a)
-					return nil
-				})
+				// Written as read: an article at a time in memory.
+				aw, err := export.NewArticleWriter(w, format)
 				if err != nil {
 					return err
 				}
-				return syncOutput(w, export.Articles(w, arts, format))
+				if err := st.Articles(from, aw.Write); err != nil {
+					return err
+				}
+				return syncOutput(w, aw.Close())
 			}
 			var incs []newsmon.Incident
 			if err := st.Incidents(func(inc newsmon.Incident) error {
