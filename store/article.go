@@ -71,16 +71,18 @@ func saveArticle(tx *bolt.Tx, w ArticleWrite, wr *writer) error {
 				return fmt.Errorf("url %s is article %s: %w", u, existing, ErrExists)
 			}
 		}
-		ids := tx.Bucket(bucketArticleIDs)
-		if ids.Get(id) != nil {
+		articles := tx.Bucket(bucketArticles)
+		if articles.Get(id) != nil {
 			existing = a.ID
 			return fmt.Errorf("id %s: %w", a.ID, ErrExists)
 		}
-		key := appendTimeIDKey(nil, a.FetchedAt, a.ID)
-		if err := putRecord(tx, key, data); err != nil {
+		if err := articles.Put(id, data); err != nil {
 			return err
 		}
-		if err := ids.Put(id, key[:timeKeyLen]); err != nil {
+		wr.key = appendTimeIDKey(wr.key[:0], a.FetchedAt, a.ID)
+		times := tx.Bucket(bucketArticleTime)
+		times.FillPercent = articleTimeFill
+		if err := times.Put(wr.key, nil); err != nil {
 			return err
 		}
 		if err := indexURLs(ub, urls, id); err != nil {
@@ -137,7 +139,8 @@ type DuplicateWrite struct {
 // wr, when not nil, is the transaction's writer.
 func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, inc *newsmon.Incident, replace *newsmon.Article, wr *writer) error {
 	err := func() error {
-		a, sig, key, err := getArticleSig(tx, id)
+		articles := tx.Bucket(bucketArticles)
+		a, sig, err := getArticleSig(articles, id)
 		if err != nil {
 			return err
 		}
@@ -147,7 +150,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 			if err != nil {
 				return err
 			}
-			if err := putRecord(tx, key, data); err != nil {
+			if err := articles.Put([]byte(id), data); err != nil {
 				return err
 			}
 			if h := replace.ContentHash; h != "" {
@@ -163,7 +166,7 @@ func addDuplicate(tx *bolt.Tx, id string, d newsmon.Duplicate, urls []string, in
 			if err != nil {
 				return err
 			}
-			if err := putRecord(tx, key, data); err != nil {
+			if err := articles.Put([]byte(id), data); err != nil {
 				return err
 			}
 		}
@@ -257,9 +260,9 @@ func (s *Store) MatchSignature(ids []string, match func(sig []byte) bool) (strin
 // storedSignature is the signature of the stored article id (nil for none;
 // valid during tx), or an error matching ErrNotFound.
 func storedSignature(tx *bolt.Tx, id string) ([]byte, error) {
-	_, v, err := articleRecord(tx, id)
-	if err != nil {
-		return nil, err
+	v := tx.Bucket(bucketArticles).Get([]byte(id))
+	if v == nil {
+		return nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
 	}
 	sig, _, _, err := splitArticle(id, v)
 	return sig, err
@@ -274,7 +277,7 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 	// The first key of the n newest, walking back over the time index.
 	var from []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRecords).Cursor()
+		c := tx.Bucket(bucketArticleTime).Cursor()
 		k, _ := c.Last()
 		for i := 1; k != nil && i < n; i++ {
 			if prev, _ := c.Prev(); prev != nil {
@@ -296,12 +299,12 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 	for from != nil {
 		var recs []rec
 		err := s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketRecords).Cursor()
-			k, v := c.Seek(from)
-			for ; k != nil && len(recs) < readBatch; k, v = c.Next() {
+			c := tx.Bucket(bucketArticleTime).Cursor()
+			k, _ := c.Seek(from)
+			for ; k != nil && len(recs) < readBatch; k, _ = c.Next() {
 				id := timeIDKeyID(k)
 				s.looked()
-				sig, _, _, err := splitArticle(id, v)
+				sig, err := storedSignature(tx, id)
 				if err != nil {
 					return err
 				}
@@ -330,16 +333,7 @@ func (s *Store) RecentSignatures(n int, fn func(id string, sig []byte) error) er
 // readArticle is getArticle with the incident id resolved and the
 // signature read.
 func readArticle(tx *bolt.Tx, id string) (newsmon.Article, error) {
-	_, v, err := articleRecord(tx, id)
-	if err != nil {
-		return newsmon.Article{}, err
-	}
-	return loadArticle(tx, id, v)
-}
-
-// loadArticle is readArticle of article id's record v.
-func loadArticle(tx *bolt.Tx, id string, v []byte) (newsmon.Article, error) {
-	a, sig, err := decodeArticle(id, v)
+	a, sig, err := getArticleSig(tx.Bucket(bucketArticles), id)
 	if err != nil {
 		return a, err
 	}
@@ -387,14 +381,11 @@ func (s *Store) lookup(bucket []byte, key string) (string, bool, error) {
 // is returned.
 func (s *Store) Articles(since time.Time, fn func(newsmon.Article) error) error {
 	// A walk over the whole file would leave all of its records resident:
-	// the mapping's pages are released every readBatch articles.
-	n := 0
-	return walk(s, bucketRecords, timeKey(since), func(tx *bolt.Tx, k, v []byte) (newsmon.Article, error) {
-		return loadArticle(tx, timeIDKeyID(k), v)
+	// each counts as a read for the mapping's release.
+	return walk(s, bucketArticleTime, timeKey(since), func(tx *bolt.Tx, k, _ []byte) (newsmon.Article, error) {
+		return readArticle(tx, string(k[timeKeyLen:]))
 	}, func(a newsmon.Article) error {
-		if n++; n%readBatch == 0 {
-			s.releaseMapped()
-		}
+		s.looked()
 		return fn(a)
 	})
 }

@@ -213,8 +213,8 @@ func TestDocFreqMigration(t *testing.T) {
 	defer func() { s.Close() }()
 	var v uint64
 	s.db.View(func(tx *bolt.Tx) error { v = getUint(tx.Bucket(bucketMeta), keySchema); return nil })
-	if v != SchemaVersion || SchemaVersion != 13 {
-		t.Errorf("schema %d after Open, want %d (= 13)", v, SchemaVersion)
+	if v != SchemaVersion || SchemaVersion != 12 {
+		t.Errorf("schema %d after Open, want %d (= 12)", v, SchemaVersion)
 	}
 	s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketNear) != nil || tx.Bucket(bucketNearLog) != nil {

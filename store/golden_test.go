@@ -160,14 +160,13 @@ func TestSaveGolden(t *testing.T) {
 	// compressor's choice (another version of it may choose others that
 	// decode the same): the digest is of the values with the frame
 	// decompressed.
-	for k, v := range c[string(bucketRecords)] {
-		id := timeIDKeyID([]byte(k))
+	for id, v := range c[string(bucketArticles)] {
 		_, rest, plain, err := splitArticle(id, []byte(v))
 		js, _, derr := decodeArticleValue(id, []byte(v))
 		if err != nil || derr != nil || plain {
 			t.Fatalf("article %s: %v, %v, a plain record %v", id, err, derr, plain)
 		}
-		c[string(bucketRecords)][k] = v[:len(v)-len(rest)] + string(js)
+		c[string(bucketArticles)][id] = v[:len(v)-len(rest)] + string(js)
 	}
 	var lines []string
 	for _, name := range slices.Sorted(maps.Keys(c)) {
@@ -180,14 +179,6 @@ func TestSaveGolden(t *testing.T) {
 
 	if got := fmt.Sprintf("%x", sum); got != storeDigest {
 		t.Fatalf("stored records changed: digest %s, want %s", got, storeDigest)
-	}
-
-	// Schema 13 keyed the article records by fetch time, with an ID index:
-	// by ID again, with the time index, the records are schema 12's.
-	c = byID(t, c)
-	c[string(bucketMeta)][string(keySchema)] = string(binary.BigEndian.AppendUint64(nil, 12))
-	if got := digest(c); got != schema12Digest {
-		t.Errorf("with the records by ID, digest %s, want schema 12's %s", got, schema12Digest)
 	}
 
 	// Schema 12 compressed the article records and put each signature
@@ -246,9 +237,6 @@ func digest(c contents) string {
 	return fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(lines, "\n"))))
 }
 
-// schema12Digest is storeDigest as of schema 12.
-const schema12Digest = "dcedb4dbad423343075d1a08a21f435c5ccf31272f67f1f710125e676cd8be5b"
-
 // schema11Digest is storeDigest as of schema 11.
 const schema11Digest = "39779e09889c59b8cdb87cfccfd4b9e97ef793022d2d819027dbdc6c8bb54c85"
 
@@ -279,8 +267,5 @@ const schema10Digest = "4fc5845fec45fc6bdadc426a020955f289b1a832fa1d7a95299d023e
 // signatures bucket: the digest is of the article values with their frame
 // decompressed (the frame's bytes are the compressor's to choose), and
 // with the signatures taken out of the records again the records are
-// schema 11's (schema11Digest, checked above). Schema 13 keyed the
-// article records by their fetch time (timeKey(FetchedAt)+id) with an ID
-// index to them, and dropped the time index and the records by ID: with
-// them by ID again the records are schema 12's (schema12Digest).
-const storeDigest = "e2da1911025d907aaaaddab739d36e432c1d9bd6a111e7ae7fbffa6752ad590a"
+// schema 11's (schema11Digest, checked above).
+const storeDigest = "dcedb4dbad423343075d1a08a21f435c5ccf31272f67f1f710125e676cd8be5b"

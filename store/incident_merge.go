@@ -178,7 +178,8 @@ func moveArticle(tx *bolt.Tx, w MoveWrite) error {
 	if w.Article == "" || w.Into == "" {
 		return fmt.Errorf("move of article %q into %q: article and incident required", w.Article, w.Into)
 	}
-	a, sig, key, err := getArticleSig(tx, w.Article)
+	articles := tx.Bucket(bucketArticles)
+	a, sig, err := getArticleSig(articles, w.Article)
 	if err != nil {
 		return fmt.Errorf("move article %s: %w", w.Article, err)
 	}
@@ -187,5 +188,5 @@ func moveArticle(tx *bolt.Tx, w MoveWrite) error {
 	if err != nil {
 		return fmt.Errorf("move article %s: %w", a.ID, err)
 	}
-	return putRecord(tx, key, data)
+	return articles.Put([]byte(a.ID), data)
 }

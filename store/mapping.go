@@ -18,7 +18,8 @@ import (
 // again without reading the disk.
 
 // releaseLookups is how many reads of a key (URL and content-hash lookups,
-// candidates' signatures, incidents read back) may pass between releases
+// candidates' signatures, incidents and whole articles read back, each
+// article of a walk by time) may pass between releases
 // of the mapping's pages besides those of the commits: each visits a leaf
 // page or two, and a read fault maps the pages around it that are in the
 // page cache too (fault-around, up to 16), so 1,024 of them visit at most

@@ -61,8 +61,8 @@ func TestReleaseMapped(t *testing.T) {
 		t.Helper()
 		got := 0
 		if err := s.db.View(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-				js, stored, err := decodeArticleValue(timeIDKeyID(k), v)
+			return tx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
+				js, stored, err := decodeArticleValue(string(k), v)
 				if err != nil || !strings.Contains(string(js), body) || !bytes.Equal(stored, sig) {
 					t.Fatalf("article %s lost its body or signature: %v", k, err)
 				}
@@ -95,7 +95,7 @@ func TestReleaseMapped(t *testing.T) {
 		t.Errorf("resident file-backed memory %d MB over the baseline after reading the database, %d MB after the release: want at most a quarter left",
 			(before-base)>>20, (after-base)>>20)
 	}
-	a, _, _, err := getArticleSig(tx, ArticleID(testArticle(7).Article.URL))
+	a, err := getArticle(tx.Bucket(bucketArticles), ArticleID(testArticle(7).Article.URL))
 	if err != nil || a.Body != body {
 		t.Errorf("article read in a transaction opened before the release: %v", err)
 	}

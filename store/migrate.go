@@ -86,11 +86,6 @@ var migrations = []func(tx *bolt.Tx) error{
 	// uncompressed (record.go); the signatures bucket is dropped (open
 	// rewrites the records in chunks first: migrateChunked).
 	migrateCompressed, // schemaCompressed
-	// 13: the article records keyed by fetch time (timeKey(FetchedAt)+id,
-	// in article_records) with an ID index to them (article_ids); the
-	// articles bucket (id -> record) and the time index are dropped (open
-	// moves the records in chunks first: migrateChunked).
-	migrateArticlesByTime, // schemaArticlesByTime
 }
 
 // migrateFirstSeen writes timeKey(FirstSeen) into each incident_seen entry
@@ -159,7 +154,6 @@ var chunkedMigrations = []struct {
 	{schemaIncidentState, moveIncidentStates},
 	{schemaSignatures, moveSignatures},
 	{schemaCompressed, compressArticles},
-	{schemaArticlesByTime, moveArticlesByTime},
 }
 
 // migrateChunk is how many records one transaction of migrateChunked
@@ -247,9 +241,6 @@ func moveOut(tx *bolt.Tx, from, to, start []byte, limit int, split func(id strin
 		dst.FillPercent = signatureFill
 	}
 	b := tx.Bucket(from)
-	if b == nil { // a layout of later schemas
-		return nil, true, nil
-	}
 	c := b.Cursor()
 	k, v := c.First()
 	if start != nil {
@@ -332,9 +323,6 @@ func migrateCompressed(tx *bolt.Tx) error {
 // migrateCompressed drops it.
 func compressArticles(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
 	b, sigs := tx.Bucket(bucketArticles), tx.Bucket(bucketSignatures)
-	if b == nil { // schema 13's layout
-		return nil, true, nil
-	}
 	c := b.Cursor()
 	k, v := c.First()
 	if start != nil {
@@ -358,93 +346,6 @@ func compressArticles(tx *bolt.Tx, start []byte, limit int) (next []byte, done b
 		}
 		if k, _ = c.Seek([]byte(id)); string(k) != id {
 			return nil, false, fmt.Errorf("articles %s: lost by the cursor", id)
-		}
-		moved++
-	}
-	return nil, true, nil
-}
-
-// schemaArticlesByTime is the schema version of migrateArticlesByTime.
-const schemaArticlesByTime = 13
-
-// migrateArticlesByTime moves the article records still in the articles
-// bucket (moveArticlesByTime; a record the time index misses under the
-// time its article was fetched) and drops the articles bucket and the time
-// index.
-func migrateArticlesByTime(tx *bolt.Tx) error {
-	if _, _, err := moveArticlesByTime(tx, nil, 0); err != nil {
-		return err
-	}
-	if old := tx.Bucket(bucketArticles); old != nil {
-		type rec struct{ k, v []byte }
-		var left []rec
-		err := old.ForEach(func(k, v []byte) error {
-			a, _, err := decodeArticle(string(k), v)
-			if err != nil {
-				return err
-			}
-			left = append(left, rec{timeIDKey(a.FetchedAt, string(k)), bytes.Clone(v)})
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range left {
-			if err := putRecord(tx, r.k, r.v); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketArticleIDs).Put(r.k[timeKeyLen:], r.k[:timeKeyLen]); err != nil {
-				return err
-			}
-		}
-	}
-	for _, name := range [][]byte{bucketArticles, bucketArticleTime} {
-		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-			return fmt.Errorf("drop bucket %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// moveArticlesByTime moves the article records of the articles bucket into
-// article_records under their key in the time index, indexing their IDs in
-// article_ids, walking the time index from key start on (nil: the first),
-// at most limit of them (0: all), and says where to go on from (done:
-// nowhere). A record moved already is not in the articles bucket any more.
-func moveArticlesByTime(tx *bolt.Tx, start []byte, limit int) (next []byte, done bool, err error) {
-	for _, name := range [][]byte{bucketRecords, bucketArticleIDs} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return nil, false, fmt.Errorf("create bucket %s: %w", name, err)
-		}
-	}
-	old, times := tx.Bucket(bucketArticles), tx.Bucket(bucketArticleTime)
-	if old == nil || times == nil {
-		return nil, true, nil
-	}
-	ids := tx.Bucket(bucketArticleIDs)
-	c := times.Cursor()
-	k, _ := c.First()
-	if start != nil {
-		k, _ = c.Seek(start)
-	}
-	for moved := 0; k != nil; k, _ = c.Next() {
-		if limit > 0 && moved == limit {
-			return bytes.Clone(k), false, nil
-		}
-		id := k[timeKeyLen:]
-		v := old.Get(id)
-		if v == nil {
-			continue
-		}
-		key := bytes.Clone(k)
-		if err := putRecord(tx, key, bytes.Clone(v)); err != nil {
-			return nil, false, fmt.Errorf("article %s: %w", id, err)
-		}
-		if err := ids.Put(key[timeKeyLen:], key[:timeKeyLen]); err != nil {
-			return nil, false, fmt.Errorf("article %s: %w", id, err)
-		}
-		if err := old.Delete(key[timeKeyLen:]); err != nil {
-			return nil, false, fmt.Errorf("article %s: %w", id, err)
 		}
 		moved++
 	}

@@ -11,8 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// An article's record (in the articles bucket under its ID in schema 12, in
-// article_records under timeKey(FetchedAt)+ID since schema 13) is
+// An article's value in the articles bucket (schema 12) is
 //
 //	recordZstd | uvarint(len(signature)) | signature | zstd frame of the JSON
 //
@@ -129,22 +128,14 @@ func decodeArticleValue(id string, v []byte) (js, sig []byte, err error) {
 	return js, sig, nil
 }
 
-// articleRecord returns the key of article id's record in the records
-// bucket (a new slice) and the record (a part of the mapping, valid during
-// tx), or an error matching ErrNotFound.
-func articleRecord(tx *bolt.Tx, id string) (key, v []byte, err error) {
-	if t := tx.Bucket(bucketArticleIDs).Get([]byte(id)); t != nil {
-		key = append(append(make([]byte, 0, len(t)+len(id)), t...), id...)
-		if v = tx.Bucket(bucketRecords).Get(key); v != nil {
-			return key, v, nil
-		}
+// getArticle returns the stored article id of bucket b (the articles
+// bucket) without its signature, and the signature (a part of the stored
+// value, valid during the transaction), or an error matching ErrNotFound.
+func getArticleSig(b *bolt.Bucket, id string) (newsmon.Article, []byte, error) {
+	v := b.Get([]byte(id))
+	if v == nil {
+		return newsmon.Article{}, nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
 	}
-	return nil, nil, fmt.Errorf("article %s: %w", id, ErrNotFound)
-}
-
-// decodeArticle returns article id of record v without its signature, and
-// the signature (a part of v).
-func decodeArticle(id string, v []byte) (newsmon.Article, []byte, error) {
 	js, sig, err := decodeArticleValue(id, v)
 	if err != nil {
 		return newsmon.Article{}, nil, err
@@ -153,22 +144,7 @@ func decodeArticle(id string, v []byte) (newsmon.Article, []byte, error) {
 	return a, sig, err
 }
 
-// getArticleSig returns the stored article id without its signature, the
-// signature (a part of the stored value, valid during the transaction) and
-// the key of its record, or an error matching ErrNotFound.
-func getArticleSig(tx *bolt.Tx, id string) (a newsmon.Article, sig, key []byte, err error) {
-	key, v, err := articleRecord(tx, id)
-	if err != nil {
-		return a, nil, nil, err
-	}
-	a, sig, err = decodeArticle(id, v)
-	return a, sig, key, err
-}
-
-// putRecord writes the record of an article under key, its
-// timeKey(FetchedAt)+ID (a new article's ID is indexed by its writer).
-func putRecord(tx *bolt.Tx, key, data []byte) error {
-	records := tx.Bucket(bucketRecords)
-	records.FillPercent = articleRecordFill
-	return records.Put(key, data)
+func getArticle(b *bolt.Bucket, id string) (newsmon.Article, error) {
+	a, _, err := getArticleSig(b, id)
+	return a, err
 }

@@ -26,39 +26,31 @@ import (
 // Schema 12 then rewrote each record compressed, its signature before it
 // (record.go), and dropped the signatures bucket: the records decode to
 // those bytes and signatures, also after a crash that left the rewrites
-// half done. Schema 13 then keyed the records by fetch time: by ID again
-// (byID) they are the same, also after a crash that left the moves half
-// done, and a record the time index missed is keyed by its fetch time.
+// half done.
 func TestMigrateSignatures(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
-		chunk   int  // migrateChunk
-		crash   int  // signatures moved before a crash (0: none)
-		crash12 int  // records compressed before a crash, after schema 11 (0: none)
-		crash13 int  // records moved into time order before a crash, after schema 12 (0: none)
-		orphan  bool // a record's time index entry lost before schema 13
+		chunk   int // migrateChunk
+		crash   int // signatures moved before a crash (0: none)
+		crash12 int // records compressed before a crash, after schema 11 (0: none)
 	}{
-		{"one transaction", 1 << 30, 0, 0, 0, false},
-		{"chunks of 2", 2, 0, 0, 0, false},
-		{"chunks of 1", 1, 0, 0, 0, false},
-		{"crash after 3 moves", 1 << 30, 3, 0, 0, false},
-		{"crash after 3 moves, chunks of 2", 2, 3, 0, 0, false},
-		{"crash after 3 compressions", 1 << 30, 0, 3, 0, false},
-		{"crash after 3 compressions, chunks of 2", 2, 0, 3, 0, false},
-		{"crash after 3 moves into time order", 1 << 30, 0, 0, 3, false},
-		{"crash after 3 moves into time order, chunks of 2", 2, 0, 0, 3, false},
-		{"a record out of the time index", 1 << 30, 0, 0, 0, true},
-		{"a record out of the time index, chunks of 2", 2, 0, 0, 0, true},
+		{"one transaction", 1 << 30, 0, 0},
+		{"chunks of 2", 2, 0, 0},
+		{"chunks of 1", 1, 0, 0},
+		{"crash after 3 moves", 1 << 30, 3, 0},
+		{"crash after 3 moves, chunks of 2", 2, 3, 0},
+		{"crash after 3 compressions", 1 << 30, 0, 3},
+		{"crash after 3 compressions, chunks of 2", 2, 0, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			defer func(n int) { migrateChunk = n }(migrateChunk)
 			migrateChunk = tt.chunk
-			testMigrateSignatures(t, tt.crash, tt.crash12, tt.crash13, tt.orphan)
+			testMigrateSignatures(t, tt.crash, tt.crash12)
 		})
 	}
 }
 
-func testMigrateSignatures(t *testing.T, crash, crash12, crash13 int, orphan bool) {
+func testMigrateSignatures(t *testing.T, crash, crash12 int) {
 	path := filepath.Join(t.TempDir(), "newsmon.db")
 	gz, err := os.ReadFile("testdata/schema10.db.gz")
 	if err != nil {
@@ -136,34 +128,6 @@ func testMigrateSignatures(t *testing.T, crash, crash12, crash13 int, orphan boo
 		}
 		db.Close()
 	}
-	if crash13 > 0 || orphan {
-		db, err := bolt.Open(path, 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Update(func(tx *bolt.Tx) error {
-			if err := migrateTo(tx, schemaArticlesByTime-1); err != nil {
-				return err
-			}
-			if orphan {
-				k, _ := tx.Bucket(bucketArticleTime).Cursor().Last()
-				if err := tx.Bucket(bucketArticleTime).Delete(bytes.Clone(k)); err != nil {
-					return err
-				}
-			}
-			if crash13 == 0 {
-				return nil
-			}
-			_, done, err := moveArticlesByTime(tx, nil, crash13)
-			if done {
-				t.Errorf("moving %d of %d records: done", crash13, len(wantRec))
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +158,6 @@ func testMigrateSignatures(t *testing.T, crash, crash12, crash13 int, orphan boo
 	}
 
 	after, _ := rawContentsTx(t, path)
-	after = byID(t, after)
 	if v := decodeUint([]byte(after[string(bucketMeta)][string(keySchema)])); v != SchemaVersion {
 		t.Errorf("schema %d after Open, want %d", v, SchemaVersion)
 	}

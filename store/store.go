@@ -1,6 +1,5 @@
 // Package store owns newsmon's database: one bbolt file holding the articles
-// (their records in the order they were fetched, with an ID, URL and
-// content-hash index to them), the crawl state
+// with their URL, content-hash and time indexes, the crawl state
 // (conditional-GET validators, when each source is next due), the candidate
 // incidents, the clusterer's state of each incident (in a bucket of its
 // own: an incident record is only newsmon.Incident), the review log and the
@@ -16,10 +15,7 @@
 // The document frequencies, which every batch would otherwise scatter over
 // many B-tree pages, are written as one log record per batch and folded
 // into their bucket in key order once the log passes a bound
-// (appendDocFreq); readers see bucket and log together. The article
-// records are keyed by fetch time for the same reason: a batch of new
-// articles is written at the end of their tree, not over all of it, and
-// the pages a commit reads and rewrites are few (docs/memory.md).
+// (appendDocFreq); readers see bucket and log together.
 package store
 
 import (
@@ -58,23 +54,21 @@ var (
 const readBatch = 256
 
 var (
-	bucketMeta          = []byte("meta")            // schema version and counters
-	bucketRecords       = []byte("article_records") // timeKey(FetchedAt)+id -> the article's signature and compressed JSON newsmon.Article (record.go; articleRecordFill)
-	bucketArticleIDs    = []byte("article_ids")     // id -> timeKey(FetchedAt): where the article's record is
-	bucketArticles      = []byte("articles")        // until schema 12: id -> the article's record (migration 13 moves them to article_records)
-	bucketSignatures    = []byte("signatures")      // schema 11 only: article id -> its near-duplicate signature (migration 12 drops it)
-	bucketArticleTime   = []byte("article_time")    // until schema 12: timeKey(FetchedAt)+id -> nil (migration 13 drops it)
-	bucketURLs          = []byte("urls")            // URL -> article id
-	bucketHashes        = []byte("hashes")          // content hash -> article id
-	bucketNear          = []byte("near")            // band key -> ids (see encodeIDs)
-	bucketValidators    = []byte("validators")      // URL -> JSON validators
-	bucketSchedule      = []byte("schedule")        // source -> time (MarshalBinary)
-	bucketIncidents     = []byte("incidents")       // id -> JSON newsmon.Incident (incident_state.go: the clusterer's state of it)
-	bucketIncidentSeen  = []byte("incident_seen")   // timeKey(LastSeen)+id -> timeKey(FirstSeen) (nil when written before 2026-12)
-	bucketIncidentAlias = []byte("incident_alias")  // merged-away incident id -> the id it was merged into
-	bucketDocFreq       = []byte("docfreq")         // term -> uint64 count
-	bucketDocFreqLog    = []byte("docfreqlog")      // sequence -> docfreq record (appendDocFreq)
-	bucketNearLog       = []byte("nearlog")         // sequence -> near-list additions (appendNearRecord)
+	bucketMeta          = []byte("meta")           // schema version and counters
+	bucketArticles      = []byte("articles")       // id -> the article's signature and compressed JSON newsmon.Article (record.go)
+	bucketSignatures    = []byte("signatures")     // schema 11 only: article id -> its near-duplicate signature (migration 12 drops it)
+	bucketArticleTime   = []byte("article_time")   // timeKey(FetchedAt)+id -> nil (articleTimeFill)
+	bucketURLs          = []byte("urls")           // URL -> article id
+	bucketHashes        = []byte("hashes")         // content hash -> article id
+	bucketNear          = []byte("near")           // band key -> ids (see encodeIDs)
+	bucketValidators    = []byte("validators")     // URL -> JSON validators
+	bucketSchedule      = []byte("schedule")       // source -> time (MarshalBinary)
+	bucketIncidents     = []byte("incidents")      // id -> JSON newsmon.Incident (incident_state.go: the clusterer's state of it)
+	bucketIncidentSeen  = []byte("incident_seen")  // timeKey(LastSeen)+id -> timeKey(FirstSeen) (nil when written before 2026-12)
+	bucketIncidentAlias = []byte("incident_alias") // merged-away incident id -> the id it was merged into
+	bucketDocFreq       = []byte("docfreq")        // term -> uint64 count
+	bucketDocFreqLog    = []byte("docfreqlog")     // sequence -> docfreq record (appendDocFreq)
+	bucketNearLog       = []byte("nearlog")        // sequence -> near-list additions (appendNearRecord)
 
 	keySchema    = []byte("schema")
 	keyArticles  = []byte("articles")
@@ -269,9 +263,9 @@ func walkRange[T any](s *Store, bucket, start, end []byte, load func(tx *bolt.Tx
 // (37 % of the page used); at 0.9 they hold two.
 const signatureFill = 0.9
 
-// articleRecordFill is how full the article records' pages are filled
-// before they split. Their keys begin with the fetch time, so a crawl adds
+// articleTimeFill is how full the article time index's pages are filled
+// before they split. Its keys begin with the fetch time, so a crawl adds
 // them in about increasing order, at the right edge of the tree: a page
-// split at bbolt's default 0.5 stays half empty (the time index they
-// replace was 50 % used at 20,000 articles), one split full stays full.
-const articleRecordFill = 1.0
+// split at bbolt's default 0.5 stays half empty (the index was 50 % used
+// at 20,000 articles), one split full stays full.
+const articleTimeFill = 1.0

@@ -17,9 +17,10 @@ type writer struct {
 	buf      []byte         // a record being encoded (marshal, encodeArticle)
 	zbuf     []byte         // an article's value being compressed (encodeArticle)
 	terms    []centroidTerm // an incident state's centroid (appendIncidentState)
-	articles uint64         // articles saved
-	rec      []byte         // a docfreq log record being encoded
-	logged   bool           // a docfreq record was logged
+	key      []byte
+	articles uint64 // articles saved
+	rec      []byte // a docfreq log record being encoded
+	logged   bool   // a docfreq record was logged
 	// release releases the resident pages of the database's mapping
 	// within the transaction (see releaseMapped), for long walks such as
 	// a docfreq compaction; nil outside update.
