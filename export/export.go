@@ -186,12 +186,15 @@ func Incidents(w io.Writer, incs []newsmon.Incident, lookup ArticleLookup, forma
 }
 
 // IncidentsReviewed is Incidents with each incident's review state from
-// reviews (nil: none).
+// reviews (nil: none). Each incident is converted (its articles looked up)
+// as it is written, so what it holds is the incidents given and one
+// incident's articles.
 func IncidentsReviewed(w io.Writer, incs []newsmon.Incident, lookup ArticleLookup, reviews ReviewLookup, format string, now time.Time) error {
-	if err := checkFormat(format); err != nil {
+	doc := Document{SchemaVersion: SchemaVersion, GeneratedAt: now.UTC().Format(time.RFC3339), Incidents: []Incident{}}
+	lw, err := newListWriter[Incident](w, format, doc)
+	if err != nil {
 		return err
 	}
-	out := make([]Incident, 0, len(incs))
 	for _, inc := range incs {
 		x, err := NewIncident(inc, lookup)
 		if err != nil {
@@ -200,10 +203,11 @@ func IncidentsReviewed(w io.Writer, incs []newsmon.Incident, lookup ArticleLooku
 		if reviews != nil {
 			x.SetReview(reviews(inc.ID))
 		}
-		out = append(out, x)
+		if err := lw.write(x); err != nil {
+			return err
+		}
 	}
-	doc := Document{SchemaVersion: SchemaVersion, GeneratedAt: now.UTC().Format(time.RFC3339), Incidents: out}
-	return write(w, format, doc, out)
+	return lw.close()
 }
 
 // Articles writes articles with their bodies: format "json" prints one
@@ -224,63 +228,92 @@ func Articles(w io.Writer, arts []newsmon.Article, format string) error {
 // ArticleWriter writes articles one at a time, the bytes Articles writes
 // for all of them: an export of a whole store holds one article in
 // memory, not all of them.
-type ArticleWriter struct {
-	bw     *bufio.Writer
-	buf    bytes.Buffer // an article encoded
-	enc    *json.Encoder
-	format string
-	n      int
-}
+type ArticleWriter struct{ lw *listWriter[Article] }
 
 // NewArticleWriter returns an ArticleWriter to w in format (json or jsonl).
 func NewArticleWriter(w io.Writer, format string) (*ArticleWriter, error) {
-	if err := checkFormat(format); err != nil {
+	lw, err := newListWriter[Article](w, format, ArticlesDocument{SchemaVersion: SchemaVersion, Articles: []Article{}})
+	if err != nil {
 		return nil, err
 	}
-	aw := &ArticleWriter{bw: bufio.NewWriter(w), format: format}
-	aw.enc = json.NewEncoder(&aw.buf)
-	aw.enc.SetEscapeHTML(false)
-	if format == JSON {
-		// As an Encoder indented by "  " writes ArticlesDocument: its
-		// articles one level in, their members two.
-		aw.enc.SetIndent("    ", "  ")
-		fmt.Fprintf(aw.bw, "{\n  \"schema_version\": %d,\n  \"articles\": [", SchemaVersion)
-	}
-	return aw, nil
+	return &ArticleWriter{lw}, nil
 }
 
 // Write writes article a.
-func (aw *ArticleWriter) Write(a newsmon.Article) error {
-	aw.buf.Reset()
-	if err := aw.enc.Encode(NewArticle(a)); err != nil {
+func (aw *ArticleWriter) Write(a newsmon.Article) error { return aw.lw.write(NewArticle(a)) }
+
+// Close ends the document and flushes what is buffered.
+func (aw *ArticleWriter) Close() error { return aw.lw.close() }
+
+// listWriter writes a document whose last member is a list one item at a
+// time (format json), the bytes an Encoder indented by "  " writes for the
+// whole document, or the items one a line (jsonl).
+type listWriter[T any] struct {
+	bw     *bufio.Writer
+	buf    bytes.Buffer // an item encoded
+	enc    *json.Encoder
+	format string
+	tail   string // what follows the list in the document (json)
+	n      int
+}
+
+// newListWriter returns a listWriter to w of document empty, whose last
+// member is the list, empty.
+func newListWriter[T any](w io.Writer, format string, empty any) (*listWriter[T], error) {
+	if err := checkFormat(format); err != nil {
+		return nil, err
+	}
+	lw := &listWriter[T]{bw: bufio.NewWriter(w), format: format}
+	lw.enc = json.NewEncoder(&lw.buf)
+	lw.enc.SetEscapeHTML(false)
+	if format == JSON {
+		lw.enc.SetIndent("", "  ")
+		if err := lw.enc.Encode(empty); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		doc := lw.buf.String()
+		i := strings.LastIndex(doc, "[]")
+		if i < 0 {
+			return nil, fmt.Errorf("export: %T has no empty list", empty)
+		}
+		lw.bw.WriteString(doc[:i+1])
+		lw.tail = doc[i+1:]
+		// The items are one level in, their members two.
+		lw.enc.SetIndent("    ", "  ")
+	}
+	return lw, nil
+}
+
+func (lw *listWriter[T]) write(item T) error {
+	lw.buf.Reset()
+	if err := lw.enc.Encode(item); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	b := aw.buf.Bytes()
-	if aw.format == JSON {
+	b := lw.buf.Bytes()
+	if lw.format == JSON {
 		sep := ",\n    "
-		if aw.n == 0 {
+		if lw.n == 0 {
 			sep = "\n    "
 		}
-		aw.bw.WriteString(sep)
+		lw.bw.WriteString(sep)
 		b = b[:len(b)-1] // the Encoder's newline
 	}
-	aw.n++
-	if _, err := aw.bw.Write(b); err != nil {
+	lw.n++
+	if _, err := lw.bw.Write(b); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
 }
 
-// Close ends the document and flushes what is buffered.
-func (aw *ArticleWriter) Close() error {
-	if aw.format == JSON {
-		end := "]\n}\n"
-		if aw.n > 0 {
-			end = "\n  ]\n}\n"
+// close ends the document and flushes what is buffered.
+func (lw *listWriter[T]) close() error {
+	if lw.format == JSON {
+		if lw.n > 0 {
+			lw.bw.WriteString("\n  ")
 		}
-		aw.bw.WriteString(end)
+		lw.bw.WriteString(lw.tail)
 	}
-	if err := aw.bw.Flush(); err != nil {
+	if err := lw.bw.Flush(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
@@ -289,29 +322,6 @@ func (aw *ArticleWriter) Close() error {
 func checkFormat(format string) error {
 	if format != JSON && format != JSONL {
 		return fmt.Errorf("unknown export format %q (want json or jsonl)", format)
-	}
-	return nil
-}
-
-// write prints doc (format json) or each item on its own line (jsonl).
-func write[T any](w io.Writer, format string, doc any, items []T) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	if format == JSON {
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-	} else {
-		for _, it := range items {
-			if err := enc.Encode(it); err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("export: %w", err)
 	}
 	return nil
 }

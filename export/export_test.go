@@ -288,35 +288,42 @@ func TestArticles(t *testing.T) {
 	}
 }
 
+// encodeWhole is what the export wrote before it streamed: the whole
+// document encoded at once (json), or the items one a line (jsonl).
+func encodeWhole[T any](t *testing.T, format string, doc any, items []T) string {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if format == JSON {
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
 // TestArticleWriterAsOneDocument checks that articles written one at a time
-// are the bytes of the whole document encoded at once (as Articles wrote it
-// before it streamed), for none, one and several articles, with text an
-// HTML-escaping encoder would change.
+// are the bytes of the whole document encoded at once, for none, one and
+// several articles, with text an HTML-escaping encoder would change.
 func TestArticleWriterAsOneDocument(t *testing.T) {
 	arts := fixtureArticles()
 	odd := arts["a2"]
-	odd.Title, odd.Body = `<b>"Q&A"</b> \ 标题`, "line\n\tindented </script>"
+	odd.Title, odd.Body = `<b>"Q&A"</b> \ 标题 []`, "line\n\tindented </script>"
 	for _, list := range [][]newsmon.Article{nil, {arts["a1"]}, {arts["a1"], arts["a2"], odd}} {
 		out := make([]Article, len(list))
 		for i, a := range list {
 			out[i] = NewArticle(a)
 		}
 		for _, format := range []string{JSON, JSONL} {
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetEscapeHTML(false)
-			if format == JSON {
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(ArticlesDocument{SchemaVersion: SchemaVersion, Articles: out}); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				for _, a := range out {
-					if err := enc.Encode(a); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			want := encodeWhole(t, format, ArticlesDocument{SchemaVersion: SchemaVersion, Articles: out}, out)
 			var got bytes.Buffer
 			aw, err := NewArticleWriter(&got, format)
 			if err != nil {
@@ -330,13 +337,41 @@ func TestArticleWriterAsOneDocument(t *testing.T) {
 			if err := aw.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if got.String() != want.String() {
-				t.Errorf("%s, %d articles:\n got %q\nwant %q", format, len(list), got.String(), want.String())
+			if got.String() != want {
+				t.Errorf("%s, %d articles:\n got %q\nwant %q", format, len(list), got.String(), want)
 			}
 		}
 	}
 	if _, err := NewArticleWriter(io.Discard, "xml"); err == nil {
 		t.Error("format xml accepted")
+	}
+}
+
+// TestIncidentsAsOneDocument checks that incidents written as they are
+// converted are the bytes of the whole document encoded at once.
+func TestIncidentsAsOneDocument(t *testing.T) {
+	incs, arts := fixture()
+	odd := incs[1]
+	odd.ID, odd.Title, odd.Summary = "inc-3", `"[]" <i>&</i>`, "a\nb"
+	for _, list := range [][]newsmon.Incident{nil, incs[:1], {incs[0], incs[1], odd}} {
+		out := []Incident{}
+		for _, inc := range list {
+			x, err := NewIncident(inc, lookupIn(arts))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, x)
+		}
+		for _, format := range []string{JSON, JSONL} {
+			want := encodeWhole(t, format, Document{SchemaVersion: SchemaVersion, GeneratedAt: now.UTC().Format(time.RFC3339), Incidents: out}, out)
+			var got bytes.Buffer
+			if err := Incidents(&got, list, lookupIn(arts), format, now); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want {
+				t.Errorf("%s, %d incidents:\n got %q\nwant %q", format, len(list), got.String(), want)
+			}
+		}
 	}
 }
 
