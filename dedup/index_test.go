@@ -171,3 +171,26 @@ func TestIndexCandidatesDigests(t *testing.T) {
 		t.Errorf("sealed: Candidates = %v, want [unknown copy]", got)
 	}
 }
+
+// TestIndexKeyTwiceInOneText: a text indexed under one key twice counts it
+// once, while its segment fills and once sealed: one shared anchor is not
+// two.
+func TestIndexKeyTwiceInOneText(t *testing.T) {
+	const anchor = "02ff000001f400000000"
+	x := NewIndex(16) // segments of one text
+	x.Add("twice", []string{anchor, anchor}, nil)
+	for _, stage := range []string{"sealed", "sealed, with another filling"} {
+		if got := x.Candidates([]string{anchor}, nil, 2, 0); got != nil {
+			t.Errorf("%s: a key indexed twice counted as two anchors: %v", stage, got)
+		}
+		if got := x.Candidates([]string{anchor}, nil, 1, 0); !slices.Equal(got, []string{"twice"}) {
+			t.Errorf("%s: candidates %v, want [twice]", stage, got)
+		}
+		x.Add("other", []string{"0201" + anchor[4:]}, nil)
+	}
+	y := NewIndex(1000) // the text stays in the filling segment
+	y.Add("twice", []string{anchor, anchor}, nil)
+	if got := y.Candidates([]string{anchor}, nil, 2, 0); got != nil {
+		t.Errorf("filling: a key indexed twice counted as two anchors: %v", got)
+	}
+}
