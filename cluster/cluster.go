@@ -131,8 +131,8 @@ type Clusterer struct {
 	// memory, and the articles it moved since the last Changes.
 	unsettled map[string]span
 	texts     map[string]newsmon.Article
-	sketches  [2]map[string]kept // the newer and the older generation (keepKept)
-	now       map[string]sketch  // during Settle: sketches weighted with today's document frequencies
+	sketches  map[string]kept   // for Settle: of the articles of the incidents in memory (keepSketch)
+	now       map[string]sketch // during Settle: sketches weighted with today's document frequencies
 	copies    map[string][]newsmon.Article
 	moves     []Move
 }
@@ -186,7 +186,7 @@ func New(opts Options) *Clusterer {
 
 		unsettled: map[string]span{},
 		texts:     map[string]newsmon.Article{},
-		sketches:  [2]map[string]kept{{}, {}},
+		sketches:  map[string]kept{},
 		now:       map[string]sketch{},
 		copies:    map[string][]newsmon.Article{},
 	}
@@ -213,7 +213,7 @@ func (c *Clusterer) Restore(df map[string]int, docs int) {
 	c.pending = map[*incident]span{}
 	c.merges, c.alias = nil, map[string]string{}
 	c.unsettled, c.copies, c.moves = map[string]span{}, map[string][]newsmon.Article{}, nil
-	c.texts, c.sketches = map[string]newsmon.Article{}, [2]map[string]kept{{}, {}}
+	c.texts, c.sketches = map[string]newsmon.Article{}, map[string]kept{}
 }
 
 // norms recomputes the centroid norms. The squares are summed in fixed
@@ -269,7 +269,7 @@ func (c *Clusterer) Add(a newsmon.Article) (string, error) {
 	}
 	vec := c.analyzeArticle(a, true)
 	if _, ok := c.opts.Store.(ArticleReader); !ok {
-		if len(c.texts) >= min(c.keep(), wholeKeep) {
+		if len(c.texts) >= c.keep() {
 			clear(c.texts) // their neighbourhoods are left as they are
 		}
 		c.texts[a.ID] = analysed(a)

@@ -132,4 +132,5 @@ func (c *Clusterer) evict() {
 		}
 	}
 	c.unindexAll(drop)
+	c.dropSketches(drop)
 }

@@ -50,21 +50,17 @@ const (
 	staleIDF     = 1.2
 	settleCopies = 8   // near copies of an incident kept to count again when it is rebuilt
 	settleChunk  = 512 // changed incidents settled between two commits
-	// Articles whose sketches are kept (the newest added or used, about
-	// 0.9 KB each): those of the incidents a crawl's settling keeps
-	// revisiting, the neighbours included; an older one is read back and
-	// analysed again when its neighbourhood changes. 4,096 re-analysed 2.3
-	// articles for each one added at 30,000 scalebench pages; 16,384 (and
-	// keeping a sketch used) 0.5. At 100,000 pages, with 20,000 incidents
-	// in memory holding about 60,000 articles, 16,384 still left
-	// re-analysis 8 % of the CPU; 32,768 (in effect cluster.max_open, 20,000
-	// by default then) took 6 % less CPU a page over two runs, with no more
-	// memory at the peak (docs/benchmarks.md, 2026-12-04). Since 2026-12-07
-	// cluster.max_open is 5,000 by default, and so are the sketches kept:
-	// at 100,000 pages 3.80-3.97 ms a page against 3.23-4.17 with 20,000,
-	// re-analysis 10 % of the CPU; 32,768 kept whatever the budget gave
-	// 884 MB instead of 752 at the peak for no less CPU there, though more
-	// throughput at 20,000 pages.
+	// Articles whose sketches are kept at most (about 0.9 KB each). A
+	// sketch is kept while its article's incident is in memory, and
+	// dropped with it (evict): settling regroups incidents in memory and
+	// their neighbours, so those are the sketches it uses; an older one is
+	// read back and analysed again. Until 2026-12-07 (late) the newest
+	// min(cluster.max_open, 32,768) added or used were kept, in two
+	// generations: at 100,000 scalebench pages, with cluster.max_open at
+	// 5,000, 123,233 articles were analysed again (1.23 for each one
+	// added, 10 % of the CPU) while the incidents in memory held 15,000 to
+	// 24,000 articles; since, 14,717 (2 % of the CPU), for 14 MB more heap
+	// at the peak (docs/benchmarks.md).
 	settleKeep = 32768
 	// Articles kept in a larger form: their analysed text when the Store
 	// cannot read articles back (at most 3 KB each), their sketches
@@ -192,16 +188,10 @@ func (c *Clusterer) settleChunk(ids []string, spans map[string]span) error {
 	return nil
 }
 
-// keep is how many articles' sketches are kept for Settle: the budget of
-// incidents in memory, at most settleKeep; without an ArticleReader, at
-// most wholeKeep, as many as the texts kept (a regrouping that moves an
-// article needs the members' texts, and finding that out costs the
-// regrouping).
+// keep is how many articles are kept in a larger form (wholeKeep): the
+// budget of incidents in memory, at most wholeKeep.
 func (c *Clusterer) keep() int {
-	if _, ok := c.opts.Store.(ArticleReader); !ok {
-		return min(c.opts.MaxOpen, wholeKeep)
-	}
-	return min(c.opts.MaxOpen, settleKeep)
+	return min(c.opts.MaxOpen, wholeKeep)
 }
 
 // stale reports whether weights set when docs documents were counted are
@@ -308,35 +298,26 @@ func (c *Clusterer) mergeGroups(hood []*incident, ms []member, groups [][]int, n
 }
 
 // keepSketch keeps article id's sketch (its vector v as made when docs
-// documents were counted) for Settle.
+// documents were counted) for Settle, unless settleKeep are kept.
 func (c *Clusterer) keepSketch(id string, t time.Time, v vec, docs int) {
+	if _, ok := c.sketches[id]; !ok && len(c.sketches) >= settleKeep {
+		return
+	}
 	k := kept{t: t, keys: make([]uint64, len(v.terms)), tf: make([]float32, len(v.terms)), docs: docs}
 	for i, tm := range v.terms {
 		k.keys[i], k.tf[i] = tm.key, float32(v.tf[i])
 	}
-	c.keepKept(id, k)
+	c.sketches[id] = k
 }
 
-// keepKept puts k among the newest sketches: at most keep() of them, in two
-// generations (when the newer is full it becomes the older, and the older is
-// dropped), so that a sketch added or used within the last keep()/2 stays.
-func (c *Clusterer) keepKept(id string, k kept) {
-	if len(c.sketches[0]) >= c.keep()/2 {
-		c.sketches[1], c.sketches[0] = c.sketches[0], make(map[string]kept, c.keep()/2)
-	}
-	c.sketches[0][id] = k
-}
-
-// keptSketch returns article id's kept sketch, if it is, and makes it one
-// of the newest: a sketch in use stays.
-func (c *Clusterer) keptSketch(id string) (kept, bool) {
-	k, ok := c.sketches[0][id]
-	if !ok {
-		if k, ok = c.sketches[1][id]; ok {
-			c.keepKept(id, k)
+// dropSketches drops the sketches of the articles of incidents leaving
+// memory.
+func (c *Clusterer) dropSketches(drop []*incident) {
+	for _, in := range drop {
+		for _, id := range in.inc.ArticleIDs {
+			delete(c.sketches, id)
 		}
 	}
-	return k, ok
 }
 
 // sketchOf returns article id's sketch weighted with today's document
@@ -346,11 +327,11 @@ func (c *Clusterer) sketchOf(id string) (sketch, bool, error) {
 	if sk, ok := c.now[id]; ok {
 		return sk, true, nil
 	}
-	if len(c.now) >= min(c.keep(), wholeKeep) {
+	if len(c.now) >= c.keep() {
 		clear(c.now)
 	}
 	var sk sketch
-	k, ok := c.keptSketch(id)
+	k, ok := c.sketches[id]
 	if ok = ok && !c.stale(k.docs); ok {
 		sk, ok = c.weighNow(id, k)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/newsmon/newsmon"
 )
@@ -122,26 +123,62 @@ func TestRebuildLeavesWholeIncidents(t *testing.T) {
 	}
 }
 
-// TestSketchesInUseStay keeps sketches beyond the bound: the oldest go,
-// except one used meanwhile, and never more than the bound are kept.
-func TestSketchesInUseStay(t *testing.T) {
-	c := New(Options{MaxOpen: 8}) // keep() 8: two generations of 4
-	for i := range 5 {
-		c.keepKept(fmt.Sprint("a", i), kept{})
+// TestSketchesFollowIncidents: an article's sketch is kept while its
+// incident is in memory, however many articles come meanwhile, and goes
+// when the incident does.
+func TestSketchesFollowIncidents(t *testing.T) {
+	const budget = 8
+	s := newMemStore()
+	c := s.open(Options{MaxOpen: budget})
+	add := func(arts []newsmon.Article) {
+		t.Helper()
+		ids, err := c.AddBatch(arts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.save(arts, ids)
+		s.sync(c)
+		checkSketches(t, c)
 	}
-	if _, ok := c.keptSketch("a0"); !ok {
-		t.Fatal("a0 not kept after 5 of 8")
+	// Five times the budget of events of one day: the day is held whole.
+	day := time.Date(2021, 5, 1, 0, 0, 0, 0, time.UTC)
+	first := distinct(5*budget, day, 4)
+	for i := range first {
+		first[i].Published = day.Add(time.Duration(i) * time.Minute)
 	}
-	for i := 5; i < 9; i++ {
-		c.keepKept(fmt.Sprint("a", i), kept{})
+	add(first)
+	if _, ok := c.sketches[first[0].ID]; !ok || len(c.active) != len(first) {
+		t.Fatalf("after %d events of one day: %d incidents in memory, sketch of the first kept %v", len(first), len(c.active), ok)
 	}
-	for id, want := range map[string]bool{"a0": true, "a1": false, "a3": false, "a4": true, "a8": true} {
-		if _, ok := c.keptSketch(id); ok != want {
-			t.Errorf("%s kept: %v, want %v", id, ok, want)
+	// Then events of other days, one a day, a year later: the first day's
+	// incidents leave memory, and their sketches with them.
+	later := distinct(5*budget, day.AddDate(1, 0, 0), 5)
+	for i := range later {
+		later[i].ID = fmt.Sprint("later-", i)
+		add(later[i : i+1])
+	}
+	if _, ok := c.sketches[first[0].ID]; ok {
+		t.Error("the first day's incidents left memory, the first article's sketch did not")
+	}
+	if len(c.sketches) > 2*budget {
+		t.Errorf("%d sketches kept, %d incidents in memory", len(c.sketches), len(c.active))
+	}
+}
+
+// checkSketches fails unless every sketch kept is of an article of an
+// incident in memory.
+func checkSketches(t *testing.T, c *Clusterer) {
+	t.Helper()
+	members := map[string]bool{}
+	for _, in := range c.active {
+		for _, id := range in.inc.ArticleIDs {
+			members[id] = true
 		}
 	}
-	if n := len(c.sketches[0]) + len(c.sketches[1]); n > c.keep() {
-		t.Errorf("%d sketches kept, bound %d", n, c.keep())
+	for id := range c.sketches {
+		if !members[id] {
+			t.Fatalf("sketch of %s kept, whose incident is not in memory", id)
+		}
 	}
 }
 
