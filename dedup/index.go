@@ -249,7 +249,7 @@ func (x *Index) Candidates(keys []string, d Digest, minAnchors, limit int) []str
 		for _, p := range tl.seen {
 			tl.counts[p] = count{}
 		}
-		tl.seen = tl.seen[:0]
+		tl.seen, tl.cands = tl.seen[:0], tl.cands[:0]
 		tallyPool.Put(tl)
 	}()
 	seg := int32(x.segSize)
@@ -281,13 +281,12 @@ func (x *Index) Candidates(keys []string, d Digest, minAnchors, limit int) []str
 			}
 		}
 	}
-	cands := tl.cands[:0]
-	defer func() { tl.cands = cands[:0] }()
 	for _, p := range tl.seen {
 		if c := tl.counts[p]; c.bands > 0 || int(c.anchors) >= minAnchors {
-			cands = append(cands, cand{text{p / seg, p % seg}, int(c.bands + c.anchors)})
+			tl.cands = append(tl.cands, cand{text{p / seg, p % seg}, int(c.bands + c.anchors)})
 		}
 	}
+	cands := tl.cands
 	slices.SortFunc(cands, func(a, b cand) int {
 		switch {
 		case a.n != b.n:
