@@ -5,10 +5,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/longbridgeapp/opencc"
+
+	"github.com/newsmon/newsmon/internal/evaldata"
 )
 
 // TestFingerprintGolden guards the stored fingerprints: it computes
@@ -20,6 +23,10 @@ import (
 // users' disks stays valid: change fingerprintDigest only with a new signature version that
 // handles the old form.
 func TestFingerprintGolden(t *testing.T) {
+	if os.Getenv(evaldata.ClusterEnv) == "" {
+		// The digests are of both data sets: with one, they differ.
+		t.Skipf("%s not set: the golden digests cover its BASIL articles too", evaldata.ClusterEnv)
+	}
 	docs := loadEvalDocs(t)
 	s2t, err := opencc.New("s2t")
 	if err != nil {
