@@ -91,14 +91,20 @@ type Pipeline struct {
 // commits fall maxBacklog writes behind, the pages' handlers commit
 // themselves and wait for the commits (worker), so the batch and its
 // transaction stay bounded: when commits are what limits a crawl, batches
-// of up to maxBacklog articles are written, whose transaction took about
-// 35 KB of memory an article (scalebench). 1,024 cost less CPU a page than
-// 256 on 5,000 pages (1.13-1.16 against 1.25-1.72 ms, same runs), with a
-// peak RSS no higher (docs/memory.md).
+// of up to maxBacklog articles are written, whose transaction takes about
+// 35 KB of heap an article (scalebench) and maps, for each key it writes
+// at random (the article, its URL and hash, its incident and the
+// incident's state and last-seen entry), the 64 KB of the database around
+// its leaf (store/mapping.go). 1,024 until 2026-12-08: a batch of 1,024
+// articles and their 700 incidents mapped 100-137 MB of the file, and at
+// 100,000 scalebench pages 256 gave a peak RSS of 616-709 MB against
+// 791-815 for the same CPU a page (at 10,000, 224-243 MB against 277-328
+// for 0-10 % more; docs/benchmarks.md, "2026-12-08"); 128 gained nothing
+// more.
 const (
 	batchSize  = 64
 	flushEvery = 200 * time.Millisecond
-	maxBacklog = 16 * batchSize
+	maxBacklog = 4 * batchSize
 )
 
 // pending holds the writes of one batch and indexes them, so that a copy of

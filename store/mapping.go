@@ -22,15 +22,21 @@ import (
 // article of a walk by time) may pass between releases
 // of the mapping's pages besides those of the commits: each visits a leaf
 // page or two, and a read fault maps the pages around it that are in the
-// page cache too (fault-around, up to 16), so 1,024 of them visit at most
-// about 64 MB of the mapping, however far commits fall behind. A release
+// page cache too (fault-around, up to 16), so 256 of them visit at most
+// about 16 MB of the mapping, however far commits fall behind. A release
 // costs about 0.1 ms on a 700 MB file and each page re-read after it a
 // fault: at 20,000 pages (2026-12-03), 4,096 left 140-157 MB of the file
 // resident at the peak, 1,024 104-111 MB for the same CPU a page, 512
-// 99-109 MB for 0.2-0.3 ms more a page. Before candidates' signatures
-// counted, a crawl of 20,000 pages whose commits fell behind had all of its
-// 181 MB file resident.
-const releaseLookups = 1024
+// 99-109 MB. Traced at 30,000 pages (2026-12-08), the mapping's peaks
+// come in write transactions, not from the reads between them: with
+// releases every 128 reads a transaction began with 18-41 MB of the file
+// resident, and a batch of 1,024 articles with their 700 incidents added
+// 100-137 MB, a Settle chunk of 489 incidents 90 MB (each incident writes
+// its record, its state and its last-seen entry, at random). 256 since,
+// with the pipeline's batches of at most 256 (docs/benchmarks.md,
+// "2026-12-08"). Before candidates' signatures counted, a crawl of 20,000
+// pages whose commits fell behind had all of its 181 MB file resident.
+const releaseLookups = 256
 
 // looked counts a read of a key, and releases the mapping's pages every
 // releaseLookups of them.
